@@ -1,0 +1,152 @@
+//! The SOAP envelope: parse a whole CWMP message, or write one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::body::Body;
+use crate::charset::{self, Charset};
+use crate::error::{ParseError, ParseErrorKind, WriteError};
+use crate::header::Header;
+use crate::limits::Limits;
+use crate::soap_fault::Fault;
+use crate::version::CwmpVersion;
+use crate::xml::reader::{Element, Ns, Reader, SOAP_ENC, SOAP_ENV, XSD, XSI};
+use crate::xml::writer::Writer;
+
+/// One CWMP message: the namespace version it was (or is to be) written in, the CWMP header
+/// and the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The version whose namespace the message uses (1.2 also stands for 1.3 and 1.4).
+    pub version: CwmpVersion,
+    /// The CWMP header elements.
+    #[serde(default)]
+    pub header: Header,
+    /// The request, response or fault.
+    pub body: Body,
+}
+
+impl Envelope {
+    /// A message of `version` with `header` and `body`.
+    pub fn new(version: CwmpVersion, header: Header, body: impl Into<Body>) -> Envelope {
+        Envelope {
+            version,
+            header,
+            body: body.into(),
+        }
+    }
+
+    /// Parses a message with the default [`Limits`].
+    pub fn parse(xml: &str) -> Result<Envelope, ParseError> {
+        Envelope::parse_with_limits(xml, &Limits::default())
+    }
+
+    /// Parses raw bytes in UTF-8 or ISO-8859-1; `hint` is the charset of the HTTP
+    /// `Content-Type`, if any.
+    pub fn parse_bytes(
+        bytes: &[u8],
+        hint: Option<Charset>,
+        limits: &Limits,
+    ) -> Result<Envelope, ParseError> {
+        if bytes.len() > limits.max_bytes {
+            return Err(ParseError {
+                kind: ParseErrorKind::TooLarge(limits.max_bytes),
+                line: 1,
+                column: 1,
+                path: String::new(),
+            });
+        }
+        let text = charset::decode(bytes, hint)?;
+        Envelope::parse_with_limits(&text, limits)
+    }
+
+    /// Parses a message with the given limits.
+    pub fn parse_with_limits(xml: &str, limits: &Limits) -> Result<Envelope, ParseError> {
+        let mut r = Reader::new(xml, *limits)?;
+        let root = r.root()?;
+        match (&root.ns, root.local) {
+            (Ns::SoapEnv, "Envelope") => {}
+            (Ns::Soap12Env, _) => {
+                let why = "SOAP 1.2 envelope; CWMP uses SOAP 1.1".into();
+                return Err(r.error_at(&root, ParseErrorKind::NotSoap(why)));
+            }
+            (_, local) => {
+                let why = format!("root element <{local}> is not a SOAP 1.1 Envelope");
+                return Err(r.error_at(&root, ParseErrorKind::NotSoap(why)));
+            }
+        }
+        let mut header = Header::default();
+        let mut version = None;
+        let mut body = None;
+        while let Some(child) = r.next_child(&root)? {
+            match (child.local, &child.ns) {
+                ("Header", Ns::SoapEnv) if body.is_none() => {
+                    header = Header::decode(&mut r, &child, &mut version)?;
+                }
+                ("Body", Ns::SoapEnv) if body.is_none() => {
+                    body = Some(decode_body(&mut r, &child, &mut version)?);
+                }
+                ("Header" | "Body", Ns::SoapEnv) => {
+                    let why = format!("unexpected {} after the Body", child.local);
+                    return Err(r.error_at(&child, ParseErrorKind::NotSoap(why)));
+                }
+                _ => r.skip(&child)?,
+            }
+        }
+        r.finish()?;
+        let body =
+            body.ok_or_else(|| r.error_at(&root, ParseErrorKind::NotSoap("no Body".into())))?;
+        Ok(Envelope {
+            version: version.unwrap_or(CwmpVersion::V1_0),
+            header,
+            body,
+        })
+    }
+
+    /// Writes the message. Fails, before anything is written, when a value breaks a rule of the
+    /// schema of [`Envelope::version`].
+    pub fn to_xml(&self) -> Result<String, WriteError> {
+        let mut w = Writer::new(self.version, 1024);
+        w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soap-env:Envelope xmlns:soap-env=\"");
+        w.raw(SOAP_ENV);
+        w.raw("\" xmlns:soap-enc=\"");
+        w.raw(SOAP_ENC);
+        w.raw("\" xmlns:xsd=\"");
+        w.raw(XSD);
+        w.raw("\" xmlns:xsi=\"");
+        w.raw(XSI);
+        w.raw("\" xmlns:cwmp=\"");
+        w.raw(self.version.namespace());
+        w.raw("\">");
+        self.header.encode(&mut w)?;
+        w.raw("<soap-env:Body>");
+        self.body.encode(&mut w)?;
+        w.raw("</soap-env:Body></soap-env:Envelope>");
+        Ok(w.finish())
+    }
+}
+
+/// Reads the single element of `<Body>`: a CWMP method or a SOAP Fault.
+fn decode_body<'a>(
+    r: &mut Reader<'a>,
+    element: &Element<'a>,
+    version: &mut Option<CwmpVersion>,
+) -> Result<Body, ParseError> {
+    let Some(child) = r.next_child(element)? else {
+        return Err(r.error_at(element, ParseErrorKind::NotSoap("empty Body".into())));
+    };
+    if let Ns::Cwmp(v) = child.ns {
+        version.get_or_insert(v);
+    }
+    let body = if child.local == "Fault" && child.ns == Ns::SoapEnv {
+        Body::Fault(Fault::decode(r, &child, version)?)
+    } else {
+        // Lenient: a known method is accepted in any namespace; the version then comes from
+        // the header, or defaults to 1.0.
+        Body::decode(r, &child)?
+    };
+    if let Some(extra) = r.next_child(element)? {
+        let why = format!("a second element <{}> in the Body", extra.local);
+        return Err(r.error_at(&extra, ParseErrorKind::NotSoap(why)));
+    }
+    Ok(body)
+}

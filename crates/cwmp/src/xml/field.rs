@@ -1,0 +1,319 @@
+//! How a Rust value maps to an element: the [`Field`] trait, its impls for scalars, optional
+//! elements and SOAP-encoded arrays, and the [`wire_struct!`] macro for CWMP structs.
+
+use crate::error::{ParseError, WriteError};
+use crate::version::CwmpVersion;
+use crate::xml::reader::{Element, Reader};
+use crate::xml::writer::Writer;
+
+/// A value carried by one element.
+pub(crate) trait Field: Sized {
+    /// Reads the value from `element` (whose start tag has been read) up to its end tag.
+    fn decode<'a>(
+        r: &mut Reader<'a>,
+        element: &Element<'a>,
+        name: &'static str,
+    ) -> Result<Self, ParseError>;
+
+    /// The value when the element is absent; `None` means the element is required.
+    fn absent() -> Option<Self> {
+        None
+    }
+
+    /// Writes the element `name` holding this value.
+    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError>;
+}
+
+/// An item of a SOAP-encoded array (`soap-enc:arrayType="cwmp:EventStruct[2]"`).
+pub(crate) trait ArrayItem: Field {
+    /// Element name of each item.
+    const ITEM: &'static str;
+    /// The `arrayType` item type, such as `cwmp:EventStruct` or `xsd:string`.
+    const ARRAY_TYPE: &'static str;
+}
+
+/// Length that a `(max N)` bound in [`wire_struct!`] checks: characters of a string, items of
+/// a list.
+pub(crate) trait WireLen {
+    /// True for lists, whose length counts items.
+    const IS_LIST: bool;
+    fn wire_len(&self) -> usize;
+}
+
+impl WireLen for String {
+    const IS_LIST: bool = false;
+    fn wire_len(&self) -> usize {
+        self.chars().count()
+    }
+}
+
+impl<T> WireLen for Vec<T> {
+    const IS_LIST: bool = true;
+    fn wire_len(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<T: WireLen> WireLen for Option<T> {
+    const IS_LIST: bool = T::IS_LIST;
+    fn wire_len(&self) -> usize {
+        self.as_ref().map_or(0, WireLen::wire_len)
+    }
+}
+
+/// Checks a `(max N)` bound before writing.
+pub(crate) fn check_max<T: WireLen>(
+    value: &T,
+    field: &'static str,
+    max: usize,
+) -> Result<(), WriteError> {
+    let len = value.wire_len();
+    if len <= max {
+        return Ok(());
+    }
+    if T::IS_LIST {
+        Err(WriteError::TooMany { field, len, max })
+    } else {
+        Err(WriteError::TooLong { field, len, max })
+    }
+}
+
+/// Fails when writing a method or value that `version` lacks.
+pub(crate) fn require_version(
+    w: &Writer,
+    since: CwmpVersion,
+    what: &str,
+) -> Result<(), WriteError> {
+    if w.version() < since {
+        return Err(WriteError::NotInVersion {
+            what: what.to_owned(),
+            version: w.version(),
+        });
+    }
+    Ok(())
+}
+
+impl Field for String {
+    fn decode<'a>(
+        r: &mut Reader<'a>,
+        element: &Element<'a>,
+        _: &'static str,
+    ) -> Result<Self, ParseError> {
+        Ok(r.text(element)?.into_owned())
+    }
+
+    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
+        w.leaf(name, self)
+    }
+}
+
+impl ArrayItem for String {
+    const ITEM: &'static str = "string";
+    const ARRAY_TYPE: &'static str = "xsd:string";
+}
+
+impl Field for u32 {
+    fn decode<'a>(
+        r: &mut Reader<'a>,
+        element: &Element<'a>,
+        name: &'static str,
+    ) -> Result<Self, ParseError> {
+        let text = r.text(element)?;
+        let digits = text.trim();
+        let digits = digits.strip_prefix('+').unwrap_or(digits);
+        digits
+            .parse()
+            .map_err(|_| r.invalid(element, name, format!("{text:?} is not an unsignedInt")))
+    }
+
+    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
+        w.leaf(name, &self.to_string())
+    }
+}
+
+impl Field for bool {
+    fn decode<'a>(
+        r: &mut Reader<'a>,
+        element: &Element<'a>,
+        name: &'static str,
+    ) -> Result<Self, ParseError> {
+        let text = r.text(element)?;
+        parse_bool(&text)
+            .ok_or_else(|| r.invalid(element, name, format!("{text:?} is not a boolean")))
+    }
+
+    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
+        // Written as 0/1: the form every CPE accepts, and valid xsd:boolean.
+        w.leaf(name, if *self { "1" } else { "0" })
+    }
+}
+
+/// xsd:boolean as CPEs write it: `0`, `1`, `true`, `false`, in any case.
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    let t = text.trim();
+    if t == "1" || t.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if t == "0" || t.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+impl<T: Field> Field for Option<T> {
+    fn decode<'a>(
+        r: &mut Reader<'a>,
+        element: &Element<'a>,
+        name: &'static str,
+    ) -> Result<Self, ParseError> {
+        T::decode(r, element, name).map(Some)
+    }
+
+    fn absent() -> Option<Self> {
+        Some(None)
+    }
+
+    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
+        match self {
+            Some(value) => value.encode(w, name),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<T: ArrayItem> Field for Vec<T> {
+    fn decode<'a>(
+        r: &mut Reader<'a>,
+        element: &Element<'a>,
+        _: &'static str,
+    ) -> Result<Self, ParseError> {
+        // Lenient: items are taken whatever their element name, and the arrayType count is
+        // ignored (real CPEs get it wrong); the element limit bounds the length.
+        let mut items = Vec::new();
+        while let Some(child) = r.next_child(element)? {
+            items.push(T::decode(r, &child, T::ITEM)?);
+        }
+        Ok(items)
+    }
+
+    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
+        w.open_array(name, T::ARRAY_TYPE, self.len());
+        for item in self {
+            item.encode(w, T::ITEM)?;
+        }
+        w.close(name);
+        Ok(())
+    }
+}
+
+/// Implements [`Field`] for a type that reads from and writes to its element's text through
+/// `FromStr` and `Display`; surrounding whitespace is trimmed on reading.
+macro_rules! text_field {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl $crate::xml::field::Field for $ty {
+            fn decode<'a>(
+                r: &mut $crate::xml::reader::Reader<'a>,
+                element: &$crate::xml::reader::Element<'a>,
+                name: &'static str,
+            ) -> Result<Self, $crate::error::ParseError> {
+                let text = r.text(element)?;
+                text.trim().parse().map_err(|e| r.invalid(element, name, format!("{text:?}: {e}")))
+            }
+
+            fn encode(
+                &self,
+                w: &mut $crate::xml::writer::Writer,
+                name: &'static str,
+            ) -> Result<(), $crate::error::WriteError> {
+                w.leaf(name, &self.to_string())
+            }
+        }
+    )+};
+}
+pub(crate) use text_field;
+
+/// Defines a CWMP struct: the Rust struct (serde names = element names) plus its [`Field`] impl.
+/// Child elements may come in any order; unknown ones are skipped; a missing required one or a
+/// duplicate is an error. `(max N)` bounds a string's characters or a list's items on writing.
+macro_rules! wire_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $field:ident : $ty:ty = $xml:literal $(($max_kw:ident $max:expr))?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                #[serde(rename = $xml)]
+                pub $field: $ty,
+            )*
+        }
+
+        impl $crate::xml::field::Field for $name {
+            #[allow(unused_variables, unused_mut)]
+            fn decode<'a>(
+                r: &mut $crate::xml::reader::Reader<'a>,
+                element: &$crate::xml::reader::Element<'a>,
+                _: &'static str,
+            ) -> Result<Self, $crate::error::ParseError> {
+                $( let mut $field: Option<$ty> = None; )*
+                while let Some(child) = r.next_child(element)? {
+                    match child.local {
+                        $(
+                            $xml => {
+                                if $field.is_some() {
+                                    return Err(r.error_at(
+                                        &child,
+                                        $crate::error::ParseErrorKind::DuplicateField($xml),
+                                    ));
+                                }
+                                $field = Some(
+                                    <$ty as $crate::xml::field::Field>::decode(r, &child, $xml)?,
+                                );
+                            }
+                        )*
+                        _ => r.skip(&child)?,
+                    }
+                }
+                Ok($name {
+                    $(
+                        $field: match $field
+                            .or_else(<$ty as $crate::xml::field::Field>::absent)
+                        {
+                            Some(value) => value,
+                            None => {
+                                return Err(r.error_at(
+                                    element,
+                                    $crate::error::ParseErrorKind::MissingField($xml),
+                                ));
+                            }
+                        },
+                    )*
+                })
+            }
+
+            #[allow(unused_variables)]
+            fn encode(
+                &self,
+                w: &mut $crate::xml::writer::Writer,
+                name: &'static str,
+            ) -> Result<(), $crate::error::WriteError> {
+                $($(
+                    let _ = stringify!($max_kw);
+                    $crate::xml::field::check_max(&self.$field, $xml, $max)?;
+                )?)*
+                w.open(name);
+                $( $crate::xml::field::Field::encode(&self.$field, w, $xml)?; )*
+                w.close(name);
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use wire_struct;
