@@ -167,7 +167,12 @@ mod tests {
 
     #[test]
     fn empty_body_and_garbage() {
-        assert!(parse(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap().body.is_empty());
+        assert!(
+            parse(b"HTTP/1.1 204 No Content\r\n\r\n")
+                .unwrap()
+                .body
+                .is_empty()
+        );
         assert!(parse(b"NOT HTTP\r\n\r\n").is_err());
         assert!(parse(b"POST / HTTP/1.1\r\nbroken header\r\n\r\n").is_err());
     }

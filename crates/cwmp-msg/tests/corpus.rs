@@ -7,7 +7,10 @@ use cwmp::Limits;
 use cwmp_msg::read_capture;
 
 fn samples_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/ref/samples"));
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/ref/samples"
+    ));
     dir.join("MANIFEST.tsv").is_file().then_some(dir)
 }
 

@@ -24,7 +24,11 @@ fn inform() -> String {
     let mut s = String::from(HEAD);
     s.push_str("<cwmp:Inform>\n<DeviceId>\n  <Manufacturer>ExampleNet Communications</Manufacturer>\n  <OUI>00D09E</OUI>\n  <ProductClass>HomeGateway-AX3000</ProductClass>\n  <SerialNumber>EXN4455667788</SerialNumber>\n</DeviceId>\n");
     s.push_str("<Event soap-enc:arrayType=\"cwmp:EventStruct[3]\">\n");
-    for (code, key) in [("1 BOOT", ""), ("4 VALUE CHANGE", ""), ("M Reboot", "reboot-2026-11-21")] {
+    for (code, key) in [
+        ("1 BOOT", ""),
+        ("4 VALUE CHANGE", ""),
+        ("M Reboot", "reboot-2026-11-21"),
+    ] {
         s.push_str(&format!(
             "<EventStruct>\n  <EventCode>{code}</EventCode>\n  <CommandKey>{key}</CommandKey>\n</EventStruct>\n"
         ));
@@ -33,19 +37,59 @@ fn inform() -> String {
     let params = [
         ("Device.RootDataModelVersion", "string", "2.17"),
         ("Device.DeviceInfo.HardwareVersion", "string", "HW-REV-C2"),
-        ("Device.DeviceInfo.SoftwareVersion", "string", "5.4.2-build.20261102"),
-        ("Device.DeviceInfo.ProvisioningCode", "string", "ISP1.RES.FTTH"),
+        (
+            "Device.DeviceInfo.SoftwareVersion",
+            "string",
+            "5.4.2-build.20261102",
+        ),
+        (
+            "Device.DeviceInfo.ProvisioningCode",
+            "string",
+            "ISP1.RES.FTTH",
+        ),
         ("Device.DeviceInfo.UpTime", "unsignedInt", "360125"),
-        ("Device.ManagementServer.ParameterKey", "string", "cfg-000193"),
-        ("Device.ManagementServer.ConnectionRequestURL", "string", "http://203.0.113.45:7547/cr/EXN4455667788"),
-        ("Device.ManagementServer.UDPConnectionRequestAddress", "string", "203.0.113.45:37000"),
-        ("Device.ManagementServer.PeriodicInformInterval", "unsignedInt", "3600"),
-        ("Device.ManagementServer.PeriodicInformEnable", "boolean", "1"),
-        ("Device.IP.Interface.1.IPv4Address.1.IPAddress", "string", "203.0.113.45"),
-        ("Device.Ethernet.Interface.1.MACAddress", "string", "00:d0:9e:12:34:56"),
+        (
+            "Device.ManagementServer.ParameterKey",
+            "string",
+            "cfg-000193",
+        ),
+        (
+            "Device.ManagementServer.ConnectionRequestURL",
+            "string",
+            "http://203.0.113.45:7547/cr/EXN4455667788",
+        ),
+        (
+            "Device.ManagementServer.UDPConnectionRequestAddress",
+            "string",
+            "203.0.113.45:37000",
+        ),
+        (
+            "Device.ManagementServer.PeriodicInformInterval",
+            "unsignedInt",
+            "3600",
+        ),
+        (
+            "Device.ManagementServer.PeriodicInformEnable",
+            "boolean",
+            "1",
+        ),
+        (
+            "Device.IP.Interface.1.IPv4Address.1.IPAddress",
+            "string",
+            "203.0.113.45",
+        ),
+        (
+            "Device.Ethernet.Interface.1.MACAddress",
+            "string",
+            "00:d0:9e:12:34:56",
+        ),
         ("Device.WiFi.SSID.1.SSID", "string", "ExampleNet-5G-3A7F"),
         ("Device.WiFi.SSID.2.SSID", "string", "ExampleNet-2G-3A7F"),
-        ("Device.Time.CurrentLocalTime", "dateTime", "2026-11-21T20:26:35+01:00"),
+        (
+            "Device.Time.CurrentLocalTime",
+            "dateTime",
+            "2026-11-21T20:26:35+01:00",
+        ),
         ("Device.X_00D09E_Firmware.BankActive", "int", "1"),
     ];
     s.push_str(&format!(
@@ -68,12 +112,21 @@ fn gpv_response(n: usize) -> String {
     ));
     for i in 0..n {
         let (leaf, ty, value) = match i % 4 {
-            0 => ("BytesSent", "unsignedLong", format!("{}", 1_000_000_007u64 * i as u64)),
+            0 => (
+                "BytesSent",
+                "unsignedLong",
+                format!("{}", 1_000_000_007u64 * i as u64),
+            ),
             1 => ("Enable", "boolean", "true".to_owned()),
             2 => ("Name", "string", format!("eth{i} &amp; uplink")),
             _ => ("LastChange", "dateTime", "2026-11-21T20:26:35Z".to_owned()),
         };
-        param(&mut s, &format!("Device.Hosts.Host.{}.{leaf}", i / 4 + 1), ty, &value);
+        param(
+            &mut s,
+            &format!("Device.Hosts.Host.{}.{leaf}", i / 4 + 1),
+            ty,
+            &value,
+        );
     }
     s.push_str("</ParameterList>\n</cwmp:GetParameterValuesResponse>\n");
     s.push_str(TAIL);
@@ -107,9 +160,13 @@ fn bench(c: &mut Criterion) {
         let written = envelope.to_xml().expect("benchmark input writes");
         let mut group = c.benchmark_group(*name);
         group.throughput(Throughput::Bytes(xml.len() as u64));
-        group.bench_function("parse", |b| b.iter(|| Envelope::parse(black_box(xml)).unwrap()));
+        group.bench_function("parse", |b| {
+            b.iter(|| Envelope::parse(black_box(xml)).unwrap())
+        });
         group.throughput(Throughput::Bytes(written.len() as u64));
-        group.bench_function("write", |b| b.iter(|| black_box(&envelope).to_xml().unwrap()));
+        group.bench_function("write", |b| {
+            b.iter(|| black_box(&envelope).to_xml().unwrap())
+        });
         group.finish();
     }
     let xml = inform();

@@ -94,7 +94,11 @@ fn declared(bytes: &[u8]) -> Result<Charset, ParseError> {
         .unwrap_or(after)
         .trim_start();
     let quote = value.chars().next().unwrap_or('"');
-    let label = value.trim_start_matches(quote).split(quote).next().unwrap_or("");
+    let label = value
+        .trim_start_matches(quote)
+        .split(quote)
+        .next()
+        .unwrap_or("");
     Charset::from_label(label)
         .ok_or_else(|| encoding_error(format!("unsupported encoding {label:?}"), 1, 1))
 }

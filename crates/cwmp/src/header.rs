@@ -63,14 +63,20 @@ impl Header {
             }
             match child.local {
                 "ID" => header.id = Some(r.text(&child)?.into_owned()),
-                "HoldRequests" => header.hold_requests = Some(read_bool(r, &child, "HoldRequests")?),
+                "HoldRequests" => {
+                    header.hold_requests = Some(read_bool(r, &child, "HoldRequests")?)
+                }
                 "NoMoreRequests" => {
                     header.no_more_requests = Some(read_bool(r, &child, "NoMoreRequests")?)
                 }
                 "SessionTimeout" => {
                     let text = r.text(&child)?;
                     let secs = text.trim().parse().map_err(|_| {
-                        r.invalid(&child, "SessionTimeout", format!("{text:?} is not an unsignedInt"))
+                        r.invalid(
+                            &child,
+                            "SessionTimeout",
+                            format!("{text:?} is not an unsignedInt"),
+                        )
                     })?;
                     header.session_timeout = Some(secs);
                 }
@@ -111,7 +117,12 @@ impl Header {
             header_leaf(w, "SessionTimeout", "0", &secs.to_string())?;
         }
         if let Some(versions) = &self.supported_cwmp_versions {
-            header_leaf(w, "SupportedCWMPVersions", "0", &format_version_list(versions))?;
+            header_leaf(
+                w,
+                "SupportedCWMPVersions",
+                "0",
+                &format_version_list(versions),
+            )?;
         }
         if let Some(version) = self.use_cwmp_version {
             header_leaf(w, "UseCWMPVersion", "1", version.as_str())?;

@@ -4,12 +4,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ParseError, ParseErrorKind, WriteError};
 use crate::fault::{FaultCode, FaultKind};
-use crate::xml::field::{Field, check_max, text_field};
 use crate::version::CwmpVersion;
+use crate::xml::field::{Field, check_max, text_field};
 use crate::xml::reader::{Element, Ns, Reader};
 use crate::xml::writer::Writer;
 
 text_field!(FaultCode);
+
+/// Whether `code` exists in the schema of `version`: cwmp-1-0.xsd enumerates only 8000–8005,
+/// 9000–9013 and the vendor ranges; from 1.1 on every code of the ranges is allowed.
+fn check_code_in_version(w: &Writer, code: FaultCode) -> Result<(), WriteError> {
+    let n = code.value();
+    let in_1_0 = matches!(n, 8000..=8005 | 8800..=8899 | 9000..=9013 | 9800..=9899);
+    if w.version() == CwmpVersion::V1_0 && !in_1_0 {
+        return Err(WriteError::NotInVersion {
+            what: format!("fault code {n}"),
+            version: w.version(),
+        });
+    }
+    Ok(())
+}
 
 /// A SOAP 1.1 fault: `faultcode`, `faultstring`, and the CWMP detail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,10 +46,18 @@ pub struct CwmpFault {
     #[serde(rename = "FaultCode")]
     pub code: FaultCode,
     /// Human-readable text, at most 256 characters.
-    #[serde(rename = "FaultString", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "FaultString",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub string: Option<String>,
     /// Per-parameter faults of a failed SetParameterValues (under fault 9003).
-    #[serde(rename = "SetParameterValuesFault", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "SetParameterValuesFault",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub set_parameter_values_faults: Vec<SetParameterValuesFault>,
 }
 
@@ -83,7 +105,10 @@ impl Fault {
             match child.local {
                 "faultcode" => {
                     let text = r.text(&child)?;
-                    kind = Some(text.parse().map_err(|e| r.invalid(&child, "faultcode", format!("{e}")))?);
+                    kind = Some(
+                        text.parse()
+                            .map_err(|e| r.invalid(&child, "faultcode", format!("{e}")))?,
+                    );
                 }
                 "faultstring" => fault_string = Some(r.text(&child)?.into_owned()),
                 "detail" => {
@@ -147,7 +172,8 @@ impl CwmpFault {
                 _ => r.skip(&child)?,
             }
         }
-        let code = code.ok_or_else(|| r.error_at(element, ParseErrorKind::MissingField("FaultCode")))?;
+        let code =
+            code.ok_or_else(|| r.error_at(element, ParseErrorKind::MissingField("FaultCode")))?;
         Ok(CwmpFault {
             code,
             string,
@@ -157,6 +183,10 @@ impl CwmpFault {
 
     fn encode(&self, w: &mut Writer) -> Result<(), WriteError> {
         check_max(&self.string, "FaultString", 256)?;
+        check_code_in_version(w, self.code)?;
+        for fault in &self.set_parameter_values_faults {
+            check_code_in_version(w, fault.fault_code)?;
+        }
         w.raw("<cwmp:Fault>");
         self.code.encode(w, "FaultCode")?;
         self.string.encode(w, "FaultString")?;

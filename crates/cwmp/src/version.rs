@@ -117,7 +117,10 @@ mod tests {
             assert_eq!(CwmpVersion::from_namespace(v.namespace()), Some(v));
         }
         assert_eq!(CwmpVersion::V1_4.namespace(), CwmpVersion::V1_2.namespace());
-        assert_eq!(CwmpVersion::from_namespace("urn:dslforum-org:cwmp-1-3"), None);
+        assert_eq!(
+            CwmpVersion::from_namespace("urn:dslforum-org:cwmp-1-3"),
+            None
+        );
     }
 
     #[test]

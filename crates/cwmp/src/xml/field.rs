@@ -131,6 +131,25 @@ impl Field for u32 {
     }
 }
 
+impl Field for i32 {
+    fn decode<'a>(
+        r: &mut Reader<'a>,
+        element: &Element<'a>,
+        name: &'static str,
+    ) -> Result<Self, ParseError> {
+        let text = r.text(element)?;
+        let digits = text.trim();
+        let digits = digits.strip_prefix('+').unwrap_or(digits);
+        digits
+            .parse()
+            .map_err(|_| r.invalid(element, name, format!("{text:?} is not an int")))
+    }
+
+    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
+        w.leaf(name, &self.to_string())
+    }
+}
+
 impl Field for bool {
     fn decode<'a>(
         r: &mut Reader<'a>,
@@ -232,16 +251,51 @@ macro_rules! text_field {
 }
 pub(crate) use text_field;
 
+/// One option of a [`wire_struct!`] field, checked on writing: `(max N)` bounds a string's
+/// characters or a list's items; `(check f)` calls `f(&Writer, &value, element_name)`, for
+/// patterns, minimum counts and rules that depend on the version being written. `(default)`
+/// checks nothing (see [`wire_absent!`]).
+macro_rules! wire_check {
+    (max, $w:ident, $value:expr, $xml:expr, $max:expr) => {
+        $crate::xml::field::check_max($value, $xml, $max)?
+    };
+    (check, $w:ident, $value:expr, $xml:expr, $f:expr) => {
+        ($f)(&*$w, $value, $xml)?
+    };
+    (default, $w:ident, $value:expr, $xml:expr) => {};
+}
+pub(crate) use wire_check;
+
+/// One option of a [`wire_struct!`] field, applied on reading when the element is absent:
+/// `(default)` reads a missing element as `Default::default()` (leniency towards peers that
+/// omit a required element); the other options change nothing.
+macro_rules! wire_absent {
+    (default) => {
+        || Some(Default::default())
+    };
+    ($kw:ident) => {
+        $crate::xml::field::no_default
+    };
+}
+pub(crate) use wire_absent;
+
+/// The absent value of a field option that gives none.
+pub(crate) fn no_default<T>() -> Option<T> {
+    None
+}
+
 /// Defines a CWMP struct: the Rust struct (serde names = element names) plus its [`Field`] impl.
 /// Child elements may come in any order; unknown ones are skipped; a missing required one or a
-/// duplicate is an error. `(max N)` bounds a string's characters or a list's items on writing.
+/// duplicate is an error. Each field may carry options: write-time checks `(max N)` and
+/// `(check f)` (see [`wire_check!`]), which run before anything of the struct is written, and
+/// `(default)` (see [`wire_absent!`]).
 macro_rules! wire_struct {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
             $(
                 $(#[$fmeta:meta])*
-                $field:ident : $ty:ty = $xml:literal $(($max_kw:ident $max:expr))?
+                $field:ident : $ty:ty = $xml:literal $(($kw:ident $($arg:expr)?))*
             ),* $(,)?
         }
     ) => {
@@ -285,6 +339,7 @@ macro_rules! wire_struct {
                     $(
                         $field: match $field
                             .or_else(<$ty as $crate::xml::field::Field>::absent)
+                            $( .or_else($crate::xml::field::wire_absent!($kw)) )*
                         {
                             Some(value) => value,
                             None => {
@@ -305,9 +360,8 @@ macro_rules! wire_struct {
                 name: &'static str,
             ) -> Result<(), $crate::error::WriteError> {
                 $($(
-                    let _ = stringify!($max_kw);
-                    $crate::xml::field::check_max(&self.$field, $xml, $max)?;
-                )?)*
+                    $crate::xml::field::wire_check!($kw, w, &self.$field, $xml $(, $arg)?);
+                )*)*
                 w.open(name);
                 $( $crate::xml::field::Field::encode(&self.$field, w, $xml)?; )*
                 w.close(name);

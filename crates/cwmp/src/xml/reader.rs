@@ -80,6 +80,7 @@ pub(crate) struct Element<'a> {
 
 /// The cursor. Every element it returns must be consumed by exactly one of
 /// [`Reader::text`], [`Reader::skip`] or a loop of [`Reader::next_child`] until `None`.
+#[derive(Clone)]
 pub(crate) struct Reader<'a> {
     inner: NsReader<&'a [u8]>,
     src: &'a str,
@@ -169,6 +170,15 @@ impl<'a> Reader<'a> {
                 Event::DocType(_) => return Err(self.error(ParseErrorKind::Dtd, pos)),
             }
         }
+    }
+
+    /// The next child element of `parent`, without consuming anything: for the few lists whose
+    /// form (SOAP array or bare items) depends on their first child.
+    pub(crate) fn peek_child(
+        &self,
+        parent: &Element<'a>,
+    ) -> Result<Option<Element<'a>>, ParseError> {
+        self.clone().next_child(parent)
     }
 
     /// The text content of `element`, which must have no child elements.
@@ -363,7 +373,9 @@ impl<'a> Reader<'a> {
     fn input_str(&self, name: &str) -> &'a str {
         let base = self.src.as_ptr() as usize;
         let start = (name.as_ptr() as usize).wrapping_sub(base);
-        self.src.get(start..start.saturating_add(name.len())).unwrap_or("")
+        self.src
+            .get(start..start.saturating_add(name.len()))
+            .unwrap_or("")
     }
 
     fn malformed(&self, what: &str, pos: usize) -> ParseError {
@@ -458,7 +470,7 @@ mod tests {
     fn reports_line_column_and_path() {
         let err = children("<a>\n  <b><c/></b>\n</a>").unwrap_err();
         assert_eq!(err.kind, ParseErrorKind::UnexpectedElement("c".into()));
-        assert_eq!((err.line, err.column), (2, 9));
+        assert_eq!((err.line, err.column), (2, 6));
         assert_eq!(err.path, "a/b");
     }
 

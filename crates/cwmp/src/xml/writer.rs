@@ -88,7 +88,11 @@ pub(crate) fn escape_into(
     field: &'static str,
     text: &str,
 ) -> Result<(), WriteError> {
-    let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\r') || (c < ' ' && c != '\t' && c != '\n') || matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    let special = |c: char| {
+        matches!(c, '&' | '<' | '>' | '"' | '\r')
+            || (c < ' ' && c != '\t' && c != '\n')
+            || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
     if !text.contains(special) {
         out.push_str(text);
         return Ok(());
@@ -128,6 +132,12 @@ mod tests {
     fn refuses_control_characters() {
         let mut out = String::new();
         let err = escape_into(&mut out, "Value", "a\u{1}").unwrap_err();
-        assert_eq!(err, WriteError::InvalidChar { field: "Value", code: 1 });
+        assert_eq!(
+            err,
+            WriteError::InvalidChar {
+                field: "Value",
+                code: 1
+            }
+        );
     }
 }
