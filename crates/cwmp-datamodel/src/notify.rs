@@ -136,7 +136,8 @@ impl Tree {
             return ChangeSignal::default();
         };
         let (a, b) = m.obj(pobj).params;
-        let counter = (a..b).find(|&p| m.param(p).derived == Some(crate::model::Derived::NumEntries(obj)));
+        let counter =
+            (a..b).find(|&p| m.param(p).derived == Some(crate::model::Derived::NumEntries(obj)));
         match counter {
             Some(p) => self.record(p, parent),
             None => ChangeSignal::default(),

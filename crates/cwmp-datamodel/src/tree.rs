@@ -89,15 +89,9 @@ pub(crate) fn key(head: u32, nums: &[u32]) -> Vec<u32> {
 /// One node met while walking a subtree.
 pub(crate) enum Item<'a> {
     /// An object instance.
-    Object {
-        obj: u32,
-        nums: &'a [u32],
-    },
+    Object { obj: u32, nums: &'a [u32] },
     /// A table (before its rows); `nums` are the parent's.
-    Table {
-        obj: u32,
-        nums: &'a [u32],
-    },
+    Table { obj: u32, nums: &'a [u32] },
     /// A parameter of an instance.
     Param {
         param: u32,
@@ -360,9 +354,9 @@ impl Tree {
     pub fn exists(&self, path: &str) -> bool {
         match self.model.resolve(path) {
             Some(Resolved::Object { obj, nums }) => self.st.exists(obj, &nums),
-            Some(Resolved::Table { obj, nums }) => {
-                self.st.exists(self.model.obj(obj).parent.unwrap_or(0), &nums)
-            }
+            Some(Resolved::Table { obj, nums }) => self
+                .st
+                .exists(self.model.obj(obj).parent.unwrap_or(0), &nums),
             Some(Resolved::Param { param, nums }) => {
                 self.st.exists(self.model.param(param).object, &nums)
             }
@@ -397,7 +391,10 @@ impl Tree {
     pub fn instance_numbers(&self, table_path: &str) -> Option<Vec<u32>> {
         match self.model.resolve(table_path)? {
             Resolved::Table { obj, nums } => {
-                if !self.st.exists(self.model.obj(obj).parent.unwrap_or(0), &nums) {
+                if !self
+                    .st
+                    .exists(self.model.obj(obj).parent.unwrap_or(0), &nums)
+                {
                     return None;
                 }
                 Some(

@@ -42,7 +42,10 @@ fn tr181_gateway_profile() {
     };
     assert_eq!(get("Device.WiFi.SSIDNumberOfEntries"), "2");
     assert_eq!(get("Device.WiFi.SSID.2.SSID"), "Example-5G");
-    assert_eq!(get("Device.IP.Interface.1.IPv4Address.1.IPAddress"), "192.168.1.1");
+    assert_eq!(
+        get("Device.IP.Interface.1.IPv4Address.1.IPAddress"),
+        "192.168.1.1"
+    );
     assert_eq!(get("Device.IP.Interface.2.IPv4AddressNumberOfEntries"), "1");
     assert_eq!(get("Device.DNS.Client.ServerNumberOfEntries"), "1");
     assert_eq!(get("Device.X_00D09E_Diagnostics.X_00D09E_LedMode"), "On");
@@ -59,8 +62,16 @@ fn tr181_gateway_profile() {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
     let names = t.get_parameter_names("", false).expect("gpn");
-    assert!(names.iter().any(|i| i.name == "Device.WiFi.SSID." && i.writable));
-    assert!(names.iter().any(|i| i.name == "Device.Ethernet.Interface." && !i.writable));
+    assert!(
+        names
+            .iter()
+            .any(|i| i.name == "Device.WiFi.SSID." && i.writable)
+    );
+    assert!(
+        names
+            .iter()
+            .any(|i| i.name == "Device.Ethernet.Interface." && !i.writable)
+    );
 }
 
 #[test]
@@ -82,8 +93,16 @@ fn tr098_gateway_profile() {
         .expect("gpv");
     assert_eq!(v[0].value.to_string(), "203.0.113.10");
     let forced = t.forced_inform_values(&NoBackend);
-    assert!(forced.iter().any(|p| p.name == "InternetGatewayDevice.DeviceSummary"));
-    assert!(forced.iter().any(|p| p.name.ends_with("WANIPConnection.1.ExternalIPAddress")));
+    assert!(
+        forced
+            .iter()
+            .any(|p| p.name == "InternetGatewayDevice.DeviceSummary")
+    );
+    assert!(
+        forced
+            .iter()
+            .any(|p| p.name.ends_with("WANIPConnection.1.ExternalIPAddress"))
+    );
 }
 
 #[test]

@@ -19,13 +19,8 @@ impl Default for LinuxBackend {
     }
 }
 
-/// Interface tables whose `Stats.` and `Status`/`MACAddress` come from `/sys/class/net`.
-const INTERFACE_TABLES: &[&str] = &[
-    "Ethernet.Interface.{i}.",
-    "IP.Interface.{i}.",
-    "WiFi.SSID.{i}.",
-    "WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.",
-];
+/// Tables whose `Status` and `MACAddress` come from `/sys/class/net/<Name>`.
+const INTERFACE_TABLES: &[&str] = &["Ethernet.Interface.{i}."];
 
 /// TR-181 `Stats.` parameter → `/sys/class/net/<if>/statistics/<file>`.
 const STATS: &[(&str, &str)] = &[
@@ -64,17 +59,18 @@ fn classify(schema_path: &str) -> Option<Source> {
         "Time.CurrentLocalTime" => return Some(Source::Clock),
         _ => {}
     }
-    let table = INTERFACE_TABLES.iter().find(|t| p.starts_with(**t))?;
-    let rest = &p[table.len()..];
-    if let Some(stat) = rest.strip_prefix("Stats.") {
+    // Any table row with a `Stats.` object: the row's `Name` is the Linux interface.
+    if let Some((_, stat)) = p.rsplit_once("{i}.Stats.") {
         return STATS
             .iter()
             .find(|(name, _)| *name == stat)
             .map(|(_, file)| Source::Stat(file));
     }
+    let table = INTERFACE_TABLES.iter().find(|t| p.starts_with(**t))?;
+    let rest = &p[table.len()..];
     match rest {
-        "Status" if table.starts_with("Ethernet") => Some(Source::OperState),
-        "MACAddress" if table.starts_with("Ethernet") => Some(Source::Mac),
+        "Status" => Some(Source::OperState),
+        "MACAddress" => Some(Source::Mac),
         _ => None,
     }
 }
@@ -113,9 +109,7 @@ impl LinuxBackend {
 
     fn meminfo(&self, field: &str) -> Option<String> {
         let s = std::fs::read_to_string(self.proc_root.join("meminfo")).ok()?;
-        let line = s
-            .lines()
-            .find(|l| l.split(':').next() == Some(field))?;
+        let line = s.lines().find(|l| l.split(':').next() == Some(field))?;
         let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
         Some(kib.min(u64::from(u32::MAX)).to_string())
     }

@@ -52,7 +52,12 @@ impl Backend for MemoryBackend {
         let boot = self.boot?;
         let p = req.schema_path();
         if is_uptime(p) {
-            Some(boot.elapsed().as_secs().min(u64::from(u32::MAX)).to_string())
+            Some(
+                boot.elapsed()
+                    .as_secs()
+                    .min(u64::from(u32::MAX))
+                    .to_string(),
+            )
         } else if is_clock(p) {
             Some(cwmp::DateTime::now_utc().to_string())
         } else {

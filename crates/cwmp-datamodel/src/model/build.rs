@@ -42,9 +42,7 @@ pub(super) fn build(
     profile: &Profile,
     options: ModelOptions,
 ) -> Result<Model, ProfileError> {
-    let cx = Ctx {
-        profile,
-    };
+    let cx = Ctx { profile };
     let root = schema
         .object(&profile.root)
         .filter(|o| o.parent().is_none())
@@ -120,9 +118,11 @@ pub(super) fn build(
         if wanted.contains_key(parent) {
             continue;
         }
-        let o = schema
-            .object(parent)
-            .ok_or_else(|| cx.err(format!("parent {parent} of {p} is neither in the schema nor declared")))?;
+        let o = schema.object(parent).ok_or_else(|| {
+            cx.err(format!(
+                "parent {parent} of {p} is neither in the schema nor declared"
+            ))
+        })?;
         wanted.insert(
             parent.to_owned(),
             Wanted {
@@ -457,8 +457,8 @@ fn initial_state(cx: &Ctx<'_>, model: &Model) -> Result<State, ProfileError> {
                 let p = model
                     .param_by_name(*obj, name)
                     .ok_or_else(|| cx.err(format!("{}{name} is not implemented", inst.path)))?;
-                let text =
-                    toml_text(v).ok_or_else(|| cx.err(format!("{}{name}: not a scalar", inst.path)))?;
+                let text = toml_text(v)
+                    .ok_or_else(|| cx.err(format!("{}{name}: not a scalar", inst.path)))?;
                 let canon = validate::check_text(model.param_syntax(p), &text)
                     .map_err(|e| cx.err(format!("{}{name}: {e}", inst.path)))?;
                 st.store(model, p, nums, canon.into());

@@ -11,6 +11,9 @@ use crate::tree::{Attr, Instance, Tree};
 /// The only AccessList entry TR-069 defines.
 pub const SUBSCRIBER: &str = "Subscriber";
 
+/// An attribute change to apply: parameter, instance, notification, subscriber.
+type Planned = (u32, Vec<u32>, Option<u8>, Option<bool>);
+
 /// Notification values that ask for an active (session-triggering) CWMP notification.
 fn is_active(n: u8) -> bool {
     n == 2
@@ -43,7 +46,7 @@ impl Tree {
     /// other than `Subscriber` is 9003.
     pub fn set_parameter_attributes(&mut self, changes: &[AttributeChange]) -> Result<(), Fault> {
         let opts = self.model.options().clone();
-        let mut plan: Vec<(u32, Vec<u32>, Option<u8>, Option<bool>)> = Vec::new();
+        let mut plan: Vec<Planned> = Vec::new();
         for c in changes {
             let at = self.locate(&c.name)?;
             let explicit = matches!(at, super::get::Located::Param { .. });
@@ -80,9 +83,8 @@ impl Tree {
                 let mut n = notif;
                 if let Some(v) = n {
                     let forced = an == ActiveNotify::ForceEnabled && v != 2;
-                    let denied = an == ActiveNotify::CanDeny
-                        && is_active(v)
-                        && opts.deny_active_on_can_deny;
+                    let denied =
+                        an == ActiveNotify::CanDeny && is_active(v) && opts.deny_active_on_can_deny;
                     if forced || denied {
                         if explicit {
                             refused = Some(if forced {

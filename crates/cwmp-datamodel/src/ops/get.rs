@@ -46,9 +46,10 @@ impl Tree {
         }
         let m = &self.model;
         let found = match m.resolve(name) {
-            Some(Resolved::Object { obj, nums }) => {
-                self.st.exists(obj, &nums).then_some(Located::Object { obj, nums })
-            }
+            Some(Resolved::Object { obj, nums }) => self
+                .st
+                .exists(obj, &nums)
+                .then_some(Located::Object { obj, nums }),
             Some(Resolved::Table { obj, nums }) => self
                 .st
                 .exists(m.obj(obj).parent.unwrap_or(0), &nums)
@@ -127,7 +128,11 @@ impl Tree {
         inst: &Instance,
         backend: &dyn Backend,
     ) -> Value {
-        typed(&self.model, param, &self.read_text(param, nums, inst, backend))
+        typed(
+            &self.model,
+            param,
+            &self.read_text(param, nums, inst, backend),
+        )
     }
 
     /// GetParameterValues: full names, partial paths (`.`-terminated: the whole
