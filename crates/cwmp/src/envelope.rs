@@ -95,8 +95,9 @@ impl Envelope {
         r.finish()?;
         let body =
             body.ok_or_else(|| r.error_at(&root, ParseErrorKind::NotSoap("no Body".into())))?;
+        let version = effective_version(version.unwrap_or(CwmpVersion::V1_0), &header);
         Ok(Envelope {
-            version: version.unwrap_or(CwmpVersion::V1_0),
+            version,
             header,
             body,
         })
@@ -122,6 +123,15 @@ impl Envelope {
         self.body.encode(&mut w)?;
         w.raw("</soap-env:Body></soap-env:Envelope>");
         Ok(w.finish())
+    }
+}
+
+/// The namespace says 1.0, 1.1 or "1.2 or later"; within the 1-2 namespace a `UseCWMPVersion`
+/// header names the exact version (TR-069 Annex I).
+pub(crate) fn effective_version(namespace: CwmpVersion, header: &Header) -> CwmpVersion {
+    match header.use_cwmp_version {
+        Some(used) if namespace == CwmpVersion::V1_2 && used >= CwmpVersion::V1_2 => used,
+        _ => namespace,
     }
 }
 

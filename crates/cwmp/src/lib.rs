@@ -14,6 +14,8 @@
 //! assert!(matches!(parsed.body, Body::GetRPCMethods(_)));
 //! ```
 
+#[cfg(test)]
+mod arbitrary;
 mod body;
 pub mod charset;
 pub mod datetime;

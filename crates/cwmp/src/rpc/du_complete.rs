@@ -47,6 +47,14 @@ macro_rules! str_enum {
             }
         }
 
+        #[cfg(test)]
+        impl $crate::arbitrary::Arb for $name {
+            fn arb(_: Option<usize>) -> proptest::strategy::BoxedStrategy<Self> {
+                use proptest::strategy::Strategy as _;
+                proptest::sample::select(vec![$( $name::$variant ),+]).boxed()
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())

@@ -92,6 +92,14 @@ macro_rules! int_enum {
             }
         }
 
+        #[cfg(test)]
+        impl $crate::arbitrary::Arb for $name {
+            fn arb(_: Option<usize>) -> proptest::strategy::BoxedStrategy<Self> {
+                use proptest::strategy::Strategy as _;
+                proptest::sample::select(vec![$( $name::$variant ),+]).boxed()
+            }
+        }
+
         impl From<u32> for $name {
             fn from(value: u32) -> Self {
                 $name::from_value(value)

@@ -368,6 +368,23 @@ macro_rules! wire_struct {
                 Ok(())
             }
         }
+
+        #[cfg(test)]
+        impl $crate::arbitrary::Arb for $name {
+            fn arb(_: Option<usize>) -> proptest::strategy::BoxedStrategy<Self> {
+                use proptest::strategy::Strategy as _;
+                (
+                    proptest::strategy::Just(()),
+                    $(
+                        <$ty as $crate::arbitrary::Arb>::arb_hinted(&[
+                            $( $crate::arbitrary::hint!($kw $(, $arg)?) ),*
+                        ]),
+                    )*
+                )
+                    .prop_map(|((), $($field,)*)| $name { $($field,)* })
+                    .boxed()
+            }
+        }
     };
 }
 pub(crate) use wire_struct;
