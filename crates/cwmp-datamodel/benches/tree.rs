@@ -10,9 +10,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use cwmp::Value;
-use cwmp_datamodel::{
-    LoadOptions, Model, ModelOptions, NoBackend, ParameterValue, Profile, Schema, Tree,
-};
+use cwmp_datamodel::{LoadOptions, Model, ModelOptions, NoBackend, Profile, Schema, Tree};
 
 const TR181: &str = "tr-181-2-17-0-cwmp-full.xml";
 
@@ -76,7 +74,7 @@ fn bench(c: &mut Criterion) {
             .add_object(writable, "", &mut NoBackend)
             .expect("add")
             .instance_number;
-        list.push(ParameterValue::new(
+        list.push(common::pv(
             format!("{writable}{n}.{wparam}"),
             Value::string(format!("10.0.{}.{}", n / 250, n % 250)),
         ));

@@ -39,6 +39,29 @@ impl ApplyStatus {
     }
 }
 
+/// The wire `Status` of a change.
+impl From<ApplyStatus> for cwmp::rpc::Status {
+    fn from(s: ApplyStatus) -> Self {
+        match s {
+            ApplyStatus::Applied => cwmp::rpc::Status::Applied,
+            ApplyStatus::Pending => cwmp::rpc::Status::Pending,
+        }
+    }
+}
+
+/// A wire `Status` as a change outcome; fails with the number for a value outside 0 and 1.
+impl TryFrom<cwmp::rpc::Status> for ApplyStatus {
+    type Error = u32;
+
+    fn try_from(s: cwmp::rpc::Status) -> Result<Self, u32> {
+        match s {
+            cwmp::rpc::Status::Applied => Ok(ApplyStatus::Applied),
+            cwmp::rpc::Status::Pending => Ok(ApplyStatus::Pending),
+            cwmp::rpc::Status::Other(n) => Err(n),
+        }
+    }
+}
+
 /// A backend could not read or apply something.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {

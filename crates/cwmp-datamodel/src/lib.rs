@@ -3,7 +3,8 @@
 //! immutable, shareable in-memory [`Schema`]; device [`Profile`]s compiled
 //! into a shared [`Model`]; and per-device [`Tree`]s implementing the CPE side
 //! of TR-069 Annex A (Get/Set values, names, attributes, Add/Delete object),
-//! change tracking for notifications, live [`Backend`]s and crash-safe persistence.
+//! change tracking for notifications, live [`Backend`]s and crash-safe persistence; and
+//! [`rpc`], which answers the ACS's data-model RPCs (`cwmp::Body` in, `cwmp::Body` out).
 //!
 //! ```no_run
 //! use cwmp_datamodel::{LoadOptions, Schema};
@@ -20,6 +21,7 @@ pub mod notify;
 pub mod ops;
 pub mod path;
 pub mod profile;
+pub mod rpc;
 pub mod schema;
 pub mod store;
 pub mod tree;
@@ -30,10 +32,7 @@ pub use backend::{
 };
 pub use model::{Model, ModelOptions};
 pub use notify::{ChangeSignal, InformParameters};
-pub use ops::{
-    AddObjectResult, AttributeChange, Fault, ParameterAttributes, ParameterFault, ParameterInfo,
-    ParameterValue,
-};
+pub use ops::{AddObjectResult, Fault, ParameterFault};
 pub use profile::{Profile, ProfileError};
 pub use store::{SaveStep, StoreError};
 pub use tree::Tree;

@@ -10,10 +10,11 @@
 use std::collections::HashSet;
 
 use cwmp::FaultCode;
+use cwmp::rpc::ParameterValueStruct;
 
 use crate::backend::{Backend, LiveRead};
+use crate::ops::Fault;
 use crate::ops::get::Located;
-use crate::ops::{Fault, ParameterValue};
 use crate::tree::{Tree, key};
 use crate::validate::check_text;
 
@@ -34,10 +35,10 @@ impl ChangeSignal {
 }
 
 /// Parameters for an Inform: forced ones plus changed ones, each once.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InformParameters {
     /// The ParameterList.
-    pub parameters: Vec<ParameterValue>,
+    pub parameters: Vec<ParameterValueStruct>,
     /// True if changes were included: the Inform must carry `4 VALUE CHANGE`.
     pub value_change: bool,
 }
@@ -166,7 +167,7 @@ impl Tree {
     }
 
     /// The changed parameters with their current values, without clearing them.
-    pub fn pending_changes(&self, backend: &dyn Backend) -> Vec<ParameterValue> {
+    pub fn pending_changes(&self, backend: &dyn Backend) -> Vec<ParameterValueStruct> {
         let m = &self.model;
         self.st
             .changed
@@ -174,7 +175,7 @@ impl Tree {
             .filter_map(|k| {
                 let (param, nums) = (k[0], &k[1..]);
                 let inst = self.st.get(m.param(param).object, nums)?;
-                Some(ParameterValue {
+                Some(ParameterValueStruct {
                     name: m.param_path(param, nums),
                     value: self.read_value(param, nums, inst, backend),
                 })
@@ -189,20 +190,20 @@ impl Tree {
     }
 
     /// The changed parameters, cleared.
-    pub fn take_changes(&mut self, backend: &dyn Backend) -> Vec<ParameterValue> {
+    pub fn take_changes(&mut self, backend: &dyn Backend) -> Vec<ParameterValueStruct> {
         let out = self.pending_changes(backend);
         self.clear_changes();
         out
     }
 
     /// Values of the schema's forcedInform parameters present in the tree.
-    pub fn forced_inform_values(&self, backend: &dyn Backend) -> Vec<ParameterValue> {
+    pub fn forced_inform_values(&self, backend: &dyn Backend) -> Vec<ParameterValueStruct> {
         let m = &self.model;
         let mut out = Vec::new();
         for &param in m.forced_inform.iter() {
             for nums in self.st.instances_of(m.param(param).object) {
                 if let Some(inst) = self.st.get(m.param(param).object, &nums) {
-                    out.push(ParameterValue {
+                    out.push(ParameterValueStruct {
                         name: m.param_path(param, &nums),
                         value: self.read_value(param, &nums, inst, backend),
                     });

@@ -7,20 +7,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use common::{mini_model, mini_tree};
 use cwmp::Value;
+use cwmp::rpc::ParameterValueStruct;
 use cwmp_datamodel::store::{save_with, temp_path};
-use cwmp_datamodel::{AttributeChange, LinuxBackend, NoBackend, ParameterValue, SaveStep, Tree};
+use cwmp_datamodel::{LinuxBackend, NoBackend, SaveStep, Tree};
 
-fn notif(t: &mut Tree, name: &str, n: u8) {
-    t.set_parameter_attributes(&[AttributeChange {
-        name: name.into(),
-        notification_change: true,
-        notification: n,
-        ..Default::default()
-    }])
-    .expect("spa");
+fn notif(t: &mut Tree, name: &str, n: u32) {
+    t.set_parameter_attributes(&[common::notification(name, n)])
+        .expect("spa");
 }
 
-fn names(v: &[ParameterValue]) -> Vec<&str> {
+fn names(v: &[ParameterValueStruct]) -> Vec<&str> {
     v.iter().map(|p| p.name.as_str()).collect()
 }
 
@@ -55,10 +51,7 @@ fn local_changes_are_recorded_by_notification() {
     assert!(!t.take_active_request());
     // Changes by the ACS are not recorded.
     t.set_parameter_values(
-        &[ParameterValue::new(
-            "Device.ManagementServer.URL",
-            "http://acs",
-        )],
+        &[common::pv("Device.ManagementServer.URL", "http://acs")],
         "",
         &mut NoBackend,
     )
@@ -176,7 +169,7 @@ fn temp_file(tag: &str) -> PathBuf {
 fn modified() -> Tree {
     let mut t = mini_tree();
     t.set_parameter_values(
-        &[ParameterValue::new("Device.DeviceInfo.HostName", "saved")],
+        &[common::pv("Device.DeviceInfo.HostName", "saved")],
         "pk-1",
         &mut NoBackend,
     )

@@ -2,11 +2,11 @@
 
 mod common;
 
-use common::{mini_model_with, mini_tree};
+use common::{mini_model_with, mini_tree, notification};
+use cwmp::rpc::{Notification, ParameterValueStruct, SetParameterAttributesStruct};
 use cwmp::{FaultCode, Value};
 use cwmp_datamodel::{
-    ApplyStatus, AttributeChange, Backend, BackendError, Change, MemoryBackend, ModelOptions,
-    NoBackend, ParameterValue, Tree,
+    ApplyStatus, Backend, BackendError, Change, MemoryBackend, ModelOptions, NoBackend, Tree,
 };
 
 const MS: &str = "Device.ManagementServer.";
@@ -23,15 +23,15 @@ fn one(t: &Tree, name: &str) -> Value {
     gpv(t, &[name]).remove(0).1
 }
 
-fn pv(name: &str, v: Value) -> ParameterValue {
-    ParameterValue::new(name, v)
+fn pv(name: &str, v: Value) -> ParameterValueStruct {
+    common::pv(name, v)
 }
 
-fn spv(t: &mut Tree, list: &[ParameterValue]) -> Result<ApplyStatus, cwmp_datamodel::Fault> {
+fn spv(t: &mut Tree, list: &[ParameterValueStruct]) -> Result<ApplyStatus, cwmp_datamodel::Fault> {
     t.set_parameter_values(list, "key-1", &mut NoBackend)
 }
 
-fn spv_fault_codes(t: &mut Tree, list: &[ParameterValue]) -> Vec<(String, u32)> {
+fn spv_fault_codes(t: &mut Tree, list: &[ParameterValueStruct]) -> Vec<(String, u32)> {
     let f = spv(t, list).expect_err("must fail");
     assert_eq!(f.code, FaultCode::INVALID_ARGUMENTS);
     f.parameters
@@ -402,18 +402,13 @@ fn backend_failure_changes_nothing() {
 #[test]
 fn attributes_set_get_and_faults() {
     let mut t = mini_tree();
-    let ch = |name: &str, n: u8| AttributeChange {
-        name: name.into(),
-        notification_change: true,
-        notification: n,
-        ..Default::default()
-    };
+    let ch = notification;
     t.set_parameter_attributes(&[ch("Device.DeviceInfo.HostName", 2)])
         .expect("spa");
-    t.set_parameter_attributes(&[AttributeChange {
+    t.set_parameter_attributes(&[SetParameterAttributesStruct {
         name: "Device.Interface.1.".into(),
         notification_change: true,
-        notification: 1,
+        notification: Notification::Passive,
         access_list_change: true,
         access_list: vec!["Subscriber".into()],
     }])
@@ -426,16 +421,13 @@ fn attributes_set_get_and_faults() {
         ])
         .expect("gpa");
     let get = |n: &str| a.iter().find(|x| x.name == n).expect(n);
-    assert_eq!(get("Device.DeviceInfo.HostName").notification, 2);
-    assert_eq!(
-        get("Device.DeviceInfo.SoftwareVersion").notification,
-        2,
-        "forced"
-    );
-    assert_eq!(get("Device.DeviceInfo.UpTime").notification, 0);
-    assert_eq!(get("Device.Interface.1.Name").notification, 1);
+    let n = |n: &str| get(n).notification.value();
+    assert_eq!(n("Device.DeviceInfo.HostName"), 2);
+    assert_eq!(n("Device.DeviceInfo.SoftwareVersion"), 2, "forced");
+    assert_eq!(n("Device.DeviceInfo.UpTime"), 0);
+    assert_eq!(n("Device.Interface.1.Name"), 1);
     assert_eq!(get("Device.Interface.1.Name").access_list, ["Subscriber"]);
-    assert_eq!(get("Device.Interface.1.Address.1.IP").notification, 1);
+    assert_eq!(n("Device.Interface.1.Address.1.IP"), 1);
     assert_eq!(
         a.iter()
             .filter(|x| x.name == "Device.Interface.1.Name")
@@ -445,10 +437,14 @@ fn attributes_set_get_and_faults() {
     let ms = t
         .get_parameter_attributes(&["Device.ManagementServer.ConnectionRequestURL"])
         .expect("gpa");
-    assert_eq!(ms[0].notification, 2, "forceDefaultEnabled");
+    assert_eq!(
+        ms[0].notification,
+        Notification::Active,
+        "forceDefaultEnabled"
+    );
 
     let before = t.clone();
-    let code = |t: &mut Tree, c: AttributeChange| {
+    let code = |t: &mut Tree, c: SetParameterAttributesStruct| {
         t.set_parameter_attributes(&[ch("Device.DeviceInfo.HostName", 0), c])
             .expect_err("fault")
             .code
@@ -462,11 +458,12 @@ fn attributes_set_get_and_faults() {
     assert_eq!(code(&mut t, ch("Device.DeviceInfo.HostName", 3)), 9009);
     assert_eq!(code(&mut t, ch("Device.DeviceInfo.HostName", 7)), 9003);
     assert_eq!(code(&mut t, ch("Device.Nope", 1)), 9005);
-    let bad_acl = AttributeChange {
+    let bad_acl = SetParameterAttributesStruct {
         name: "Device.DeviceInfo.HostName".into(),
+        notification_change: false,
+        notification: Notification::Off,
         access_list_change: true,
         access_list: vec!["Everyone".into()],
-        ..Default::default()
     };
     assert_eq!(code(&mut t, bad_acl), 9003);
     assert_eq!(t, before, "SPA is all or nothing");
@@ -478,7 +475,13 @@ fn attributes_set_get_and_faults() {
     let a = t
         .get_parameter_attributes(&["Device.DeviceInfo."])
         .expect("gpa");
-    let get = |n: &str| a.iter().find(|x| x.name == n).expect(n).notification;
+    let get = |n: &str| {
+        a.iter()
+            .find(|x| x.name == n)
+            .expect(n)
+            .notification
+            .value()
+    };
     assert_eq!(get("Device.DeviceInfo.UpTime"), 1);
     assert_eq!(get("Device.DeviceInfo.HostName"), 2);
     // Lightweight notification when enabled; canDeny allowed when not denied.

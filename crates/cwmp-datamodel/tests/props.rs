@@ -5,7 +5,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use cwmp::Value;
-use cwmp_datamodel::{NoBackend, ParameterValue, Tree};
+use cwmp::rpc::ParameterValueStruct;
+use cwmp_datamodel::{NoBackend, Tree};
 use proptest::prelude::*;
 
 const WRITABLE: &[&str] = &[
@@ -35,9 +36,9 @@ proptest! {
     fn spv_is_all_or_nothing(list in prop::collection::vec((0..WRITABLE.len(), arb_value()), 1..6)) {
         let mut t = common::mini_tree();
         let before = t.clone();
-        let values: Vec<ParameterValue> = list
+        let values: Vec<ParameterValueStruct> = list
             .iter()
-            .map(|(i, v)| ParameterValue::new(WRITABLE[*i], v.clone()))
+            .map(|(i, v)| common::pv(WRITABLE[*i], v.clone()))
             .collect();
         match t.set_parameter_values(&values, "k", &mut NoBackend) {
             Err(f) => {

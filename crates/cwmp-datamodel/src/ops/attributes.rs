@@ -3,13 +3,41 @@
 use std::collections::HashSet;
 
 use cwmp::FaultCode;
+use cwmp::rpc::{Notification, ParameterAttributeStruct, SUBSCRIBER, SetParameterAttributesStruct};
 
-use super::{AttributeChange, Fault, ParameterAttributes};
+use super::Fault;
 use crate::schema::ActiveNotify;
 use crate::tree::{Attr, Instance, Tree};
 
-/// The only AccessList entry TR-069 defines.
-pub const SUBSCRIBER: &str = "Subscriber";
+/// The stored form of a wire notification (0–6); `None` for a value outside the enumeration.
+pub(crate) fn notification_code(n: Notification) -> Option<u8> {
+    match n {
+        Notification::Other(_) => None,
+        known => u8::try_from(known.value()).ok(),
+    }
+}
+
+/// The wire notification of a stored one.
+pub(crate) fn notification_of(code: u8) -> Notification {
+    Notification::from_value(code.into())
+}
+
+/// The wire AccessList of the stored "Subscriber may write" flag.
+pub(crate) fn access_list_of(subscriber: bool) -> Vec<String> {
+    if subscriber {
+        vec![SUBSCRIBER.to_owned()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The stored flag of a wire AccessList; `Err` with the first entry that is not `Subscriber`.
+pub(crate) fn subscriber_of(access_list: &[String]) -> Result<bool, &str> {
+    match access_list.iter().find(|e| *e != SUBSCRIBER) {
+        Some(bad) => Err(bad),
+        None => Ok(!access_list.is_empty()),
+    }
+}
 
 /// An attribute change to apply: parameter, instance, notification, subscriber.
 type Planned = (u32, Vec<u32>, Option<u8>, Option<bool>);
@@ -44,20 +72,25 @@ impl Tree {
     /// one (when denied by the options), is 9009 when the parameter is named
     /// in full and silently skipped inside a partial path. Any AccessList entry
     /// other than `Subscriber` is 9003.
-    pub fn set_parameter_attributes(&mut self, changes: &[AttributeChange]) -> Result<(), Fault> {
+    pub fn set_parameter_attributes(
+        &mut self,
+        changes: &[SetParameterAttributesStruct],
+    ) -> Result<(), Fault> {
         let opts = self.model.options().clone();
         let mut plan: Vec<Planned> = Vec::new();
         for c in changes {
             let at = self.locate(&c.name)?;
             let explicit = matches!(at, super::get::Located::Param { .. });
-            let notif = c.notification_change.then_some(c.notification);
-            if let Some(n) = notif {
-                if n > 6 {
-                    return Err(Fault::new(
+            let notif = match c.notification_change.then_some(c.notification) {
+                None => None,
+                Some(n) => Some(notification_code(n).ok_or_else(|| {
+                    Fault::new(
                         FaultCode::INVALID_ARGUMENTS,
-                        format!("{}: notification {n} is not defined", c.name),
-                    ));
-                }
+                        format!("{}: notification {} is not defined", c.name, n.value()),
+                    )
+                })?),
+            };
+            if let Some(n) = notif {
                 if n >= 3 && !opts.allow_lightweight_notification {
                     return Err(Fault::new(
                         FaultCode::NOTIFICATION_REQUEST_REJECTED,
@@ -66,13 +99,12 @@ impl Tree {
                 }
             }
             let subscriber = if c.access_list_change {
-                if let Some(bad) = c.access_list.iter().find(|e| *e != SUBSCRIBER) {
-                    return Err(Fault::new(
+                Some(subscriber_of(&c.access_list).map_err(|bad| {
+                    Fault::new(
                         FaultCode::INVALID_ARGUMENTS,
                         format!("{}: unknown AccessList entry {bad:?}", c.name),
-                    ));
-                }
-                Some(!c.access_list.is_empty())
+                    )
+                })?)
             } else {
                 None
             };
@@ -135,7 +167,7 @@ impl Tree {
     pub fn get_parameter_attributes<S: AsRef<str>>(
         &self,
         names: &[S],
-    ) -> Result<Vec<ParameterAttributes>, Fault> {
+    ) -> Result<Vec<ParameterAttributeStruct>, Fault> {
         let located = names
             .iter()
             .map(|n| self.locate(n.as_ref()))
@@ -148,14 +180,10 @@ impl Tree {
                     return;
                 }
                 let a = self.attr_of(param, inst);
-                out.push(ParameterAttributes {
+                out.push(ParameterAttributeStruct {
                     name: self.model.param_path(param, nums),
-                    notification: a.notification,
-                    access_list: if a.subscriber {
-                        vec![SUBSCRIBER.to_owned()]
-                    } else {
-                        Vec::new()
-                    },
+                    notification: notification_of(a.notification),
+                    access_list: access_list_of(a.subscriber),
                 });
             });
         }

@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 
 use cwmp::Value;
+use cwmp::rpc::ParameterValueStruct;
 
-use super::{Fault, ParameterValue};
+use super::Fault;
 use crate::backend::{Backend, LiveRead};
 use crate::model::{Model, Resolved, xsd_type};
 use crate::tree::{Instance, Item, Tree};
@@ -142,7 +143,7 @@ impl Tree {
         &self,
         names: &[S],
         backend: &dyn Backend,
-    ) -> Result<Vec<ParameterValue>, Fault> {
+    ) -> Result<Vec<ParameterValueStruct>, Fault> {
         let located = names
             .iter()
             .map(|n| self.locate(n.as_ref()))
@@ -155,7 +156,7 @@ impl Tree {
                 if dedup && !seen.insert((param, nums)) {
                     return;
                 }
-                out.push(ParameterValue {
+                out.push(ParameterValueStruct {
                     name: self.model.param_path(param, nums),
                     value: self.read_value(param, nums, inst, backend),
                 });

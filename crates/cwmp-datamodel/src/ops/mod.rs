@@ -1,5 +1,13 @@
 //! The CPE side of the TR-069 Annex A parameter RPCs, on a [`crate::Tree`]:
-//! request and result types, faults, and one module per RPC family.
+//! faults, results, and one module per RPC family.
+//!
+//! Requests and results that are exactly the wire's use the `cwmp::rpc` types
+//! ([`ParameterValueStruct`](cwmp::rpc::ParameterValueStruct),
+//! [`ParameterInfoStruct`](cwmp::rpc::ParameterInfoStruct),
+//! [`SetParameterAttributesStruct`](cwmp::rpc::SetParameterAttributesStruct),
+//! [`ParameterAttributeStruct`](cwmp::rpc::ParameterAttributeStruct)); the types here
+//! carry more than the wire does ([`ApplyStatus`] has no unknown value, [`Fault`] is an
+//! error with a message) and convert to it in [`crate::rpc`].
 
 mod attributes;
 pub(crate) mod get;
@@ -7,63 +15,9 @@ mod names;
 mod objects;
 mod set;
 
-use cwmp::{FaultCode, Value};
+use cwmp::FaultCode;
 
 pub use crate::backend::ApplyStatus;
-
-/// A parameter name and value (`ParameterValueStruct`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParameterValue {
-    /// Full parameter name.
-    pub name: String,
-    /// Value, typed as on the wire.
-    pub value: Value,
-}
-
-impl ParameterValue {
-    /// Builds a name/value pair.
-    pub fn new(name: impl Into<String>, value: impl Into<Value>) -> Self {
-        ParameterValue {
-            name: name.into(),
-            value: value.into(),
-        }
-    }
-}
-
-/// A GetParameterNames result entry (`ParameterInfoStruct`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParameterInfo {
-    /// Parameter name, or object name ending with `.`.
-    pub name: String,
-    /// Parameter: settable; object: AddObject (table) / DeleteObject (row) allowed.
-    pub writable: bool,
-}
-
-/// One entry of SetParameterAttributes (`SetParameterAttributesStruct`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AttributeChange {
-    /// Parameter name or partial path (`.`-terminated; empty: whole tree).
-    pub name: String,
-    /// Whether `notification` is to be applied.
-    pub notification_change: bool,
-    /// 0 off, 1 passive, 2 active (3–6 lightweight, CWMP 1.4).
-    pub notification: u8,
-    /// Whether `access_list` is to be applied.
-    pub access_list_change: bool,
-    /// Entities besides the ACS that may write (only `Subscriber` is defined).
-    pub access_list: Vec<String>,
-}
-
-/// A GetParameterAttributes result entry (`ParameterAttributeStruct`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParameterAttributes {
-    /// Full parameter name.
-    pub name: String,
-    /// Notification setting.
-    pub notification: u8,
-    /// Access list.
-    pub access_list: Vec<String>,
-}
 
 /// Result of AddObject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,26 +1,27 @@
 //! GetParameterNames (TR-069 A.3.2.3).
 
 use cwmp::FaultCode;
+use cwmp::rpc::ParameterInfoStruct;
 
+use super::Fault;
 use super::get::Located;
-use super::{Fault, ParameterInfo};
 use crate::tree::{Item, Tree};
 
 impl Tree {
-    fn info_of(&self, item: &Item<'_>) -> ParameterInfo {
+    fn info_of(&self, item: &Item<'_>) -> ParameterInfoStruct {
         let m = &self.model;
         match *item {
-            Item::Object { obj, nums } => ParameterInfo {
+            Item::Object { obj, nums } => ParameterInfoStruct {
                 name: m.object_path(obj, nums),
                 // A row is writable if it may be deleted (A.3.2.3, Writable).
                 writable: m.obj(obj).multi && m.obj(obj).writable,
             },
-            Item::Table { obj, nums } => ParameterInfo {
+            Item::Table { obj, nums } => ParameterInfoStruct {
                 name: m.object_path(obj, nums),
                 // A table is writable if AddObject is allowed.
                 writable: m.obj(obj).writable,
             },
-            Item::Param { param, nums, inst } => ParameterInfo {
+            Item::Param { param, nums, inst } => ParameterInfoStruct {
                 name: m.param_path(param, nums),
                 writable: self.param_writable(param, inst),
             },
@@ -49,10 +50,10 @@ impl Tree {
         &self,
         path: &str,
         next_level: bool,
-    ) -> Result<Vec<ParameterInfo>, Fault> {
+    ) -> Result<Vec<ParameterInfoStruct>, Fault> {
         let m = &self.model;
         if path.is_empty() && next_level {
-            return Ok(vec![ParameterInfo {
+            return Ok(vec![ParameterInfoStruct {
                 name: m.root_path().to_owned(),
                 writable: false,
             }]);

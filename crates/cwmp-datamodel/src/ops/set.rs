@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use cwmp::FaultCode;
+use cwmp::rpc::ParameterValueStruct;
 
 use super::get::Located;
-use super::{ApplyStatus, Fault, ParameterFault, ParameterValue, check_parameter_key};
+use super::{ApplyStatus, Fault, ParameterFault, check_parameter_key};
 use crate::backend::{Backend, Change};
 use crate::tree::Tree;
 use crate::validate::{ValueFault, check_value};
@@ -26,7 +27,7 @@ impl Tree {
     /// and the ParameterKey are committed, and its status (0/1) is returned.
     pub fn set_parameter_values(
         &mut self,
-        values: &[ParameterValue],
+        values: &[ParameterValueStruct],
         parameter_key: &str,
         backend: &mut dyn Backend,
     ) -> Result<ApplyStatus, Fault> {

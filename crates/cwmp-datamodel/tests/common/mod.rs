@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use cwmp::Value;
+use cwmp::rpc::{Notification, ParameterValueStruct, SetParameterAttributesStruct};
 use cwmp_datamodel::{LoadOptions, Model, ModelOptions, Profile, Schema, Tree};
 
 pub const MINI_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -105,6 +107,25 @@ access = "readWrite"
 enumeration = ["On", "Off"]
 default = "On"
 "#;
+
+/// A parameter and its value.
+pub fn pv(name: impl Into<String>, value: impl Into<Value>) -> ParameterValueStruct {
+    ParameterValueStruct {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+/// A SetParameterAttributes entry that changes the notification only.
+pub fn notification(name: &str, n: u32) -> SetParameterAttributesStruct {
+    SetParameterAttributesStruct {
+        name: name.into(),
+        notification_change: true,
+        notification: Notification::from_value(n),
+        access_list_change: false,
+        access_list: Vec::new(),
+    }
+}
 
 pub fn mini_schema() -> Arc<Schema> {
     match Schema::from_xml(MINI_XML, "mini.xml", &LoadOptions::default()) {
