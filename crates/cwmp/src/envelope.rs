@@ -74,6 +74,7 @@ impl Envelope {
                 return Err(r.error_at(&root, ParseErrorKind::NotSoap(why)));
             }
         }
+        let declared = r.declared_cwmp_version();
         let mut header = Header::default();
         let mut version = None;
         let mut body = None;
@@ -95,7 +96,8 @@ impl Envelope {
         r.finish()?;
         let body =
             body.ok_or_else(|| r.error_at(&root, ParseErrorKind::NotSoap("no Body".into())))?;
-        let version = effective_version(version.unwrap_or(CwmpVersion::V1_0), &header);
+        let namespace = version.or(declared).unwrap_or(CwmpVersion::V1_0);
+        let version = effective_version(namespace, &header);
         Ok(Envelope {
             version,
             header,

@@ -131,7 +131,8 @@ fn trim_xml(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_ascii() && is_xml_space(c as u8))
 }
 
-fn parse_bool(s: &str) -> Option<bool> {
+/// xsd:boolean as CPEs write it: `0`, `1`, `true`, `false`, in any case (untrimmed).
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     if s == "1" || s.eq_ignore_ascii_case("true") {
         Some(true)
     } else if s == "0" || s.eq_ignore_ascii_case("false") {

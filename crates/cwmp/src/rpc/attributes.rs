@@ -2,7 +2,9 @@
 //! §A.3.2.5), with the notification setting and the access list.
 
 use crate::error::WriteError;
-use crate::rpc::wire::{cwmp_array_item, each_max, int_enum, non_empty};
+use crate::rpc::checks::{each_max, non_empty};
+use crate::rpc::enums::int_enum;
+use crate::rpc::lists::cwmp_array_item;
 use crate::xml::field::wire_struct;
 use crate::xml::writer::Writer;
 

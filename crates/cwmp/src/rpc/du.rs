@@ -8,9 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ParseError, ParseErrorKind, WriteError};
-use crate::rpc::wire::{any_uri, non_empty, opt_any_uri, opt_uuid, uuid};
-use crate::xml::field::{Field, check_max, wire_struct};
+use crate::error::{ParseError, WriteError};
+use crate::rpc::checks::{any_uri, opt_any_uri, opt_uuid, uuid};
+use crate::rpc::lists::{decode_list_and_command_key, encode_list_and_command_key};
+use crate::xml::field::{Field, wire_struct};
 use crate::xml::reader::{Element, Reader};
 use crate::xml::writer::Writer;
 
@@ -197,26 +198,8 @@ impl Field for ChangeDUState {
         element: &Element<'a>,
         _: &'static str,
     ) -> Result<Self, ParseError> {
-        let mut operations = None;
-        let mut command_key = None;
-        while let Some(child) = r.next_child(element)? {
-            match child.local {
-                "Operations" => {
-                    let out = operations.get_or_insert_with(Vec::new);
-                    Operation::decode_occurrence(r, &child, out)?;
-                }
-                "CommandKey" => {
-                    if command_key.is_some() {
-                        let kind = ParseErrorKind::DuplicateField("CommandKey");
-                        return Err(r.error_at(&child, kind));
-                    }
-                    command_key = Some(String::decode(r, &child, "CommandKey")?);
-                }
-                _ => r.skip(&child)?,
-            }
-        }
-        let operations = operations
-            .ok_or_else(|| r.error_at(element, ParseErrorKind::MissingField("Operations")))?;
+        let (operations, command_key) =
+            decode_list_and_command_key(r, element, "Operations", Operation::decode_occurrence)?;
         Ok(ChangeDUState {
             operations,
             command_key,
@@ -224,15 +207,7 @@ impl Field for ChangeDUState {
     }
 
     fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
-        non_empty(w, &self.operations, "Operations")?;
-        check_max(&self.command_key, "CommandKey", 32)?;
-        w.open(name);
-        for op in &self.operations {
-            op.encode(w, "Operations")?;
-        }
-        self.command_key.encode(w, "CommandKey")?;
-        w.close(name);
-        Ok(())
+        encode_list_and_command_key(w, name, "Operations", &self.operations, &self.command_key)
     }
 }
 
@@ -245,6 +220,7 @@ wire_struct! {
 mod tests {
     use super::*;
     use crate::Body;
+    use crate::error::ParseErrorKind;
     use crate::rpc::test_util::{parse, round_trip, write_err};
     use crate::version::CwmpVersion;
 
@@ -260,6 +236,25 @@ mod tests {
         }
     }
 
+    /// An update of every unit: no field given.
+    fn update_all() -> UpdateOpStruct {
+        UpdateOpStruct {
+            uuid: None,
+            version: None,
+            url: None,
+            username: None,
+            password: None,
+        }
+    }
+
+    /// A request of one operation, without a `CommandKey`.
+    fn change(op: Operation) -> ChangeDUState {
+        ChangeDUState {
+            operations: vec![op],
+            command_key: None,
+        }
+    }
+
     fn all_three() -> ChangeDUState {
         ChangeDUState {
             operations: vec![
@@ -267,9 +262,7 @@ mod tests {
                 Operation::Update(UpdateOpStruct {
                     uuid: Some(UUID.into()),
                     version: Some("2.0".into()),
-                    url: None,
-                    username: None,
-                    password: None,
+                    ..update_all()
                 }),
                 Operation::Uninstall(UninstallOpStruct {
                     uuid: UUID.into(),
@@ -389,12 +382,8 @@ mod tests {
             url: "u".repeat(1025),
             ..install()
         };
-        let request = ChangeDUState {
-            operations: vec![Operation::Install(long_url)],
-            command_key: None,
-        };
         assert!(matches!(
-            write_err(CwmpVersion::V1_2, request),
+            write_err(CwmpVersion::V1_2, change(Operation::Install(long_url))),
             WriteError::TooLong {
                 field: "URL",
                 max: 1024,
@@ -406,45 +395,21 @@ mod tests {
             url: format!("http://{}", "u".repeat(1017)),
             ..install()
         };
-        round_trip(
-            CwmpVersion::V1_2,
-            ChangeDUState {
-                operations: vec![Operation::Install(max_url)],
-                command_key: None,
-            },
-        );
+        round_trip(CwmpVersion::V1_2, change(Operation::Install(max_url)));
         let bad_url = UpdateOpStruct {
-            uuid: None,
-            version: None,
             url: Some("http://[host/".into()),
-            username: None,
-            password: None,
+            ..update_all()
         };
         assert!(matches!(
-            write_err(
-                CwmpVersion::V1_2,
-                ChangeDUState {
-                    operations: vec![Operation::Update(bad_url)],
-                    command_key: None
-                }
-            ),
+            write_err(CwmpVersion::V1_2, change(Operation::Update(bad_url))),
             WriteError::Invalid { field: "URL", .. }
         ));
         let version = UpdateOpStruct {
-            uuid: None,
             version: Some("v".repeat(33)),
-            url: None,
-            username: None,
-            password: None,
+            ..update_all()
         };
         assert!(matches!(
-            write_err(
-                CwmpVersion::V1_2,
-                ChangeDUState {
-                    operations: vec![Operation::Update(version)],
-                    command_key: None
-                }
-            ),
+            write_err(CwmpVersion::V1_2, change(Operation::Update(version))),
             WriteError::TooLong {
                 field: "Version",
                 ..

@@ -4,76 +4,21 @@
 //! In the schema `Results` is repeated once per result, not a SOAP array; that is how it is
 //! written. Peers also send one `Results` array of `OpResultStruct` items; both are read.
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::datetime::DateTime;
 use crate::error::{ParseError, ParseErrorKind, WriteError};
 use crate::fault::FaultCode;
-use crate::rpc::wire::{
-    cwmp_array_item, decode_fault_code, decode_list_occurrence, non_empty, uuid, zero_is_no_fault,
+use crate::rpc::checks::uuid;
+use crate::rpc::enums::str_enum;
+use crate::rpc::fault_fields::{decode_fault_child, zero_is_no_fault};
+use crate::rpc::lists::{
+    cwmp_array_item, decode_list_and_command_key, decode_list_occurrence,
+    encode_list_and_command_key,
 };
-use crate::xml::field::{Field, check_max, wire_struct};
+use crate::xml::field::{ArrayItem, Field, wire_struct};
 use crate::xml::reader::{Element, Reader};
 use crate::xml::writer::Writer;
-
-/// Defines a string enumeration with an `Other` variant: read leniently, serialized as text.
-macro_rules! str_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// Any other text, kept as read.
-            Other(String),
-        }
-
-        impl $name {
-            /// The text on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( $name::$variant => $text, )+
-                    $name::Other(text) => text,
-                }
-            }
-
-            /// The variant for a text (surrounding whitespace ignored).
-            pub fn from_text(text: &str) -> Self {
-                match text.trim() {
-                    $( $text => $name::$variant, )+
-                    other => $name::Other(other.to_owned()),
-                }
-            }
-        }
-
-        #[cfg(test)]
-        impl $crate::arbitrary::Arb for $name {
-            fn arb(_: Option<usize>) -> proptest::strategy::BoxedStrategy<Self> {
-                use proptest::strategy::Strategy as _;
-                proptest::sample::select(vec![$( $name::$variant ),+]).boxed()
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Ok($name::from_text(&String::deserialize(deserializer)?))
-            }
-        }
-    };
-}
 
 str_enum! {
     /// The state of a Deployment Unit after an operation (`DeploymentUnitState`); `Other` is
@@ -176,23 +121,13 @@ impl DeploymentUnitFaultStruct {
         string: &mut Option<String>,
     ) -> Result<(), ParseError> {
         while let Some(child) = r.next_child(element)? {
-            match child.local {
-                "FaultCode" if code.is_none() => {
-                    *code = Some(decode_fault_code(r, &child, "FaultCode")?);
-                }
-                "FaultString" if string.is_none() => {
-                    *string = Some(String::decode(r, &child, "FaultString")?);
-                }
-                "FaultCode" | "FaultString" => {
-                    let name = if child.local == "FaultCode" {
-                        "FaultCode"
-                    } else {
-                        "FaultString"
-                    };
-                    return Err(r.error_at(&child, ParseErrorKind::DuplicateField(name)));
-                }
-                "FaultStruct" => Self::decode_into(r, &child, code, string)?,
-                _ => r.skip(&child)?,
+            if decode_fault_child(r, &child, code, string)? {
+                continue;
+            }
+            if child.local == "FaultStruct" {
+                Self::decode_into(r, &child, code, string)?;
+            } else {
+                r.skip(&child)?;
             }
         }
         Ok(())
@@ -232,52 +167,46 @@ impl Field for DeploymentUnitFaultStruct {
     }
 }
 
-wire_struct! {
-    /// The result of one operation (`OpResultStruct`).
-    pub struct OpResultStruct {
-        /// The unit's UUID.
-        uuid: String = "UUID" (check uuid),
-        /// Its path in the data model (`Device.SoftwareModules.DeploymentUnit.2`).
-        deployment_unit_ref: String = "DeploymentUnitRef",
-        /// Its version; at most 32 characters.
-        version: String = "Version" (max 32),
-        /// Its state afterwards.
-        current_state: DeploymentUnitState = "CurrentState",
-        /// Whether its dependencies are resolved.
-        resolved: bool = "Resolved",
-        /// Comma-separated paths of its Execution Units.
-        execution_unit_ref_list: String = "ExecutionUnitRefList",
-        /// When the operation started (or the Unknown Time).
-        start_time: DateTime = "StartTime",
-        /// When it completed (or the Unknown Time).
-        complete_time: DateTime = "CompleteTime",
-        /// Success, or why it failed.
-        fault: DeploymentUnitFaultStruct = "Fault",
-    }
+/// Defines a result struct: the fields of `OpResultStruct`, then `$extra` (in the schema,
+/// `AutonOpResultStruct` extends `OpResultStruct`).
+macro_rules! op_result_struct {
+    ($(#[$meta:meta])* pub struct $name:ident { $($extra:tt)* }) => {
+        wire_struct! {
+            $(#[$meta])*
+            pub struct $name {
+                /// The unit's UUID.
+                uuid: String = "UUID" (check uuid),
+                /// Its path in the data model (`Device.SoftwareModules.DeploymentUnit.2`).
+                deployment_unit_ref: String = "DeploymentUnitRef",
+                /// Its version; at most 32 characters.
+                version: String = "Version" (max 32),
+                /// Its state afterwards.
+                current_state: DeploymentUnitState = "CurrentState",
+                /// Whether its dependencies are resolved.
+                resolved: bool = "Resolved",
+                /// Comma-separated paths of its Execution Units.
+                execution_unit_ref_list: String = "ExecutionUnitRefList",
+                /// When the operation started (or the Unknown Time).
+                start_time: DateTime = "StartTime",
+                /// When it completed (or the Unknown Time).
+                complete_time: DateTime = "CompleteTime",
+                /// Success, or why it failed.
+                fault: DeploymentUnitFaultStruct = "Fault",
+                $($extra)*
+            }
+        }
+    };
 }
 
-wire_struct! {
+op_result_struct! {
+    /// The result of one operation (`OpResultStruct`).
+    pub struct OpResultStruct {}
+}
+
+op_result_struct! {
     /// The result of an operation the CPE performed on its own (`AutonOpResultStruct`): an
     /// [`OpResultStruct`] and the operation.
     pub struct AutonOpResultStruct {
-        /// The unit's UUID.
-        uuid: String = "UUID" (check uuid),
-        /// Its path in the data model.
-        deployment_unit_ref: String = "DeploymentUnitRef",
-        /// Its version; at most 32 characters.
-        version: String = "Version" (max 32),
-        /// Its state afterwards.
-        current_state: DeploymentUnitState = "CurrentState",
-        /// Whether its dependencies are resolved.
-        resolved: bool = "Resolved",
-        /// Comma-separated paths of its Execution Units.
-        execution_unit_ref_list: String = "ExecutionUnitRefList",
-        /// When the operation started (or the Unknown Time).
-        start_time: DateTime = "StartTime",
-        /// When it completed (or the Unknown Time).
-        complete_time: DateTime = "CompleteTime",
-        /// Success, or why it failed.
-        fault: DeploymentUnitFaultStruct = "Fault",
         /// What was done.
         operation_performed: DeploymentUnitOperation = "OperationPerformed",
     }
@@ -301,31 +230,13 @@ const RESULT_FIELDS: &[&str] = &[
 
 /// Reads the children of a result message: every `Results` (repeated or array) and an
 /// optional `CommandKey`.
-fn decode_results<'a, T: crate::xml::field::ArrayItem>(
+fn decode_results<'a, T: ArrayItem>(
     r: &mut Reader<'a>,
     element: &Element<'a>,
 ) -> Result<(Vec<T>, Option<String>), ParseError> {
-    let mut results = None;
-    let mut command_key = None;
-    while let Some(child) = r.next_child(element)? {
-        match child.local {
-            "Results" => {
-                let out = results.get_or_insert_with(Vec::new);
-                decode_list_occurrence(r, &child, "Results", RESULT_FIELDS, out)?;
-            }
-            "CommandKey" if command_key.is_none() => {
-                command_key = Some(String::decode(r, &child, "CommandKey")?);
-            }
-            "CommandKey" => {
-                let kind = ParseErrorKind::DuplicateField("CommandKey");
-                return Err(r.error_at(&child, kind));
-            }
-            _ => r.skip(&child)?,
-        }
-    }
-    let results =
-        results.ok_or_else(|| r.error_at(element, ParseErrorKind::MissingField("Results")))?;
-    Ok((results, command_key))
+    decode_list_and_command_key(r, element, "Results", |r, child, out| {
+        decode_list_occurrence(r, child, "Results", RESULT_FIELDS, out)
+    })
 }
 
 /// Reports the results of a [`ChangeDUState`](crate::rpc::ChangeDUState) (TR-069 §A.3.3.4).
@@ -357,15 +268,7 @@ impl Field for DUStateChangeComplete {
     }
 
     fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
-        non_empty(w, &self.results, "Results")?;
-        check_max(&self.command_key, "CommandKey", 32)?;
-        w.open(name);
-        for result in &self.results {
-            result.encode(w, "Results")?;
-        }
-        self.command_key.encode(w, "CommandKey")?;
-        w.close(name);
-        Ok(())
+        encode_list_and_command_key(w, name, "Results", &self.results, &self.command_key)
     }
 }
 
@@ -388,13 +291,8 @@ impl Field for AutonomousDUStateChangeComplete {
     }
 
     fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
-        non_empty(w, &self.results, "Results")?;
-        w.open(name);
-        for result in &self.results {
-            result.encode(w, "Results")?;
-        }
-        w.close(name);
-        Ok(())
+        // The schema gives this message no CommandKey: `None` writes none.
+        encode_list_and_command_key(w, name, "Results", &self.results, &None)
     }
 }
 

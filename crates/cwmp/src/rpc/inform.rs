@@ -4,12 +4,13 @@
 use crate::datetime::DateTime;
 use crate::error::{ParseError, WriteError};
 use crate::event::EventCode;
-use crate::rpc::parameters::ParameterValueStruct;
-use crate::rpc::wire::{
-    cwmp_array_item, each_max, is_token, non_empty, numbered, oui, version_rule, x_named, x_oui_any,
+use crate::rpc::checks::{
+    each_max, is_token, non_empty, numbered, oui, version_rule, x_named, x_oui_any,
 };
+use crate::rpc::lists::cwmp_array_item;
+use crate::rpc::parameters::ParameterValueStruct;
 use crate::version::CwmpVersion;
-use crate::xml::field::{Field, check_max, require_version, wire_struct};
+use crate::xml::field::{Field, check_max, decode_from_str, require_version, wire_struct};
 use crate::xml::reader::{Element, Reader};
 use crate::xml::writer::Writer;
 
@@ -141,9 +142,7 @@ impl Field for EventCode {
         element: &Element<'a>,
         name: &'static str,
     ) -> Result<Self, ParseError> {
-        let text = r.text(element)?;
-        text.parse()
-            .map_err(|e| r.invalid(element, name, format!("{text:?}: {e}")))
+        decode_from_str(r, element, name)
     }
 
     fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {

@@ -8,10 +8,14 @@
 //! with a [`WriteError`](crate::WriteError) rather than send a message the peer may reject.
 
 mod attributes;
+mod checks;
 mod device;
 mod du;
 mod du_complete;
+mod enums;
+mod fault_fields;
 mod inform;
+mod lists;
 mod objects;
 mod options;
 mod parameters;
@@ -19,7 +23,7 @@ mod queued;
 #[cfg(test)]
 mod test_util;
 mod transfers;
-mod wire;
+mod uri;
 
 pub use attributes::{
     GetParameterAttributes, GetParameterAttributesResponse, Notification, ParameterAttributeStruct,
@@ -39,6 +43,7 @@ pub use du_complete::{
     DUStateChangeComplete, DUStateChangeCompleteResponse, DeploymentUnitFaultStruct,
     DeploymentUnitOperation, DeploymentUnitState, OpResultStruct,
 };
+pub use enums::{Status, TransferState};
 pub use inform::{
     DeviceId, EventStruct, GetRPCMethods, GetRPCMethodsResponse, Inform, InformResponse, Kicked,
     KickedResponse,
@@ -63,4 +68,3 @@ pub use transfers::{
     TransferComplete, TransferCompleteFaultStruct, TransferCompleteResponse, Upload,
     UploadResponse, file_type,
 };
-pub use wire::{Status, TransferState};

@@ -1,7 +1,8 @@
 //! Object instances: AddObject and DeleteObject (TR-069 §A.3.2.6, §A.3.2.7).
 
 use crate::error::WriteError;
-use crate::rpc::wire::{Status, object_name};
+use crate::rpc::checks::object_name;
+use crate::rpc::enums::Status;
 use crate::xml::field::wire_struct;
 use crate::xml::writer::Writer;
 

@@ -9,7 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::datetime::DateTime;
 use crate::error::{ParseError, WriteError};
-use crate::rpc::wire::{cwmp_array_item, int_enum, non_empty};
+use crate::rpc::checks::non_empty;
+use crate::rpc::enums::int_enum;
+use crate::rpc::lists::cwmp_array_item;
 use crate::xml::field::{ArrayItem, Field, wire_struct};
 use crate::xml::reader::{Element, Reader};
 use crate::xml::writer::Writer;

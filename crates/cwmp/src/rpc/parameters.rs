@@ -2,7 +2,8 @@
 //! (TR-069 §A.3.2.1–A.3.2.3), their structs, and how a [`Value`] maps to its element.
 
 use crate::error::{ParseError, WriteError};
-use crate::rpc::wire::{Status, each_max, non_empty};
+use crate::rpc::checks::{each_max, non_empty};
+use crate::rpc::enums::Status;
 use crate::value::{Value, XsdType};
 use crate::xml::field::{Field, wire_struct};
 use crate::xml::reader::{Element, Reader};
@@ -28,7 +29,7 @@ wire_struct! {
     }
 }
 
-crate::rpc::wire::cwmp_array_item!(ParameterValueStruct, ParameterInfoStruct);
+crate::rpc::lists::cwmp_array_item!(ParameterValueStruct, ParameterInfoStruct);
 
 wire_struct! {
     /// Asks the CPE for the values of parameters (TR-069 §A.3.2.2).

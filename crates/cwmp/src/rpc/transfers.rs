@@ -6,10 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::datetime::DateTime;
 use crate::error::{ParseError, ParseErrorKind, WriteError};
 use crate::fault::FaultCode;
-use crate::rpc::wire::{
-    Status, decode_fault_code, download_file_type, transfer_file_type, upload_file_type,
-    version_rule, zero_is_no_fault,
-};
+use crate::rpc::checks::{download_file_type, transfer_file_type, upload_file_type, version_rule};
+use crate::rpc::enums::Status;
+use crate::rpc::fault_fields::{decode_fault_child, zero_is_no_fault};
 use crate::version::CwmpVersion;
 use crate::xml::field::{Field, check_max, wire_struct};
 use crate::xml::reader::{Element, Reader};
@@ -85,22 +84,8 @@ impl Field for TransferCompleteFaultStruct {
         let mut fault_code = None;
         let mut fault_string = None;
         while let Some(child) = r.next_child(element)? {
-            match child.local {
-                "FaultCode" if fault_code.is_none() => {
-                    fault_code = Some(decode_fault_code(r, &child, "FaultCode")?);
-                }
-                "FaultString" if fault_string.is_none() => {
-                    fault_string = Some(String::decode(r, &child, "FaultString")?);
-                }
-                "FaultCode" | "FaultString" => {
-                    let name = if child.local == "FaultCode" {
-                        "FaultCode"
-                    } else {
-                        "FaultString"
-                    };
-                    return Err(r.error_at(&child, ParseErrorKind::DuplicateField(name)));
-                }
-                _ => r.skip(&child)?,
+            if !decode_fault_child(r, &child, &mut fault_code, &mut fault_string)? {
+                r.skip(&child)?;
             }
         }
         let fault_code = fault_code

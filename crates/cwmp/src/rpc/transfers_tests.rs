@@ -350,3 +350,26 @@ fn write_bounds() {
         WriteError::TooLong { field: "URL", .. }
     ));
 }
+
+#[test]
+fn lenient_date_times() {
+    let read = |text: &str| {
+        let body = parse(
+            "1-0",
+            &format!(
+                "<cwmp:DownloadResponse><Status>0</Status><StartTime>{text}</StartTime>\
+                 <CompleteTime>0001-01-01T00:00:00Z</CompleteTime></cwmp:DownloadResponse>"
+            ),
+        );
+        let Body::DownloadResponse(response) = body else {
+            panic!("{body:?}")
+        };
+        response.start_time
+    };
+    let expected: DateTime = "2019-03-05T11:54:14".parse().unwrap();
+    assert_eq!(read(" 2019-03-05T11:54:14 "), expected);
+    assert_eq!(read("2019-03-05T11:54::14"), expected);
+    assert_eq!(read("2019-03-05 11:54:14"), expected);
+    assert_eq!(read("yesterday"), DateTime::UNKNOWN);
+    assert_eq!(read(""), DateTime::UNKNOWN);
+}

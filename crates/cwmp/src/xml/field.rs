@@ -1,6 +1,10 @@
 //! How a Rust value maps to an element: the [`Field`] trait, its impls for scalars, optional
 //! elements and SOAP-encoded arrays, and the [`wire_struct!`] macro for CWMP structs.
 
+use std::fmt::Display;
+use std::str::FromStr;
+
+use crate::datetime::DateTime;
 use crate::error::{ParseError, WriteError};
 use crate::version::CwmpVersion;
 use crate::xml::reader::{Element, Reader};
@@ -112,43 +116,28 @@ impl ArrayItem for String {
     const ARRAY_TYPE: &'static str = "xsd:string";
 }
 
-impl Field for u32 {
-    fn decode<'a>(
-        r: &mut Reader<'a>,
-        element: &Element<'a>,
-        name: &'static str,
-    ) -> Result<Self, ParseError> {
-        let text = r.text(element)?;
-        let digits = text.trim();
-        let digits = digits.strip_prefix('+').unwrap_or(digits);
-        digits
-            .parse()
-            .map_err(|_| r.invalid(element, name, format!("{text:?} is not an unsignedInt")))
-    }
+/// Implements [`Field`] for the XSD integer types, written in decimal. Read leniently:
+/// surrounding whitespace and a leading `+` are accepted.
+macro_rules! int_field {
+    ($($ty:ty: $xsd:literal),+ $(,)?) => {$(
+        impl Field for $ty {
+            fn decode<'a>(
+                r: &mut Reader<'a>,
+                element: &Element<'a>,
+                name: &'static str,
+            ) -> Result<Self, ParseError> {
+                // Rust's integer parsing takes one optional sign, as xsd does.
+                decode_text(r, element, name, $xsd, |text| text.trim().parse().ok())
+            }
 
-    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
-        w.leaf(name, &self.to_string())
-    }
+            fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
+                w.leaf(name, &self.to_string())
+            }
+        }
+    )+};
 }
 
-impl Field for i32 {
-    fn decode<'a>(
-        r: &mut Reader<'a>,
-        element: &Element<'a>,
-        name: &'static str,
-    ) -> Result<Self, ParseError> {
-        let text = r.text(element)?;
-        let digits = text.trim();
-        let digits = digits.strip_prefix('+').unwrap_or(digits);
-        digits
-            .parse()
-            .map_err(|_| r.invalid(element, name, format!("{text:?} is not an int")))
-    }
-
-    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
-        w.leaf(name, &self.to_string())
-    }
-}
+int_field!(u32: "an unsignedInt", i32: "an int");
 
 impl Field for bool {
     fn decode<'a>(
@@ -156,9 +145,7 @@ impl Field for bool {
         element: &Element<'a>,
         name: &'static str,
     ) -> Result<Self, ParseError> {
-        let text = r.text(element)?;
-        parse_bool(&text)
-            .ok_or_else(|| r.invalid(element, name, format!("{text:?} is not a boolean")))
+        decode_text(r, element, name, "a boolean", parse_bool)
     }
 
     fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
@@ -167,16 +154,67 @@ impl Field for bool {
     }
 }
 
-/// xsd:boolean as CPEs write it: `0`, `1`, `true`, `false`, in any case.
-pub(crate) fn parse_bool(text: &str) -> Option<bool> {
-    let t = text.trim();
-    if t == "1" || t.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if t == "0" || t.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
+/// `xs:dateTime` elements. Written in canonical form. Read leniently, because CPE clocks and
+/// formatters are often broken: a space instead of `T` and doubled colons
+/// (`2019-03-05T11:54::14`, seen from a real CPE) are repaired; text that still does not
+/// parse reads as the Unknown Time (`0001-01-01T00:00:00Z`), as TR-069 asks a CPE to send
+/// when it does not know the time.
+impl Field for DateTime {
+    fn decode<'a>(
+        r: &mut Reader<'a>,
+        element: &Element<'a>,
+        _: &'static str,
+    ) -> Result<Self, ParseError> {
+        let text = r.text(element)?;
+        let text = text.trim();
+        if let Ok(time) = text.parse() {
+            return Ok(time);
+        }
+        let mut repaired = text.replacen(' ', "T", 1);
+        while repaired.contains("::") {
+            repaired = repaired.replace("::", ":");
+        }
+        Ok(repaired.parse().unwrap_or(DateTime::UNKNOWN))
     }
+
+    fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
+        w.leaf(name, &self.to_string())
+    }
+}
+
+/// Reads the element's text through `parse`; `None` is an invalid value, reported as the text
+/// not being `what` (`"an int"`).
+fn decode_text<'a, T>(
+    r: &mut Reader<'a>,
+    element: &Element<'a>,
+    name: &'static str,
+    what: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, ParseError> {
+    let text = r.text(element)?;
+    parse(&text).ok_or_else(|| r.invalid(element, name, format!("{text:?} is not {what}")))
+}
+
+/// Reads the element's text, trimmed, through `FromStr`; a failure is an invalid value,
+/// reported with the text and the parser's reason.
+pub(crate) fn decode_from_str<'a, T: FromStr>(
+    r: &mut Reader<'a>,
+    element: &Element<'a>,
+    name: &'static str,
+) -> Result<T, ParseError>
+where
+    T::Err: Display,
+{
+    let text = r.text(element)?;
+    text.trim()
+        .parse()
+        .map_err(|e| r.invalid(element, name, format!("{text:?}: {e}")))
+}
+
+/// xsd:boolean as CPEs write it (see [`value::parse_bool`](crate::value::parse_bool)), with
+/// surrounding whitespace ignored.
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    crate::value::parse_bool(text.trim())
 }
 
 impl<T: Field> Field for Option<T> {
@@ -226,7 +264,8 @@ impl<T: ArrayItem> Field for Vec<T> {
 }
 
 /// Implements [`Field`] for a type that reads from and writes to its element's text through
-/// `FromStr` and `Display`; surrounding whitespace is trimmed on reading.
+/// `FromStr` and `Display`; surrounding whitespace is trimmed on reading (see
+/// [`decode_from_str`]).
 macro_rules! text_field {
     ($($ty:ty),+ $(,)?) => {$(
         impl $crate::xml::field::Field for $ty {
@@ -235,8 +274,7 @@ macro_rules! text_field {
                 element: &$crate::xml::reader::Element<'a>,
                 name: &'static str,
             ) -> Result<Self, $crate::error::ParseError> {
-                let text = r.text(element)?;
-                text.trim().parse().map_err(|e| r.invalid(element, name, format!("{text:?}: {e}")))
+                $crate::xml::field::decode_from_str(r, element, name)
             }
 
             fn encode(

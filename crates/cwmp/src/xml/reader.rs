@@ -1,15 +1,12 @@
-//! A pull cursor over quick-xml that walks a SOAP message element by element, resolving
-//! namespaces by URI (never by prefix) and enforcing [`Limits`].
+//! A pull cursor that walks a SOAP message element by element over the [`lexer`](super::lexer),
+//! checking nesting, resolving namespaces by URI (never by prefix) and enforcing [`Limits`].
 
 use std::borrow::Cow;
-
-use quick_xml::NsReader;
-use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::name::ResolveResult;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::limits::Limits;
 use crate::version::CwmpVersion;
+use crate::xml::lexer::{LexError, Lexer, Token, attributes, unescape};
 
 pub(crate) const SOAP_ENV: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub(crate) const SOAP_ENC: &str = "http://schemas.xmlsoap.org/soap/encoding/";
@@ -20,7 +17,7 @@ const CWMP_PREFIX: &str = "urn:dslforum-org:cwmp-";
 
 /// The namespace of an element, as far as CWMP cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Ns {
+pub(crate) enum Ns<'a> {
     /// No namespace (unqualified), or an undeclared prefix.
     None,
     /// SOAP 1.1 envelope.
@@ -30,22 +27,24 @@ pub(crate) enum Ns {
     /// A CWMP namespace; an unknown minor number maps to the newest namespace.
     Cwmp(CwmpVersion),
     /// Any other namespace URI.
-    Other(String),
+    Other(Cow<'a, str>),
 }
 
-impl Ns {
-    fn classify(uri: &str) -> Ns {
-        let uri = uri.trim();
-        if uri == SOAP_ENV {
+impl<'a> Ns<'a> {
+    fn classify(uri: Cow<'a, str>) -> Ns<'a> {
+        let trimmed = uri.trim();
+        if trimmed.is_empty() {
+            Ns::None
+        } else if trimmed == SOAP_ENV {
             Ns::SoapEnv
-        } else if uri == SOAP12_ENV {
+        } else if trimmed == SOAP12_ENV {
             Ns::Soap12Env
-        } else if let Some(v) = CwmpVersion::from_namespace(uri) {
+        } else if let Some(v) = CwmpVersion::from_namespace(trimmed) {
             Ns::Cwmp(v)
-        } else if uri.starts_with(CWMP_PREFIX) {
+        } else if trimmed.starts_with(CWMP_PREFIX) {
             Ns::Cwmp(CwmpVersion::V1_2)
         } else {
-            Ns::Other(uri.to_owned())
+            Ns::Other(uri)
         }
     }
 
@@ -56,7 +55,7 @@ impl Ns {
             Ns::SoapEnv => Some(SOAP_ENV.into()),
             Ns::Soap12Env => Some(SOAP12_ENV.into()),
             Ns::Cwmp(v) => Some(v.namespace().into()),
-            Ns::Other(u) => Some(u.clone()),
+            Ns::Other(u) => Some(u.to_string()),
         }
     }
 }
@@ -67,40 +66,45 @@ pub(crate) struct Element<'a> {
     /// Local name, without prefix.
     pub local: &'a str,
     /// Resolved namespace.
-    pub ns: Ns,
+    pub ns: Ns<'a>,
     /// True for `<x/>`: it has no children and empty text.
     pub empty: bool,
     /// The `xsi:type` attribute as written (possibly prefixed), if any.
     pub xsi_type: Option<Cow<'a, str>>,
-    /// `soap:mustUnderstand`, if given.
-    pub must_understand: Option<bool>,
     /// Byte offset of the start tag, for error positions.
     pub pos: usize,
+}
+
+/// A namespace declaration in scope: the prefix (empty for the default namespace), what it
+/// stands for, and the depth of the element that declared it.
+#[derive(Debug, Clone)]
+struct Binding<'a> {
+    prefix: &'a str,
+    ns: Ns<'a>,
+    depth: usize,
 }
 
 /// The cursor. Every element it returns must be consumed by exactly one of
 /// [`Reader::text`], [`Reader::skip`] or a loop of [`Reader::next_child`] until `None`.
 #[derive(Clone)]
 pub(crate) struct Reader<'a> {
-    inner: NsReader<&'a [u8]>,
+    lexer: Lexer<'a>,
     src: &'a str,
     limits: Limits,
+    /// Qualified names of the open elements.
     path: Vec<&'a str>,
+    bindings: Vec<Binding<'a>>,
     elements: usize,
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(src: &'a str, limits: Limits) -> Result<Self, ParseError> {
-        let mut inner = NsReader::from_str(src);
-        let config = inner.config_mut();
-        config.check_end_names = true;
-        config.expand_empty_elements = false;
-        config.trim_text(false);
         let reader = Reader {
-            inner,
+            lexer: Lexer::new(src),
             src,
             limits,
             path: Vec::with_capacity(16),
+            bindings: Vec::with_capacity(8),
             elements: 0,
         };
         if src.len() > limits.max_bytes {
@@ -112,15 +116,13 @@ impl<'a> Reader<'a> {
     /// Reads up to the root element, past the XML declaration, comments and whitespace.
     pub(crate) fn root(&mut self) -> Result<Element<'a>, ParseError> {
         loop {
-            let pos = self.position();
-            let (ns, event) = self.read()?;
-            match event {
-                Event::Start(start) => return self.open(ns, &start, pos, false),
-                Event::Empty(start) => return self.open(ns, &start, pos, true),
-                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
-                Event::Text(text) if text.trim_ascii().is_empty() => {}
-                Event::DocType(_) => return Err(self.error(ParseErrorKind::Dtd, pos)),
-                Event::Eof => {
+            let pos = self.lexer.position();
+            match self.read()? {
+                Token::Start { name, attrs, empty } => return self.open(name, attrs, empty, pos),
+                Token::Decl | Token::Ignorable => {}
+                Token::Text(text) if text.trim_ascii().is_empty() => {}
+                Token::DocType => return Err(self.error(ParseErrorKind::Dtd, pos)),
+                Token::Eof => {
                     return Err(self.error(ParseErrorKind::NotSoap("no root element".into()), pos));
                 }
                 _ => return Err(self.malformed("content before the root element", pos)),
@@ -131,11 +133,11 @@ impl<'a> Reader<'a> {
     /// After the root element: only whitespace, comments and processing instructions may follow.
     pub(crate) fn finish(&mut self) -> Result<(), ParseError> {
         loop {
-            let pos = self.position();
-            match self.read()?.1 {
-                Event::Eof => return Ok(()),
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::Text(text) if text.trim_ascii().is_empty() => {}
+            let pos = self.lexer.position();
+            match self.read()? {
+                Token::Eof => return Ok(()),
+                Token::Ignorable => {}
+                Token::Text(text) if text.trim_ascii().is_empty() => {}
                 _ => return Err(self.malformed("content after the root element", pos)),
             }
         }
@@ -151,29 +153,24 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         loop {
-            let pos = self.position();
-            let (ns, event) = self.read()?;
-            match event {
-                Event::Start(start) => return self.open(ns, &start, pos, false).map(Some),
-                Event::Empty(start) => return self.open(ns, &start, pos, true).map(Some),
-                Event::End(_) => {
-                    self.path.pop();
+            let pos = self.lexer.position();
+            match self.read()? {
+                Token::Start { name, attrs, empty } => {
+                    return self.open(name, attrs, empty, pos).map(Some);
+                }
+                Token::End { name } => {
+                    self.close(name, pos)?;
                     return Ok(None);
                 }
-                Event::Text(_)
-                | Event::CData(_)
-                | Event::GeneralRef(_)
-                | Event::Comment(_)
-                | Event::PI(_) => {}
-                Event::Eof => return Err(self.malformed("unexpected end of input", pos)),
-                Event::Decl(_) => return Err(self.malformed("misplaced XML declaration", pos)),
-                Event::DocType(_) => return Err(self.error(ParseErrorKind::Dtd, pos)),
+                Token::Text(_) | Token::CData(_) | Token::Ignorable => {}
+                Token::Eof => return Err(self.malformed("unexpected end of input", pos)),
+                Token::Decl => return Err(self.malformed("misplaced XML declaration", pos)),
+                Token::DocType => return Err(self.error(ParseErrorKind::Dtd, pos)),
             }
         }
     }
 
-    /// The next child element of `parent`, without consuming anything: for the few lists whose
-    /// form (SOAP array or bare items) depends on their first child.
+    /// The next child of `parent` without consuming it.
     pub(crate) fn peek_child(
         &self,
         parent: &Element<'a>,
@@ -188,27 +185,25 @@ impl<'a> Reader<'a> {
         }
         let mut acc: Cow<'a, str> = Cow::Borrowed("");
         loop {
-            let pos = self.position();
-            let (_, event) = self.read()?;
-            match event {
-                Event::Text(text) => append(&mut acc, text.xml10_content()),
-                Event::CData(data) => append(&mut acc, data.xml10_content()),
-                Event::GeneralRef(reference) => {
-                    let resolved = self.resolve_entity(&reference, pos)?;
-                    acc.to_mut().push_str(resolved.as_ref());
+            let pos = self.lexer.position();
+            match self.read()? {
+                Token::Text(raw) => {
+                    let text = unescape(raw, false).map_err(|e| self.reference_error(e, pos))?;
+                    append(&mut acc, text);
                 }
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::End(_) => {
-                    self.path.pop();
+                Token::CData(data) => append(&mut acc, Cow::Borrowed(data)),
+                Token::Ignorable => {}
+                Token::End { name } => {
+                    self.close(name, pos)?;
                     return Ok(acc);
                 }
-                Event::Start(start) | Event::Empty(start) => {
-                    let name = start.local_name().as_ref().to_owned();
-                    return Err(self.error(ParseErrorKind::UnexpectedElement(name), pos));
+                Token::Start { name, .. } => {
+                    let local = name.rsplit(':').next().unwrap_or(name).to_owned();
+                    return Err(self.error(ParseErrorKind::UnexpectedElement(local), pos));
                 }
-                Event::Eof => return Err(self.malformed("unexpected end of input", pos)),
-                Event::Decl(_) => return Err(self.malformed("misplaced XML declaration", pos)),
-                Event::DocType(_) => return Err(self.error(ParseErrorKind::Dtd, pos)),
+                Token::Eof => return Err(self.malformed("unexpected end of input", pos)),
+                Token::Decl => return Err(self.malformed("misplaced XML declaration", pos)),
+                Token::DocType => return Err(self.error(ParseErrorKind::Dtd, pos)),
             }
             if acc.len() > self.limits.max_string_bytes {
                 return Err(self.error(
@@ -246,32 +241,19 @@ impl<'a> Reader<'a> {
         self.error_at(element, kind)
     }
 
-    fn position(&self) -> usize {
-        usize::try_from(self.inner.buffer_position()).unwrap_or(usize::MAX)
+    fn read(&mut self) -> Result<Token<'a>, ParseError> {
+        self.lexer.next_token().map_err(|LexError { what, pos }| {
+            self.error(ParseErrorKind::Malformed(what.into()), pos)
+        })
     }
 
-    fn read(&mut self) -> Result<(Ns, Event<'a>), ParseError> {
-        match self.inner.read_resolved_event() {
-            Ok((resolved, event)) => {
-                let ns = match resolved {
-                    ResolveResult::Bound(ns) => Ns::classify(ns.as_ref()),
-                    ResolveResult::Unbound | ResolveResult::Unknown(_) => Ns::None,
-                };
-                Ok((ns, event))
-            }
-            Err(e) => {
-                let pos = usize::try_from(self.inner.error_position()).unwrap_or(0);
-                Err(self.error(ParseErrorKind::Malformed(e.to_string()), pos))
-            }
-        }
-    }
-
+    /// Opens an element: limits, namespace declarations, the attributes CWMP reads.
     fn open(
         &mut self,
-        ns: Ns,
-        start: &BytesStart<'_>,
-        pos: usize,
+        qname: &'a str,
+        attrs: &'a str,
         empty: bool,
+        pos: usize,
     ) -> Result<Element<'a>, ParseError> {
         self.elements += 1;
         if self.elements > self.limits.max_elements {
@@ -280,102 +262,107 @@ impl<'a> Reader<'a> {
                 pos,
             ));
         }
-        let local = self.input_str(start.local_name().as_ref());
-        if !empty {
-            if self.path.len() >= self.limits.max_depth {
-                return Err(self.error(ParseErrorKind::TooDeep(self.limits.max_depth), pos));
-            }
-            self.path.push(local);
+        if self.path.len() >= self.limits.max_depth {
+            return Err(self.error(ParseErrorKind::TooDeep(self.limits.max_depth), pos));
         }
-        let mut element = Element {
+        let depth = self.path.len() + 1;
+        self.path.push(qname);
+        let mut xsi_type = None;
+        if !attrs.is_empty() {
+            for (count, (name, raw)) in attributes(attrs).enumerate() {
+                if count >= self.limits.max_attributes {
+                    return Err(self.error(
+                        ParseErrorKind::TooManyAttributes(self.limits.max_attributes),
+                        pos,
+                    ));
+                }
+                if attributes(attrs)
+                    .take(count)
+                    .any(|(earlier, _)| earlier == name)
+                {
+                    return Err(self.malformed(&format!("duplicate attribute {name}"), pos));
+                }
+                if raw.len() > self.limits.max_string_bytes {
+                    return Err(self.error(
+                        ParseErrorKind::StringTooLong(self.limits.max_string_bytes),
+                        pos,
+                    ));
+                }
+                let value = || unescape(raw, true).map_err(|e| self.reference_error(e, pos));
+                let (prefix, local) = split_qname(name);
+                match (prefix, local) {
+                    ("", "xmlns") | ("xmlns", _) => {
+                        let prefix = if prefix.is_empty() { "" } else { local };
+                        let ns = Ns::classify(value()?);
+                        self.bindings.push(Binding { prefix, ns, depth });
+                    }
+                    // Lenient: real devices also write `xsd:type` (cwmp_ex samples) or no
+                    // prefix; the prefix is not checked.
+                    (_, "type") => xsi_type = Some(value()?),
+                    _ => {}
+                }
+            }
+        }
+        let (prefix, local) = split_qname(qname);
+        let ns = self.resolve(prefix);
+        if empty {
+            self.close(qname, pos)?;
+        }
+        Ok(Element {
             local,
             ns,
             empty,
-            xsi_type: None,
-            must_understand: None,
+            xsi_type,
             pos,
-        };
-        for (count, attr) in start.attributes().enumerate() {
-            if count >= self.limits.max_attributes {
-                return Err(self.error(
-                    ParseErrorKind::TooManyAttributes(self.limits.max_attributes),
-                    pos,
-                ));
-            }
-            let attr = attr.map_err(|e| self.malformed(&e.to_string(), pos))?;
-            let key = attr.key;
-            if key.as_namespace_binding().is_some() {
-                continue;
-            }
-            let (resolved, local) = self.inner.resolver().resolve_attribute(key);
-            let attr_ns = match resolved {
-                ResolveResult::Bound(ns) => Some(ns.into_inner()),
-                _ => None,
-            };
-            match local.as_ref() {
-                // Lenient: real devices also write `xsd:type` (cwmp_ex samples) or no prefix.
-                "type" if matches!(attr_ns, None | Some(XSI | XSD)) => {
-                    let value = self.attr_value(&attr, pos)?;
-                    element.xsi_type = Some(value);
-                }
-                "mustUnderstand" => {
-                    let value = self.attr_value(&attr, pos)?;
-                    element.must_understand = Some(matches!(value.trim(), "1" | "true"));
-                }
-                _ => {}
-            }
-        }
-        Ok(element)
+        })
     }
 
-    fn attr_value(
-        &self,
-        attr: &quick_xml::events::attributes::Attribute<'_>,
-        pos: usize,
-    ) -> Result<Cow<'a, str>, ParseError> {
-        let value = attr
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| self.malformed(&e.to_string(), pos))?;
-        if value.len() > self.limits.max_string_bytes {
-            return Err(self.error(
-                ParseErrorKind::StringTooLong(self.limits.max_string_bytes),
-                pos,
-            ));
+    /// Closes the innermost open element, whose name `qname` must match.
+    fn close(&mut self, qname: &str, pos: usize) -> Result<(), ParseError> {
+        match self.path.last() {
+            Some(open) if *open == qname => {}
+            Some(open) => {
+                let what = format!("</{qname}> does not close <{open}>");
+                return Err(self.malformed(&what, pos));
+            }
+            None => return Err(self.malformed("end tag without a start tag", pos)),
         }
-        Ok(Cow::Owned(value.into_owned()))
+        let depth = self.path.len();
+        self.path.pop();
+        while self.bindings.last().is_some_and(|b| b.depth >= depth) {
+            self.bindings.pop();
+        }
+        Ok(())
     }
 
-    fn resolve_entity(
-        &self,
-        reference: &BytesRef<'_>,
-        pos: usize,
-    ) -> Result<Cow<'static, str>, ParseError> {
-        let name: &str = reference.as_ref();
-        let predefined = match name {
-            "amp" => Some("&"),
-            "lt" => Some("<"),
-            "gt" => Some(">"),
-            "quot" => Some("\""),
-            "apos" => Some("'"),
+    /// The CWMP version of a namespace declared in scope, if any: the version of a message whose
+    /// elements never use it (a SOAP fault without detail, say).
+    pub(crate) fn declared_cwmp_version(&self) -> Option<CwmpVersion> {
+        self.bindings.iter().find_map(|b| match b.ns {
+            Ns::Cwmp(v) => Some(v),
             _ => None,
-        };
-        if let Some(s) = predefined {
-            return Ok(Cow::Borrowed(s));
-        }
-        match reference.resolve_char_ref() {
-            Ok(Some(c)) => Ok(Cow::Owned(c.to_string())),
-            Ok(None) => Err(self.error(ParseErrorKind::UnknownEntity(name.to_owned()), pos)),
-            Err(e) => Err(self.malformed(&e.to_string(), pos)),
-        }
+        })
     }
 
-    /// Re-borrows a slice of the input with the input's lifetime, so names need no copy.
-    fn input_str(&self, name: &str) -> &'a str {
-        let base = self.src.as_ptr() as usize;
-        let start = (name.as_ptr() as usize).wrapping_sub(base);
-        self.src
-            .get(start..start.saturating_add(name.len()))
-            .unwrap_or("")
+    /// The namespace of `prefix` in scope; an undeclared prefix is read as no namespace.
+    fn resolve(&self, prefix: &str) -> Ns<'a> {
+        if prefix == "xml" {
+            return Ns::Other(Cow::Borrowed("http://www.w3.org/XML/1998/namespace"));
+        }
+        self.bindings
+            .iter()
+            .rev()
+            .find(|b| b.prefix == prefix)
+            .map_or(Ns::None, |b| b.ns.clone())
+    }
+
+    fn reference_error(&self, (what, offset): (String, usize), pos: usize) -> ParseError {
+        let kind = if what.starts_with('\'') {
+            ParseErrorKind::Malformed(what)
+        } else {
+            ParseErrorKind::UnknownEntity(what)
+        };
+        self.error(kind, pos + offset)
     }
 
     fn malformed(&self, what: &str, pos: usize) -> ParseError {
@@ -390,6 +377,13 @@ impl<'a> Reader<'a> {
             column,
             path: self.path.join("/"),
         }
+    }
+}
+
+fn split_qname(qname: &str) -> (&str, &str) {
+    match qname.bytes().position(|b| b == b':') {
+        Some(colon) => (&qname[..colon], &qname[colon + 1..]),
+        None => ("", qname),
     }
 }
 
