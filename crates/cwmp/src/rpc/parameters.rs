@@ -150,9 +150,10 @@ impl Field for Value {
     }
 
     fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
+        // Unprefixed type names get `xsd:` from the writer.
         let xsi_type = match self {
-            Value::Untyped(_) => "xsd:string".to_owned(),
-            Value::Base64(_) => "soap-enc:base64".to_owned(),
+            Value::Untyped(_) => "string",
+            Value::Base64(_) => "soap-enc:base64",
             Value::Other { xsi_type, .. } => {
                 if XsdType::from_wire_name(xsi_type).is_some() {
                     return Err(WriteError::Invalid {
@@ -166,13 +167,11 @@ impl Field for Value {
                         reason: format!("unknown xsi:type {xsi_type:?}"),
                     });
                 }
-                format!("xsd:{xsi_type}")
+                xsi_type.as_str()
             }
-            typed => format!("xsd:{}", typed.xsi_type().unwrap_or("string")),
+            typed => typed.xsi_type().unwrap_or("string"),
         };
-        let mut text = String::new();
-        self.write_text(&mut text);
-        w.typed_leaf(name, &xsi_type, &text)
+        w.typed_leaf(name, xsi_type, &self.as_text())
     }
 }
 

@@ -131,7 +131,8 @@ macro_rules! int_field {
             }
 
             fn encode(&self, w: &mut Writer, name: &'static str) -> Result<(), WriteError> {
-                w.leaf(name, &self.to_string())
+                w.number_leaf(name, *self);
+                Ok(())
             }
         }
     )+};

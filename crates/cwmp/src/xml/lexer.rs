@@ -190,16 +190,18 @@ impl<'a> Lexer<'a> {
 
 /// Iterates the attributes of a start tag's checked raw attribute text: `(name, raw value)`.
 pub(crate) fn attributes(attrs: &str) -> impl Iterator<Item = (&str, &str)> {
-    let mut rest = attrs;
+    let bytes = attrs.as_bytes();
+    let mut i = 0;
     std::iter::from_fn(move || {
-        rest = rest.trim_start_matches(is_ws);
-        let (name, after) = rest.split_once('=')?;
-        let after = after.trim_start_matches(is_ws);
-        let quote = after.chars().next()?;
-        let value_and_rest = &after[1..];
-        let (value, tail) = value_and_rest.split_once(quote)?;
-        rest = tail;
-        Some((name.trim_end_matches(is_ws), value))
+        // The text was checked by `scan_attribute`: name, `=`, a quoted value, repeated.
+        let start = skip_ws(bytes, i);
+        let eq = start + memchr::memchr(b'=', bytes.get(start..)?)?;
+        let open = skip_ws(bytes, eq + 1);
+        let quote = *bytes.get(open)?;
+        let close = open + 1 + memchr::memchr(quote, bytes.get(open + 1..)?)?;
+        i = close + 1;
+        let name = attrs[start..eq].trim_end_matches(is_ws);
+        Some((name, &attrs[open + 1..close]))
     })
 }
 

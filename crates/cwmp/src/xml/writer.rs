@@ -47,6 +47,14 @@ impl Writer {
         Ok(())
     }
 
+    /// `<name>n</name>` for a number, which needs no escaping.
+    pub(crate) fn number_leaf(&mut self, name: &str, n: impl std::fmt::Display) {
+        use std::fmt::Write;
+        self.open(name);
+        let _ = write!(self.out, "{n}");
+        self.close(name);
+    }
+
     /// `<name xsi:type="xsd:T">text</name>`.
     pub(crate) fn typed_leaf(
         &mut self,
