@@ -269,6 +269,8 @@ impl<'a> Reader<'a> {
         self.path.push(qname);
         let mut xsi_type = None;
         if !attrs.is_empty() {
+            // Names seen so far, for the duplicate check; past the first few, rescanning.
+            let mut seen = [""; 8];
             for (count, (name, raw)) in attributes(attrs).enumerate() {
                 if count >= self.limits.max_attributes {
                     return Err(self.error(
@@ -276,10 +278,16 @@ impl<'a> Reader<'a> {
                         pos,
                     ));
                 }
-                if attributes(attrs)
-                    .take(count)
-                    .any(|(earlier, _)| earlier == name)
-                {
+                let duplicate = match seen.get_mut(count) {
+                    Some(slot) => {
+                        *slot = name;
+                        seen[..count].contains(&name)
+                    }
+                    None => attributes(attrs)
+                        .take(count)
+                        .any(|(earlier, _)| earlier == name),
+                };
+                if duplicate {
                     return Err(self.malformed(&format!("duplicate attribute {name}"), pos));
                 }
                 if raw.len() > self.limits.max_string_bytes {
