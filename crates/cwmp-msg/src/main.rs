@@ -64,6 +64,10 @@ fn decode(file: &PathBuf) -> anyhow::Result<String> {
     let input = read(file)?;
     // `null` stands for the empty message that ends a session.
     let envelope = read_capture(&input, &Limits::default())?;
+    if let Some(Err(e)) = envelope.as_ref().map(Envelope::validate) {
+        // Accepted as real devices send it, but worth knowing.
+        eprintln!("cwmp-msg: note: the message breaks the CWMP schema: {e}");
+    }
     Ok(serde_json::to_string_pretty(&envelope)?)
 }
 

@@ -105,6 +105,13 @@ impl Envelope {
         })
     }
 
+    /// Checks the message against the rules of the schema of [`Envelope::version`], the same
+    /// ones [`Envelope::to_xml`] enforces: a parsed message that fails here was accepted
+    /// leniently (a lowercase OUI, an over-long CommandKey, …) and can be logged as such.
+    pub fn validate(&self) -> Result<(), WriteError> {
+        self.to_xml().map(drop)
+    }
+
     /// Writes the message. Fails, before anything is written, when a value breaks a rule of the
     /// schema of [`Envelope::version`].
     pub fn to_xml(&self) -> Result<String, WriteError> {
