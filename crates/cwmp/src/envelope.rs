@@ -115,7 +115,7 @@ impl Envelope {
     /// Writes the message. Fails, before anything is written, when a value breaks a rule of the
     /// schema of [`Envelope::version`].
     pub fn to_xml(&self) -> Result<String, WriteError> {
-        let mut w = Writer::new(self.version, 1024);
+        let mut w = Writer::new(self.version, 4096);
         w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soap-env:Envelope xmlns:soap-env=\"");
         w.raw(SOAP_ENV);
         w.raw("\" xmlns:soap-enc=\"");

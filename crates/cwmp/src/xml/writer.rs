@@ -47,11 +47,27 @@ impl Writer {
         Ok(())
     }
 
-    /// `<name>n</name>` for a number, which needs no escaping.
-    pub(crate) fn number_leaf(&mut self, name: &str, n: impl std::fmt::Display) {
-        use std::fmt::Write;
+    /// `<name>n</name>` for an integer, which needs no escaping.
+    pub(crate) fn number_leaf(&mut self, name: &str, n: impl Into<i64>) {
         self.open(name);
-        let _ = write!(self.out, "{n}");
+        let n: i64 = n.into();
+        if n < 0 {
+            self.out.push('-');
+        }
+        let mut digits = [0u8; 20];
+        let mut rest = n.unsigned_abs();
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        for &d in &digits[start..] {
+            self.out.push(char::from(d));
+        }
         self.close(name);
     }
 
@@ -96,34 +112,63 @@ pub(crate) fn escape_into(
     field: &'static str,
     text: &str,
 ) -> Result<(), WriteError> {
-    let special = |c: char| {
-        matches!(c, '&' | '<' | '>' | '"' | '\r')
-            || (c < ' ' && c != '\t' && c != '\n')
-            || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-    };
-    if !text.contains(special) {
-        out.push_str(text);
-        return Ok(());
-    }
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' | '\n' => out.push(c),
-            c if c < ' ' || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {
+    let bytes = text.as_bytes();
+    let mut done = 0;
+    while let Some(offset) = bytes[done..]
+        .iter()
+        .position(|&b| NEEDS_CARE[usize::from(b)])
+    {
+        let at = done + offset;
+        out.push_str(&text[done..at]);
+        let replacement = match bytes[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\r' => "&#13;",
+            0xEF => {
+                // Lead byte of U+F000–U+FFFF: only U+FFFE and U+FFFF are not XML characters.
+                let c = text[at..].chars().next().unwrap_or_default();
+                if matches!(c, '\u{FFFE}' | '\u{FFFF}') {
+                    return Err(WriteError::InvalidChar {
+                        field,
+                        code: u32::from(c),
+                    });
+                }
+                out.push(c);
+                done = at + c.len_utf8();
+                continue;
+            }
+            control => {
                 return Err(WriteError::InvalidChar {
                     field,
-                    code: u32::from(c),
+                    code: u32::from(control),
                 });
             }
-            c => out.push(c),
-        }
+        };
+        out.push_str(replacement);
+        done = at + 1;
     }
+    out.push_str(&text[done..]);
     Ok(())
 }
+
+/// Bytes that cannot be copied as they are: markup characters, `\r`, control characters other
+/// than tab and line feed, and the lead byte of U+FFFE/U+FFFF.
+const NEEDS_CARE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != 0x09 && b != 0x0A;
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[0xEF] = true;
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -133,7 +178,27 @@ mod tests {
     fn escapes_text() {
         let mut out = String::new();
         escape_into(&mut out, "x", "a<b>&\"c\"\r\n\t").unwrap();
+        let mut w = Writer::new(crate::version::CwmpVersion::V1_0, 0);
+        w.number_leaf("n", i32::MIN);
+        w.number_leaf("n", 0u32);
+        w.number_leaf("n", u32::MAX);
+        assert_eq!(w.finish(), "<n>-2147483648</n><n>0</n><n>4294967295</n>");
         assert_eq!(out, "a&lt;b&gt;&amp;&quot;c&quot;&#13;\n\t");
+    }
+
+    #[test]
+    fn keeps_other_characters_of_the_ef_block() {
+        let mut out = String::new();
+        escape_into(&mut out, "x", "a\u{F000}\u{FFFD}b").unwrap();
+        assert_eq!(out, "a\u{F000}\u{FFFD}b");
+        let err = escape_into(&mut out, "x", "\u{FFFE}").unwrap_err();
+        assert_eq!(
+            err,
+            WriteError::InvalidChar {
+                field: "x",
+                code: 0xFFFE
+            }
+        );
     }
 
     #[test]
