@@ -1,0 +1,6 @@
+//! `cwmp-acs`: the CWMP (TR-069) auto-configuration server.
+//!
+//! This crate currently provides the device [`store`]: the storage trait the session engine
+//! and the northbound API are written against, and its embedded SQLite implementation.
+
+pub mod store;

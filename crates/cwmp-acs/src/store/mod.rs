@@ -1,0 +1,169 @@
+//! The device store: devices and their parameter trees, tags, tasks, faults, presets, file
+//! metadata, session history, credentials and the per-device session lease.
+//!
+//! The session engine and the API hold an `Arc<dyn Store>`; [`SqliteStore`] is the embedded
+//! implementation. All SQL is written in one dialect (`$n` placeholders,
+//! `ON CONFLICT … DO UPDATE`, `RETURNING`, `LIMIT/OFFSET`, `BIGINT` Unix-millisecond
+//! timestamps, JSON kept as `TEXT`) so that a PostgreSQL implementation can reuse it.
+
+mod device_id;
+mod error;
+mod object_id;
+pub mod sqlite;
+mod types;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+pub use device_id::DeviceId;
+pub use error::{StoreError, StoreResult};
+pub use object_id::new_object_id;
+pub use sqlite::{SqliteConfig, SqliteStore};
+pub use types::*;
+
+/// Storage used by the session engine and the API. Every write is atomic on its own;
+/// writes are durable when the returned future resolves.
+#[async_trait]
+pub trait Store: Send + Sync {
+    // ---- devices ----
+
+    /// Creates or updates the device from an Inform in one transaction: identity, last
+    /// Inform time and events, IP, connection request addresses and the parameters carried.
+    async fn upsert_inform(&self, inform: InformUpdate) -> StoreResult<InformOutcome>;
+    /// The device record with its tags.
+    async fn get_device(&self, id: &DeviceId) -> StoreResult<Option<Device>>;
+    /// Parameters whose path starts with `prefix` (all with `""`), ordered by path.
+    async fn get_parameters(&self, id: &DeviceId, prefix: &str) -> StoreResult<Vec<Parameter>>;
+    /// Applies RPC results (deletions, then updates) in one transaction.
+    /// [`StoreError::NotFound`] when the device does not exist.
+    async fn write_parameters(&self, id: &DeviceId, batch: ParamBatch) -> StoreResult<()>;
+    /// Deletes the device and everything attached to it. `false` when it did not exist.
+    async fn delete_device(&self, id: &DeviceId) -> StoreResult<bool>;
+    /// Devices matching all filters, ordered by id.
+    async fn find_devices(&self, query: &DeviceQuery) -> StoreResult<Vec<Device>>;
+    /// Number of devices matching the filters (skip/limit ignored).
+    async fn count_devices(&self, query: &DeviceQuery) -> StoreResult<u64>;
+
+    // ---- tags ----
+
+    /// Adds a tag; `false` when it was already there. [`StoreError::NotFound`] for an
+    /// unknown device.
+    async fn add_tag(&self, id: &DeviceId, tag: &str) -> StoreResult<bool>;
+    /// Removes a tag; `false` when it was not there.
+    async fn remove_tag(&self, id: &DeviceId, tag: &str) -> StoreResult<bool>;
+
+    // ---- tasks ----
+
+    /// Queues a task. [`StoreError::NotFound`] for an unknown device.
+    async fn create_task(&self, task: NewTask) -> StoreResult<Task>;
+    /// One task.
+    async fn get_task(&self, id: &str) -> StoreResult<Option<Task>>;
+    /// Tasks by device/status, ordered by creation.
+    async fn list_tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<Task>>;
+    /// Tasks a session with this device should run now, in creation order: pending ones
+    /// and faulted ones whose back-off has passed, not expired.
+    async fn due_tasks(&self, device: &DeviceId, now: Timestamp) -> StoreResult<Vec<Task>>;
+    /// Marks a due task running; `false` if it is no longer pending/faulted.
+    async fn claim_task(&self, id: &str) -> StoreResult<bool>;
+    /// Marks a task done with its result; `false` if unknown.
+    async fn complete_task(&self, id: &str, result: serde_json::Value) -> StoreResult<bool>;
+    /// Records a fault on a task, counts the attempt and schedules the next one with
+    /// `policy`. Returns the next attempt time (`None`: no automatic retry left).
+    /// [`StoreError::NotFound`] if unknown.
+    async fn fault_task(
+        &self,
+        id: &str,
+        fault: FaultInfo,
+        policy: RetryPolicy,
+    ) -> StoreResult<Option<Timestamp>>;
+    /// Makes a faulted task pending again at once (API retry); `false` if unknown or not
+    /// faulted.
+    async fn retry_task(&self, id: &str) -> StoreResult<bool>;
+    /// Puts the device's running tasks back to pending (after a crash or a lost session).
+    /// Returns how many.
+    async fn requeue_running_tasks(&self, device: &DeviceId) -> StoreResult<u64>;
+    /// Deletes a task; `false` if unknown.
+    async fn delete_task(&self, id: &str) -> StoreResult<bool>;
+
+    // ---- faults ----
+
+    /// Records a fault on a channel; a fault already open on the channel has its
+    /// `retries` incremented and is replaced.
+    async fn record_fault(&self, fault: NewFault) -> StoreResult<FaultRecord>;
+    /// Faults, all or of one device, ordered by device and channel.
+    async fn list_faults(&self, device: Option<&DeviceId>) -> StoreResult<Vec<FaultRecord>>;
+    /// Deletes a fault; `false` if unknown.
+    async fn delete_fault(&self, device: &DeviceId, channel: &str) -> StoreResult<bool>;
+
+    // ---- presets ----
+
+    /// Creates or replaces a preset.
+    async fn put_preset(&self, preset: Preset) -> StoreResult<()>;
+    /// One preset.
+    async fn get_preset(&self, name: &str) -> StoreResult<Option<Preset>>;
+    /// All presets, by weight then name.
+    async fn list_presets(&self) -> StoreResult<Vec<Preset>>;
+    /// Deletes a preset; `false` if unknown.
+    async fn delete_preset(&self, name: &str) -> StoreResult<bool>;
+
+    // ---- files ----
+
+    /// Creates or replaces file metadata.
+    async fn put_file(&self, file: FileMeta) -> StoreResult<()>;
+    /// One file's metadata.
+    async fn get_file(&self, name: &str) -> StoreResult<Option<FileMeta>>;
+    /// All files, by name.
+    async fn list_files(&self) -> StoreResult<Vec<FileMeta>>;
+    /// Deletes file metadata; `false` if unknown.
+    async fn delete_file(&self, name: &str) -> StoreResult<bool>;
+
+    // ---- session history ----
+
+    /// Appends a finished session. [`StoreError::NotFound`] for an unknown device.
+    async fn record_session(&self, session: SessionRecord) -> StoreResult<()>;
+    /// The device's last `limit` sessions, newest first.
+    async fn list_sessions(&self, device: &DeviceId, limit: u64)
+    -> StoreResult<Vec<SessionRecord>>;
+
+    // ---- credentials ----
+
+    /// Creates or replaces the device's credentials. [`StoreError::NotFound`] for an
+    /// unknown device.
+    async fn put_credentials(&self, creds: DeviceCredentials) -> StoreResult<()>;
+    /// The device's credentials.
+    async fn get_credentials(&self, device: &DeviceId) -> StoreResult<Option<DeviceCredentials>>;
+    /// Credentials by the username a CPE presents in its Digest response.
+    async fn credentials_by_cpe_username(
+        &self,
+        username: &str,
+    ) -> StoreResult<Option<DeviceCredentials>>;
+
+    // ---- session lease ----
+
+    /// Takes the device's session lease for `holder` (unique per session, e.g.
+    /// `"<node>/<session>"`) for `ttl`. `true` when taken: there was no lease, or it had
+    /// expired. A live lease of anyone — even the same holder — refuses.
+    async fn try_acquire_lease(
+        &self,
+        device: &DeviceId,
+        holder: &str,
+        ttl: Duration,
+    ) -> StoreResult<bool>;
+    /// Extends the lease if `holder` still has it (even expired, as long as nobody took
+    /// it over). `false` when lost.
+    async fn renew_lease(
+        &self,
+        device: &DeviceId,
+        holder: &str,
+        ttl: Duration,
+    ) -> StoreResult<bool>;
+    /// Gives the lease up; `false` if `holder` did not have it.
+    async fn release_lease(&self, device: &DeviceId, holder: &str) -> StoreResult<bool>;
+
+    // ---- lifecycle ----
+
+    /// Flushes pending writes and closes the store; later calls fail with
+    /// [`StoreError::Closed`].
+    async fn close(&self);
+}

@@ -1,0 +1,183 @@
+//! Decoding rows into store records.
+
+use cwmp::{EventCode, Value};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::store::{
+    Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo, FaultRecord, FileMeta,
+    Parameter, Preset, SessionRecord, StoreError, StoreResult, Task, TaskStatus, Timestamp,
+};
+
+/// Columns of `devices` selected by [`device`] (tags are added separately).
+pub(crate) const DEVICE_COLS: &str = "d.id, d.manufacturer, d.oui, d.product_class, \
+    d.serial_number, d.created_ms, d.last_inform_ms, d.last_events, d.ip, \
+    d.connection_request_url, d.udp_connection_request_address";
+
+/// Columns of `tasks` selected by [`task`].
+pub(crate) const TASK_COLS: &str = "id, device_id, name, payload, status, result, fault_code, \
+    fault_message, fault_detail, attempts, next_attempt_ms, expiry_ms, created_ms";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+pub(crate) fn json_text<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| corrupt("json encode", e))
+}
+
+fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+fn opt_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: Option<String>,
+) -> StoreResult<Option<T>> {
+    text.map(|t| json(what, &t)).transpose()
+}
+
+fn ts(ms: Option<i64>) -> Option<Timestamp> {
+    ms.map(Timestamp)
+}
+
+fn count(what: &str, n: i64) -> StoreResult<u32> {
+    u32::try_from(n).map_err(|e| corrupt(what, e))
+}
+
+pub(crate) fn events(text: &str) -> StoreResult<Vec<EventCode>> {
+    json("events", text)
+}
+
+pub(crate) fn device(r: &SqliteRow) -> StoreResult<Device> {
+    Ok(Device {
+        id: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
+        identity: DeviceIdentity {
+            manufacturer: r.try_get(1)?,
+            oui: r.try_get(2)?,
+            product_class: r.try_get(3)?,
+            serial_number: r.try_get(4)?,
+        },
+        created: Timestamp(r.try_get(5)?),
+        last_inform: ts(r.try_get(6)?),
+        last_events: events(&r.try_get::<String, _>(7)?)?,
+        ip: r.try_get(8)?,
+        connection_request_url: r.try_get(9)?,
+        udp_connection_request_address: r.try_get(10)?,
+        tags: Vec::new(),
+    })
+}
+
+/// `(value, value_type)` columns for a value.
+pub(crate) fn value_cols(v: Option<&Value>) -> (Option<String>, Option<String>) {
+    match v {
+        None => (None, None),
+        Some(v) => (
+            Some(v.as_text().into_owned()),
+            v.xsi_type().map(str::to_owned),
+        ),
+    }
+}
+
+pub(crate) fn parameter(r: &SqliteRow) -> StoreResult<Parameter> {
+    let text: Option<String> = r.try_get(1)?;
+    let ty: Option<String> = r.try_get(2)?;
+    let notification: Option<i64> = r.try_get(4)?;
+    Ok(Parameter {
+        path: r.try_get(0)?,
+        value: text.map(|t| Value::from_wire(ty.as_deref(), &t)),
+        writable: r.try_get(3)?,
+        notification: notification
+            .map(|n| u8::try_from(n).map_err(|e| corrupt("notification", e)))
+            .transpose()?,
+        access_list: opt_json("access_list", r.try_get(5)?)?,
+        updated: Timestamp(r.try_get(6)?),
+    })
+}
+
+pub(crate) fn task(r: &SqliteRow) -> StoreResult<Task> {
+    let status: String = r.try_get(4)?;
+    let fault_code: Option<String> = r.try_get(6)?;
+    let fault = match fault_code {
+        None => None,
+        Some(code) => Some(FaultInfo {
+            code,
+            message: r.try_get::<Option<String>, _>(7)?.unwrap_or_default(),
+            detail: opt_json("fault_detail", r.try_get(8)?)?,
+        }),
+    };
+    Ok(Task {
+        id: r.try_get(0)?,
+        device: DeviceId::from_escaped(r.try_get::<String, _>(1)?),
+        name: r.try_get(2)?,
+        payload: json("payload", &r.try_get::<String, _>(3)?)?,
+        status: TaskStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        result: opt_json("result", r.try_get(5)?)?,
+        fault,
+        attempts: count("attempts", r.try_get(9)?)?,
+        next_attempt: ts(r.try_get(10)?),
+        expiry: ts(r.try_get(11)?),
+        created: Timestamp(r.try_get(12)?),
+    })
+}
+
+pub(crate) fn fault(r: &SqliteRow) -> StoreResult<FaultRecord> {
+    Ok(FaultRecord {
+        device: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
+        channel: r.try_get(1)?,
+        fault: FaultInfo {
+            code: r.try_get(2)?,
+            message: r.try_get(3)?,
+            detail: opt_json("detail", r.try_get(4)?)?,
+        },
+        retries: count("retries", r.try_get(5)?)?,
+        timestamp: Timestamp(r.try_get(6)?),
+    })
+}
+
+pub(crate) fn preset(r: &SqliteRow) -> StoreResult<Preset> {
+    Ok(Preset {
+        name: r.try_get(0)?,
+        weight: r.try_get(1)?,
+        precondition: json("precondition", &r.try_get::<String, _>(2)?)?,
+        events: json("events", &r.try_get::<String, _>(3)?)?,
+        configuration: json("configuration", &r.try_get::<String, _>(4)?)?,
+    })
+}
+
+pub(crate) fn file(r: &SqliteRow) -> StoreResult<FileMeta> {
+    let size: i64 = r.try_get(5)?;
+    Ok(FileMeta {
+        name: r.try_get(0)?,
+        file_type: r.try_get(1)?,
+        oui: r.try_get(2)?,
+        product_class: r.try_get(3)?,
+        version: r.try_get(4)?,
+        size: u64::try_from(size).map_err(|e| corrupt("size", e))?,
+        sha256: r.try_get(6)?,
+        uploaded: Timestamp(r.try_get(7)?),
+    })
+}
+
+pub(crate) fn session(r: &SqliteRow) -> StoreResult<SessionRecord> {
+    Ok(SessionRecord {
+        device: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
+        started: Timestamp(r.try_get(1)?),
+        ended: Timestamp(r.try_get(2)?),
+        events: events(&r.try_get::<String, _>(3)?)?,
+        rpc_count: count("rpc_count", r.try_get(4)?)?,
+        outcome: r.try_get(5)?,
+    })
+}
+
+pub(crate) fn credentials(r: &SqliteRow) -> StoreResult<DeviceCredentials> {
+    Ok(DeviceCredentials {
+        device: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
+        cr_username: r.try_get(1)?,
+        cr_password: r.try_get(2)?,
+        cpe_username: r.try_get(3)?,
+        cpe_realm: r.try_get(4)?,
+        cpe_ha1_md5: r.try_get(5)?,
+        cpe_ha1_sha256: r.try_get(6)?,
+    })
+}

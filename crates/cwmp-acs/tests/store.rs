@@ -1,0 +1,630 @@
+//! Device store tests against the SQLite implementation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cwmp::{EventCode, Value};
+use cwmp_acs::store::*;
+use serde_json::json;
+
+async fn open(dir: &tempfile::TempDir) -> SqliteStore {
+    SqliteStore::open(SqliteConfig::new(dir.path()))
+        .await
+        .expect("open")
+}
+
+fn inform(serial: &str, params: usize) -> InformUpdate {
+    InformUpdate {
+        identity: DeviceIdentity {
+            manufacturer: "Acme".into(),
+            oui: "00259E".into(),
+            product_class: "HG 8245".into(),
+            serial_number: serial.into(),
+        },
+        time: Timestamp::now(),
+        events: vec![EventCode::Bootstrap, EventCode::Boot],
+        ip: Some("192.0.2.7".into()),
+        connection_request_url: Some("http://192.0.2.7:7547/cr".into()),
+        udp_connection_request_address: None,
+        parameters: (0..params)
+            .map(|i| ParamValue {
+                path: format!("Device.Test.P{i}"),
+                value: Value::UnsignedInt(u32::try_from(i).unwrap_or(0)),
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn migrations_on_empty_dir_and_inform_roundtrip() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    assert!(store.path().exists());
+    let out = store.upsert_inform(inform("S1", 3)).await.expect("upsert");
+    assert!(out.created);
+    let out = store.upsert_inform(inform("S1", 3)).await.expect("upsert");
+    assert!(!out.created);
+    let id = DeviceId::from_identity("00259E", "HG 8245", "S1");
+    assert_eq!(id.as_str(), "00259E-HG%208245-S1");
+    let d = store.get_device(&id).await.expect("get").expect("exists");
+    assert_eq!(d.identity.serial_number, "S1");
+    assert_eq!(d.last_events, vec![EventCode::Bootstrap, EventCode::Boot]);
+    assert_eq!(d.ip.as_deref(), Some("192.0.2.7"));
+    assert_eq!(
+        d.connection_request_url.as_deref(),
+        Some("http://192.0.2.7:7547/cr")
+    );
+    let params = store
+        .get_parameters(&id, "Device.Test.")
+        .await
+        .expect("params");
+    assert_eq!(params.len(), 3);
+    assert_eq!(params[1].value, Some(Value::UnsignedInt(1)));
+    assert!(
+        store
+            .get_parameters(&id, "Device.Other.")
+            .await
+            .expect("p")
+            .is_empty()
+    );
+    store.close().await;
+    assert!(matches!(
+        store.upsert_inform(inform("S2", 0)).await,
+        Err(StoreError::Closed)
+    ));
+}
+
+#[tokio::test]
+async fn parameter_batches_merge_and_delete() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    store.upsert_inform(inform("S1", 2)).await.expect("upsert");
+    let id = DeviceId::from_identity("00259E", "HG 8245", "S1");
+    let batch = ParamBatch {
+        time: Timestamp::now(),
+        delete_prefixes: vec!["Device.Test.P1".into()],
+        updates: vec![
+            ParamUpdate {
+                path: "Device.Test.P0".into(),
+                writable: Some(true),
+                notification: Some(2),
+                access_list: Some(vec!["Subscriber".into()]),
+                ..ParamUpdate::default()
+            },
+            ParamUpdate {
+                path: "Device.X_ACME_Obj.".into(),
+                writable: Some(false),
+                ..ParamUpdate::default()
+            },
+            ParamUpdate {
+                path: "Device.X_ACME_Obj.Name".into(),
+                value: Some(Value::string("a_b%c")),
+                ..ParamUpdate::default()
+            },
+        ],
+    };
+    store.write_parameters(&id, batch).await.expect("write");
+    let all = store.get_parameters(&id, "").await.expect("all");
+    let paths: Vec<&str> = all.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "Device.Test.P0",
+            "Device.X_ACME_Obj.",
+            "Device.X_ACME_Obj.Name"
+        ]
+    );
+    // Value kept, attributes merged in.
+    assert_eq!(all[0].value, Some(Value::UnsignedInt(0)));
+    assert_eq!(all[0].writable, Some(true));
+    assert_eq!(all[0].notification, Some(2));
+    assert_eq!(all[0].access_list, Some(vec!["Subscriber".to_owned()]));
+    assert_eq!(all[1].value, None);
+    // '_' and '%' in a prefix are literal, not LIKE wildcards.
+    assert_eq!(
+        store
+            .get_parameters(&id, "Device.X_ACME")
+            .await
+            .expect("p")
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .get_parameters(&id, "Device.XXACME")
+            .await
+            .expect("p")
+            .is_empty()
+    );
+    let unknown = DeviceId::from_escaped("nope");
+    assert!(matches!(
+        store
+            .write_parameters(&unknown, ParamBatch::default())
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn tags_queries_and_delete() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    for s in ["A", "B", "C"] {
+        store.upsert_inform(inform(s, 2)).await.expect("upsert");
+    }
+    let a = DeviceId::from_identity("00259E", "HG 8245", "A");
+    let b = DeviceId::from_identity("00259E", "HG 8245", "B");
+    assert!(store.add_tag(&a, "lab").await.expect("tag"));
+    assert!(!store.add_tag(&a, "lab").await.expect("tag again"));
+    assert!(store.add_tag(&b, "lab").await.expect("tag"));
+    assert!(store.add_tag(&b, "x").await.expect("tag"));
+    assert_eq!(
+        store.get_device(&b).await.expect("g").expect("d").tags,
+        ["lab", "x"]
+    );
+    let q = |filters| DeviceQuery {
+        filters,
+        skip: 0,
+        limit: None,
+    };
+    let lab = store
+        .find_devices(&q(vec![DeviceFilter::Tag("lab".into())]))
+        .await
+        .expect("q");
+    assert_eq!(lab.len(), 2);
+    let not_x = q(vec![
+        DeviceFilter::Tag("lab".into()),
+        DeviceFilter::NotTag("x".into()),
+    ]);
+    let found = store.find_devices(&not_x).await.expect("q");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, a);
+    let by_param = q(vec![DeviceFilter::ParamEquals {
+        path: "Device.Test.P1".into(),
+        value: "1".into(),
+    }]);
+    assert_eq!(store.count_devices(&by_param).await.expect("count"), 3);
+    let page = DeviceQuery {
+        filters: vec![],
+        skip: 1,
+        limit: Some(1),
+    };
+    let page = store.find_devices(&page).await.expect("page");
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].id, b);
+    assert_eq!(
+        store
+            .find_devices(&q(vec![DeviceFilter::Id(a.clone())]))
+            .await
+            .expect("q")
+            .len(),
+        1
+    );
+    assert!(store.remove_tag(&a, "lab").await.expect("untag"));
+    assert!(!store.remove_tag(&a, "lab").await.expect("untag"));
+    assert!(matches!(
+        store.add_tag(&DeviceId::from_escaped("nope"), "t").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.delete_device(&b).await.expect("delete"));
+    assert!(!store.delete_device(&b).await.expect("delete"));
+    assert_eq!(
+        store
+            .count_devices(&DeviceQuery::default())
+            .await
+            .expect("count"),
+        2
+    );
+}
+
+#[tokio::test]
+async fn task_lifecycle_with_backoff() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    store.upsert_inform(inform("T", 0)).await.expect("upsert");
+    let dev = DeviceId::from_identity("00259E", "HG 8245", "T");
+    let new = |name: &str| NewTask {
+        device: dev.clone(),
+        name: name.into(),
+        payload: json!({"name": name}),
+        expiry: None,
+    };
+    let t1 = store.create_task(new("reboot")).await.expect("t1");
+    let t2 = store
+        .create_task(new("getParameterValues"))
+        .await
+        .expect("t2");
+    let expired = NewTask {
+        expiry: Some(Timestamp(1)),
+        ..new("factoryReset")
+    };
+    store.create_task(expired).await.expect("t3");
+    assert_eq!(t1.status, TaskStatus::Pending);
+    assert_eq!(t1.id.len(), 24);
+    let due = store.due_tasks(&dev, Timestamp::now()).await.expect("due");
+    assert_eq!(
+        due.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        [&t1.id, &t2.id]
+    );
+
+    assert!(store.claim_task(&t1.id).await.expect("claim"));
+    assert!(!store.claim_task(&t1.id).await.expect("claim twice"));
+    assert!(
+        store
+            .complete_task(&t1.id, json!({"ok": true}))
+            .await
+            .expect("done")
+    );
+    let t = store.get_task(&t1.id).await.expect("get").expect("t1");
+    assert_eq!(t.status, TaskStatus::Done);
+    assert_eq!(t.result, Some(json!({"ok": true})));
+
+    let policy = RetryPolicy {
+        base: Duration::from_secs(10),
+        max_delay: Duration::from_secs(15),
+        max_attempts: 2,
+    };
+    let fault = FaultInfo {
+        code: "cwmp.9002".into(),
+        message: "Internal".into(),
+        detail: None,
+    };
+    assert!(store.claim_task(&t2.id).await.expect("claim"));
+    let before = Timestamp::now();
+    let next = store
+        .fault_task(&t2.id, fault.clone(), policy)
+        .await
+        .expect("f1");
+    let next = next.expect("retry scheduled");
+    assert!(next >= before.plus(Duration::from_secs(10)));
+    // Not due before its back-off, due after.
+    assert!(
+        store
+            .due_tasks(&dev, Timestamp::now())
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    assert_eq!(store.due_tasks(&dev, next).await.expect("due").len(), 1);
+    let second = store
+        .fault_task(&t2.id, fault.clone(), policy)
+        .await
+        .expect("f2");
+    assert!(second.expect("2nd") >= before.plus(Duration::from_secs(15)));
+    assert_eq!(
+        store
+            .fault_task(&t2.id, fault.clone(), policy)
+            .await
+            .expect("f3"),
+        None
+    );
+    let t = store.get_task(&t2.id).await.expect("get").expect("t2");
+    assert_eq!((t.status, t.attempts), (TaskStatus::Fault, 3));
+    assert_eq!(t.fault, Some(fault));
+    assert!(
+        store
+            .due_tasks(&dev, Timestamp(i64::MAX - 1))
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    assert!(store.retry_task(&t2.id).await.expect("retry"));
+    let t = store.get_task(&t2.id).await.expect("get").expect("t2");
+    assert_eq!(
+        (t.status, t.attempts, t.fault),
+        (TaskStatus::Pending, 0, None)
+    );
+
+    assert!(store.claim_task(&t2.id).await.expect("claim"));
+    assert_eq!(store.requeue_running_tasks(&dev).await.expect("requeue"), 1);
+    let filter = TaskFilter {
+        status: Some(TaskStatus::Pending),
+        ..TaskFilter::default()
+    };
+    assert_eq!(store.list_tasks(&filter).await.expect("list").len(), 2);
+    assert!(store.delete_task(&t2.id).await.expect("delete"));
+    assert!(!store.delete_task(&t2.id).await.expect("delete"));
+    assert!(matches!(
+        store
+            .fault_task(
+                "nope",
+                FaultInfo {
+                    code: String::new(),
+                    message: String::new(),
+                    detail: None
+                },
+                policy
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let orphan = NewTask {
+        device: DeviceId::from_escaped("nope"),
+        ..new("reboot")
+    };
+    assert!(matches!(
+        store.create_task(orphan).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn faults_presets_files_sessions_credentials() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    store.upsert_inform(inform("F", 0)).await.expect("upsert");
+    let dev = DeviceId::from_identity("00259E", "HG 8245", "F");
+
+    let nf = NewFault {
+        device: dev.clone(),
+        channel: "default".into(),
+        fault: FaultInfo {
+            code: "cwmp.9005".into(),
+            message: "Invalid name".into(),
+            detail: Some(json!({"p": 1})),
+        },
+    };
+    assert_eq!(store.record_fault(nf.clone()).await.expect("f").retries, 0);
+    let again = store.record_fault(nf).await.expect("f");
+    assert_eq!(again.retries, 1);
+    assert_eq!(again.id(), format!("{dev}:default"));
+    assert_eq!(store.list_faults(Some(&dev)).await.expect("l").len(), 1);
+    assert_eq!(store.list_faults(None).await.expect("l").len(), 1);
+    assert!(store.delete_fault(&dev, "default").await.expect("d"));
+    assert!(store.list_faults(None).await.expect("l").is_empty());
+
+    let preset = Preset {
+        name: "inform".into(),
+        weight: 0,
+        precondition: json!({"_tags": "lab"}),
+        events: vec!["0 BOOTSTRAP".into()],
+        configuration: json!([{"type": "value", "name": "Device.ManagementServer.PeriodicInformInterval", "value": 1800}]),
+    };
+    store.put_preset(preset.clone()).await.expect("put");
+    let heavier = Preset {
+        weight: 5,
+        ..preset.clone()
+    };
+    store.put_preset(heavier.clone()).await.expect("replace");
+    assert_eq!(store.get_preset("inform").await.expect("g"), Some(heavier));
+    store
+        .put_preset(Preset {
+            name: "b".into(),
+            ..preset
+        })
+        .await
+        .expect("put");
+    let names: Vec<String> = store
+        .list_presets()
+        .await
+        .expect("l")
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["b", "inform"]);
+    assert!(store.delete_preset("b").await.expect("d"));
+    assert!(store.get_preset("b").await.expect("g").is_none());
+
+    let file = FileMeta {
+        name: "fw.bin".into(),
+        file_type: "1 Firmware Upgrade Image".into(),
+        oui: "00259E".into(),
+        product_class: "HG 8245".into(),
+        version: "2.0".into(),
+        size: 1 << 33,
+        sha256: "ab".repeat(32),
+        uploaded: Timestamp::now(),
+    };
+    store.put_file(file.clone()).await.expect("put");
+    assert_eq!(
+        store.get_file("fw.bin").await.expect("g"),
+        Some(file.clone())
+    );
+    assert_eq!(store.list_files().await.expect("l"), vec![file]);
+    assert!(store.delete_file("fw.bin").await.expect("d"));
+
+    for i in 0..3 {
+        let s = SessionRecord {
+            device: dev.clone(),
+            started: Timestamp(1000 + i),
+            ended: Timestamp(2000 + i),
+            events: vec![EventCode::Periodic],
+            rpc_count: 4,
+            outcome: "ok".into(),
+        };
+        store.record_session(s).await.expect("session");
+    }
+    let sessions = store.list_sessions(&dev, 2).await.expect("l");
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions[0].started, Timestamp(1002));
+
+    let creds = DeviceCredentials {
+        device: dev.clone(),
+        cr_username: Some("cr".into()),
+        cr_password: Some("secret".into()),
+        cpe_username: Some("cpe-F".into()),
+        cpe_realm: Some("cwmp".into()),
+        cpe_ha1_md5: Some("0".repeat(32)),
+        cpe_ha1_sha256: Some("1".repeat(64)),
+    };
+    store.put_credentials(creds.clone()).await.expect("put");
+    assert_eq!(
+        store.get_credentials(&dev).await.expect("g"),
+        Some(creds.clone())
+    );
+    assert_eq!(
+        store.credentials_by_cpe_username("cpe-F").await.expect("g"),
+        Some(creds)
+    );
+    assert!(
+        store
+            .credentials_by_cpe_username("x")
+            .await
+            .expect("g")
+            .is_none()
+    );
+    // Deleting the device removes what hangs off it.
+    assert!(store.delete_device(&dev).await.expect("del"));
+    assert!(store.get_credentials(&dev).await.expect("g").is_none());
+    assert!(store.list_sessions(&dev, 10).await.expect("l").is_empty());
+}
+
+#[tokio::test]
+async fn lease_rules() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    let dev = DeviceId::from_escaped("00259E-X-1");
+    let long = Duration::from_secs(30);
+    assert!(
+        store
+            .try_acquire_lease(&dev, "n1/s1", long)
+            .await
+            .expect("a")
+    );
+    assert!(
+        !store
+            .try_acquire_lease(&dev, "n2/s9", long)
+            .await
+            .expect("second refused")
+    );
+    assert!(
+        !store
+            .try_acquire_lease(&dev, "n1/s1", long)
+            .await
+            .expect("same holder refused")
+    );
+    assert!(store.renew_lease(&dev, "n1/s1", long).await.expect("renew"));
+    assert!(
+        !store
+            .renew_lease(&dev, "n2/s9", long)
+            .await
+            .expect("renew by other")
+    );
+    assert!(
+        !store
+            .release_lease(&dev, "n2/s9")
+            .await
+            .expect("release by other")
+    );
+    assert!(store.release_lease(&dev, "n1/s1").await.expect("release"));
+    assert!(
+        store
+            .try_acquire_lease(&dev, "n2/s9", Duration::from_millis(30))
+            .await
+            .expect("b")
+    );
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert!(
+        store
+            .try_acquire_lease(&dev, "n1/s2", long)
+            .await
+            .expect("takeover after expiry")
+    );
+    assert!(
+        !store
+            .renew_lease(&dev, "n2/s9", long)
+            .await
+            .expect("old holder lost it")
+    );
+    assert!(
+        !store
+            .release_lease(&dev, "n2/s9")
+            .await
+            .expect("old holder cannot release")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_upserts_and_leases_all_land() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store: Arc<dyn Store> = Arc::new(open(&dir).await);
+    let mut joins = Vec::new();
+    for i in 0..100 {
+        let store = Arc::clone(&store);
+        joins.push(tokio::spawn(async move {
+            store.upsert_inform(inform(&format!("C{i:03}"), 20)).await
+        }));
+    }
+    for j in joins {
+        assert!(j.await.expect("join").expect("upsert").created);
+    }
+    assert_eq!(
+        store
+            .count_devices(&DeviceQuery::default())
+            .await
+            .expect("count"),
+        100
+    );
+    // 50 sessions race for one lease: exactly one wins.
+    let dev = DeviceId::from_escaped("race");
+    let mut joins = Vec::new();
+    for i in 0..50 {
+        let (store, dev) = (Arc::clone(&store), dev.clone());
+        joins.push(tokio::spawn(async move {
+            store
+                .try_acquire_lease(&dev, &format!("n/{i}"), Duration::from_secs(30))
+                .await
+        }));
+    }
+    let mut winners = 0;
+    for j in joins {
+        if j.await.expect("join").expect("lease") {
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+}
+
+#[tokio::test]
+async fn drop_without_close_then_reopen() {
+    let dir = tempfile::tempdir().expect("tmp");
+    {
+        let store = open(&dir).await;
+        store.upsert_inform(inform("D", 5)).await.expect("upsert");
+        // Dropped without close().
+    }
+    let store = open(&dir).await;
+    let id = DeviceId::from_identity("00259E", "HG 8245", "D");
+    assert_eq!(store.get_parameters(&id, "").await.expect("p").len(), 5);
+}
+
+/// Child half of `killed_process_keeps_acknowledged_writes`.
+#[tokio::test]
+async fn crash_child() {
+    let Ok(dir) = std::env::var("CWMP_ACS_CRASH_DIR") else {
+        return;
+    };
+    let store = SqliteStore::open(SqliteConfig::new(dir))
+        .await
+        .expect("open");
+    for i in 0..50 {
+        store
+            .upsert_inform(inform(&format!("K{i}"), 10))
+            .await
+            .expect("upsert");
+    }
+    // Like kill -9: no destructors, no close, no checkpoint.
+    std::process::abort();
+}
+
+#[tokio::test]
+async fn killed_process_keeps_acknowledged_writes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let exe = std::env::current_exe().expect("exe");
+    let status = std::process::Command::new(exe)
+        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .env("CWMP_ACS_CRASH_DIR", dir.path())
+        .status()
+        .expect("spawn child");
+    assert!(!status.success(), "child should have aborted");
+    let store = open(&dir).await;
+    assert_eq!(
+        store
+            .count_devices(&DeviceQuery::default())
+            .await
+            .expect("count"),
+        50
+    );
+    let id = DeviceId::from_identity("00259E", "HG 8245", "K49");
+    assert_eq!(store.get_parameters(&id, "").await.expect("p").len(), 10);
+}

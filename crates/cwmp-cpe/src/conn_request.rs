@@ -1,0 +1,29 @@
+//! Connection Request validation, without sockets: HTTP Digest/Basic verification with
+//! nonces the agent issues ([`digest`]), the signed TR-111 UDP request ([`udp`]) and a rate
+//! limit ([`rate`]) so neither can be used to flood the device with sessions.
+
+pub mod digest;
+pub mod rate;
+pub mod udp;
+
+pub use digest::{Algorithm, AuthError, DigestAuth, DigestConfig};
+pub use rate::RateLimiter;
+pub use udp::{UdpError, UdpRequest, UdpValidator};
+
+/// Compares two byte strings in time independent of where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
