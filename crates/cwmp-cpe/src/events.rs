@@ -36,23 +36,6 @@ pub enum QueueError {
     /// Saving the queue failed; the in-memory queue has the change anyway.
     #[error("saving the event queue: {0}")]
     Store(#[from] StoreError),
-    /// Reading the queue file failed.
-    #[error("{}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The error.
-        #[source]
-        source: io::Error,
-    },
-    /// The queue file is not a saved queue.
-    #[error("{}: {message}", path.display())]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
     /// The event code may not be sent (it does not match the schema's `EventCodeType`).
     #[error("event code {0:?} is not a valid CWMP event code")]
     InvalidCode(String),
@@ -137,16 +120,17 @@ impl EventQueue {
         };
         match std::fs::read(path) {
             Ok(bytes) => {
-                let saved: Saved =
-                    serde_json::from_slice(&bytes).map_err(|e| QueueError::Corrupt {
+                let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| {
+                    QueueError::Store(StoreError::Corrupt {
                         path: path.to_owned(),
                         message: e.to_string(),
-                    })?;
+                    })
+                })?;
                 if saved.format != FORMAT {
-                    return Err(QueueError::Corrupt {
+                    return Err(QueueError::Store(StoreError::Corrupt {
                         path: path.to_owned(),
                         message: format!("unknown format {}", saved.format),
-                    });
+                    }));
                 }
                 q.events = saved.events;
                 if q.events.iter().any(|e| e.sent) {
@@ -155,10 +139,10 @@ impl EventQueue {
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => q.raise(EventCode::Bootstrap, "")?,
             Err(source) => {
-                return Err(QueueError::Read {
+                return Err(QueueError::Store(StoreError::Io {
                     path: path.to_owned(),
                     source,
-                });
+                }));
             }
         }
         Ok(q)
@@ -360,9 +344,11 @@ impl EventQueue {
             format: FORMAT,
             events: self.events.clone(),
         };
-        let bytes = serde_json::to_vec(&saved).map_err(|e| QueueError::Corrupt {
-            path: path.clone(),
-            message: e.to_string(),
+        let bytes = serde_json::to_vec(&saved).map_err(|e| {
+            QueueError::Store(StoreError::Corrupt {
+                path: path.clone(),
+                message: e.to_string(),
+            })
         })?;
         #[cfg(test)]
         let crash_at = self.crash_at;

@@ -332,11 +332,11 @@ fn corrupt_file_is_an_error() {
     std::fs::write(&path, b"{not json").unwrap();
     assert!(matches!(
         EventQueue::open(&path),
-        Err(QueueError::Corrupt { .. })
+        Err(QueueError::Store(StoreError::Corrupt { .. }))
     ));
     std::fs::write(&path, br#"{"format":99,"events":[]}"#).unwrap();
     assert!(matches!(
         EventQueue::open(&path),
-        Err(QueueError::Corrupt { .. })
+        Err(QueueError::Store(StoreError::Corrupt { .. }))
     ));
 }
