@@ -5,9 +5,8 @@
 //! Skipped, with a message, when the TR-181 file (or, for the schema check, xmllint or the
 //! schemas) is absent.
 
-use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::collections::HashSet;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use cwmp::rpc::{DeviceId, Inform};
@@ -23,7 +22,6 @@ const TR181: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../shared/ref/datamodels/tr-181-2-17-0-cwmp-full.xml"
 );
-const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/ref/schemas");
 
 /// The TR-181 gateway model, loaded once; `None` when the file is absent.
 fn model() -> Option<Arc<Model>> {
@@ -773,47 +771,10 @@ fn scenario() -> Vec<String> {
     ]
 }
 
-fn xsd_skip_reason() -> Option<String> {
-    if !Path::new(SCHEMAS).join("catalog.xml").is_file() {
-        return Some(format!("schemas folder {SCHEMAS} not found"));
-    }
-    match Command::new("xmllint").arg("--version").output() {
-        Ok(_) => None,
-        Err(e) => Some(format!("xmllint not runnable ({e}); install libxml2-utils")),
-    }
-}
-
-/// Runs xmllint on `files` against `schema` (as `crates/cwmp/tests/xsd.rs` does); returns the
-/// files that fail, with their messages.
-fn invalid_files(schema: &str, files: &[PathBuf]) -> BTreeMap<PathBuf, String> {
-    let schemas = Path::new(SCHEMAS).canonicalize().expect("schemas folder");
-    let output = Command::new("xmllint")
-        .current_dir(&schemas)
-        .env("XML_CATALOG_FILES", schemas.join("catalog.xml"))
-        .args(["--nonet", "--noout", "--schema", schema])
-        .args(files)
-        .output()
-        .expect("run xmllint");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        !stderr.contains("failed to compile") && !stderr.contains("WXS schema"),
-        "schema {schema} did not load:\n{stderr}"
-    );
-    let mut invalid = BTreeMap::new();
-    for file in files {
-        let name = file.display().to_string();
-        if !stderr.lines().any(|l| l == format!("{name} validates")) {
-            let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with(&name)).collect();
-            invalid.insert(file.clone(), lines.join("\n"));
-        }
-    }
-    invalid
-}
-
 #[test]
 fn every_response_validates_against_cwmp_1_0_and_1_2() {
     const TEST: &str = "every_response_validates_against_cwmp_1_0_and_1_2";
-    if let Some(reason) = xsd_skip_reason() {
+    if let Some(reason) = cwmp_testkit::xsd::skip_reason() {
         eprintln!("SKIPPED {TEST}: {reason}");
         return;
     }
@@ -845,10 +806,8 @@ fn every_response_validates_against_cwmp_1_0_and_1_2() {
     let dir = std::env::temp_dir().join(format!("cwmp-datamodel-rpc-xsd-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut failures = Vec::new();
-    for (version, schema) in [
-        (CwmpVersion::V1_0, "cwmp-1-0.xsd"),
-        (CwmpVersion::V1_2, "cwmp-1-2.xsd"),
-    ] {
+    for version in [CwmpVersion::V1_0, CwmpVersion::V1_2] {
+        let schema = cwmp_testkit::xsd::schema(version);
         let mut files = Vec::new();
         for (i, body) in bodies.iter().enumerate() {
             let xml = Envelope::new(version, Header::with_id(format!("{i}")), body.clone())
@@ -872,7 +831,7 @@ fn every_response_validates_against_cwmp_1_0_and_1_2() {
         .replace("<Status>0</Status>", "<Status>7</Status>");
         std::fs::write(&control, xml).expect("write control");
         files.push(control.clone());
-        let invalid = invalid_files(schema, &files);
+        let invalid = cwmp_testkit::xsd::invalid_files(schema, &files);
         assert!(invalid.contains_key(&control), "{schema} was not applied");
         failures.extend(
             invalid

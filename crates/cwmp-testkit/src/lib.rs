@@ -1,0 +1,3 @@
+//! Test support shared by the workspace's crates.
+
+pub mod xsd;
