@@ -1,7 +1,8 @@
 //! The CWMP (TR-069) device agent's pure core: an injectable [`clock`], the persistent
 //! [`events`] queue with the retain/discard rules of TR-069 §3.7.1.5, session [`retry`]
 //! back-off (§3.2.1.1), periodic and scheduled Inform timers ([`schedule`]) and
-//! Connection Request validation ([`conn_request`]: HTTP Digest/Basic, TR-111 UDP, rate limit).
+//! Connection Request validation ([`conn_request`]: HTTP Digest/Basic, TR-111 UDP, rate limit)
+//! and the CPE side of a [`session`] (Inform, the CPE's requests, answers to the ACS).
 //!
 //! Nothing here opens a socket; the session client and listeners are built around it.
 
@@ -10,9 +11,11 @@ pub mod conn_request;
 pub mod events;
 pub mod retry;
 pub mod schedule;
+pub mod session;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use events::{EventQueue, QueueError};
 
 pub use retry::{Retry, RetryPolicy};
 pub use schedule::{PeriodicInform, Scheduler};
+pub use session::{CpeRequest, Effect, PendingRequests, Session, Step};
