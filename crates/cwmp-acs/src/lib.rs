@@ -1,6 +1,8 @@
 //! `cwmp-acs`: the CWMP (TR-069) auto-configuration server.
 //!
-//! This crate currently provides the device [`store`]: the storage trait the session engine
-//! and the northbound API are written against, and its embedded SQLite implementation.
+//! This crate currently provides the device [`store`] (the storage trait the session engine
+//! and the northbound API are written against, and its embedded SQLite implementation) and
+//! the [`session`] engine (TR-069 sessions as pure logic over the store, no HTTP).
 
+pub mod session;
 pub mod store;

@@ -1,0 +1,172 @@
+//! The ACS's half of a session: sending due tasks one request at a time and storing the
+//! answers.
+
+use std::collections::VecDeque;
+
+use cwmp::{Body, Envelope, Header};
+use serde_json::json;
+
+use super::{NO_RETRY, Phase, Running, Session};
+use crate::session::results::{answers, engine_fault, fault_info, interpret, merge};
+use crate::session::task_rpc::{InvalidTask, task_requests};
+use crate::session::types::{Outcome, SessionError};
+use crate::store::{FaultInfo, RetryPolicy, Timestamp};
+
+impl Session {
+    /// A message while an ACS request is outstanding.
+    pub(super) async fn acs_answer(
+        &mut self,
+        message: Option<Envelope>,
+        now: Timestamp,
+    ) -> Result<Outcome, SessionError> {
+        let Some(running) = &self.running else {
+            return Err(SessionError::Protocol("no ACS request outstanding".into()));
+        };
+        let Some(env) = message else {
+            let fault = engine_fault("no_response", "the CPE sent an empty message");
+            return self.fault_running(fault, self.config.retry, now).await;
+        };
+        if env.body.is_request() {
+            return Err(SessionError::Protocol(format!(
+                "request {} while the ACS waits for the answer to {}",
+                env.body.name(),
+                running.request.name()
+            )));
+        }
+        if env.header.id.as_deref() != Some(running.id.as_str()) {
+            let fault = engine_fault(
+                "cwmp_id_mismatch",
+                format!(
+                    "answer carries cwmp:ID {:?}, the request had {:?}",
+                    env.header.id, running.id
+                ),
+            );
+            return self.fault_running(fault, self.config.retry, now).await;
+        }
+        if let Body::Fault(f) = &env.body {
+            let fault = fault_info(f);
+            return self.fault_running(fault, self.config.retry, now).await;
+        }
+        if !answers(&running.request, &env.body) {
+            let fault = engine_fault(
+                "unexpected_response",
+                format!(
+                    "{} does not answer {}",
+                    env.body.name(),
+                    running.request.name()
+                ),
+            );
+            return self.fault_running(fault, NO_RETRY, now).await;
+        }
+        let (batch, result) = interpret(&running.request, &env.body, now);
+        let device = self.device_id()?;
+        if !batch.updates.is_empty() || !batch.delete_prefixes.is_empty() {
+            self.store.write_parameters(&device, batch).await?;
+        }
+        let Some(mut running) = self.running.take() else {
+            return Err(SessionError::Protocol("no ACS request outstanding".into()));
+        };
+        merge(&mut running.result, result);
+        if let Some(next) = running.rest.pop_front() {
+            return Ok(self.send(running, next));
+        }
+        self.store
+            .complete_task(&running.task.id, running.result)
+            .await?;
+        self.next_request(now).await
+    }
+
+    /// Records a fault on the running task and moves on to the next.
+    pub(super) async fn fault_running(
+        &mut self,
+        fault: FaultInfo,
+        policy: RetryPolicy,
+        now: Timestamp,
+    ) -> Result<Outcome, SessionError> {
+        if let Some(running) = self.running.take() {
+            self.store
+                .fault_task(&running.task.id, fault, policy)
+                .await?;
+        }
+        self.next_request(now).await
+    }
+
+    /// Sends the next due task's first request, or ends the ACS's turn.
+    pub(super) async fn next_request(&mut self, now: Timestamp) -> Result<Outcome, SessionError> {
+        let device = self.device_id()?;
+        loop {
+            if self.queue.is_empty() {
+                // Asked again each time the queue runs dry, so tasks queued during the
+                // session run in it too.
+                let due = self.store.due_tasks(&device, now).await?;
+                self.queue = due
+                    .into_iter()
+                    .filter(|t| !self.seen.contains(&t.id))
+                    .collect();
+            }
+            let Some(task) = self.queue.pop_front() else {
+                return self.end_turn(now).await;
+            };
+            self.seen.insert(task.id.clone());
+            if !self.store.claim_task(&task.id).await? {
+                continue;
+            }
+            let steps = task_requests(&task.id, &task.name, &task.payload).and_then(|steps| {
+                // Refuse here what could not be written in the session's version.
+                for step in &steps {
+                    Envelope::new(self.version, Header::with_id("0"), step.clone())
+                        .validate()
+                        .map_err(|e| InvalidTask(e.to_string()))?;
+                }
+                Ok(steps)
+            });
+            let mut steps: VecDeque<Body> = match steps {
+                Ok(steps) => steps.into(),
+                Err(e) => {
+                    let fault = engine_fault("invalid_task", e.to_string());
+                    self.store.fault_task(&task.id, fault, NO_RETRY).await?;
+                    continue;
+                }
+            };
+            let Some(first) = steps.pop_front() else {
+                self.store.complete_task(&task.id, json!({})).await?;
+                continue;
+            };
+            let running = Running {
+                task,
+                request: first.clone(),
+                id: String::new(),
+                rest: steps,
+                result: json!({}),
+            };
+            return Ok(self.send(running, first));
+        }
+    }
+
+    /// Puts `request` on the wire for `running` with a fresh cwmp:ID.
+    fn send(&mut self, mut running: Running, request: Body) -> Outcome {
+        self.next_id += 1;
+        let id = format!("acs-{}", self.next_id);
+        self.rpc_count += 1;
+        running.id = id.clone();
+        running.request = request.clone();
+        self.running = Some(running);
+        let header = Header {
+            id: Some(id),
+            hold_requests: self.config.hold_requests.then_some(true),
+            ..Header::default()
+        };
+        Outcome::Reply(Box::new(Envelope::new(self.version, header, request)))
+    }
+
+    /// The ACS has nothing more to send: the empty response.
+    async fn end_turn(&mut self, now: Timestamp) -> Result<Outcome, SessionError> {
+        if self.config.hold_requests && self.phase == Phase::AcsRequests {
+            // The CPE may still have held requests (TR-069 §3.7.1.4): keep the lease until
+            // its next empty POST or the connection closes.
+            self.phase = Phase::Draining;
+            return Ok(Outcome::End);
+        }
+        self.finish("ok", now).await
+    }
+}
