@@ -2,7 +2,10 @@
 //!
 //! This crate currently provides the device [`store`] (the storage trait the session engine
 //! and the northbound API are written against, and its embedded SQLite implementation) and
-//! the [`session`] engine (TR-069 sessions as pure logic over the store, no HTTP).
+//! the [`session`] engine (TR-069 sessions as pure logic over the store, no HTTP), the
+//! [`http`] CWMP endpoint that serves it, and the server [`config`].
 
+pub mod config;
+pub mod http;
 pub mod session;
 pub mod store;

@@ -4,10 +4,12 @@
 
 pub mod digest;
 pub mod rate;
+pub mod server;
 pub mod udp;
 
 pub use digest::{Algorithm, AuthError, DigestAuth, DigestConfig};
 pub use rate::RateLimiter;
+pub use server::{ConnRequestServer, ServerConfig};
 pub use udp::{UdpError, UdpRequest, UdpValidator};
 
 /// Compares two byte strings in time independent of where they differ.

@@ -4,7 +4,8 @@
 //! Connection Request validation ([`conn_request`]: HTTP Digest/Basic, TR-111 UDP, rate limit)
 //! and the CPE side of a [`session`] (Inform, the CPE's requests, answers to the ACS).
 //!
-//! Nothing here opens a socket; the session client and listeners are built around it.
+//! The pure parts open no socket; [`transport`] carries a session over HTTP/1.1 and
+//! [`conn_request::server`] is the HTTP Connection Request listener.
 
 pub mod clock;
 pub mod conn_request;
@@ -12,6 +13,7 @@ pub mod events;
 pub mod retry;
 pub mod schedule;
 pub mod session;
+pub mod transport;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use events::{EventQueue, QueueError};

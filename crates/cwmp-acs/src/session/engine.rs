@@ -122,6 +122,16 @@ impl Session {
         self.version
     }
 
+    /// The events of the Inform (empty before it).
+    pub fn events(&self) -> &[EventCode] {
+        &self.events
+    }
+
+    /// RPCs exchanged so far, both directions, the Inform included.
+    pub fn rpc_count(&self) -> u32 {
+        self.rpc_count
+    }
+
     /// True once the session is over.
     pub fn is_done(&self) -> bool {
         self.phase == Phase::Done

@@ -44,7 +44,7 @@ impl Algorithm {
         }
     }
 
-    fn parse(token: &str) -> Option<Self> {
+    pub(crate) fn parse(token: &str) -> Option<Self> {
         [
             Algorithm::Md5,
             Algorithm::Md5Sess,
@@ -55,14 +55,14 @@ impl Algorithm {
         .find(|a| a.name().eq_ignore_ascii_case(token))
     }
 
-    fn hash(self, data: &str) -> String {
+    pub(crate) fn hash(self, data: &str) -> String {
         match self {
             Algorithm::Md5 | Algorithm::Md5Sess => hex(&Md5::digest(data.as_bytes())),
             Algorithm::Sha256 | Algorithm::Sha256Sess => hex(&Sha256::digest(data.as_bytes())),
         }
     }
 
-    fn is_sess(self) -> bool {
+    pub(crate) fn is_sess(self) -> bool {
         matches!(self, Algorithm::Md5Sess | Algorithm::Sha256Sess)
     }
 }
@@ -330,14 +330,14 @@ impl DigestAuth {
 }
 
 /// 16 random bytes as 32 hex digits.
-fn random_token(rng: &mut StdRng) -> String {
+pub(crate) fn random_token(rng: &mut StdRng) -> String {
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
     hex(&bytes)
 }
 
 /// A quoted-string (RFC 9110 §5.6.4).
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for ch in s.chars() {
@@ -370,7 +370,7 @@ fn uri_matches(digest_uri: &str, target: &str) -> bool {
 }
 
 /// `name=token` / `name="quoted"` pairs separated by commas (RFC 9110 §11.4 auth-params).
-fn parse_params(s: &str) -> Option<Vec<(String, String)>> {
+pub(crate) fn parse_params(s: &str) -> Option<Vec<(String, String)>> {
     let mut out = Vec::new();
     let mut chars = s.chars().peekable();
     loop {

@@ -1,0 +1,209 @@
+//! The server's configuration: a TOML file whose every key can be overridden by an
+//! environment variable `CWMP_ACS_<KEY>` (the key upper-cased), with defaults for
+//! everything so that no file is needed.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Prefix of the environment variables that override configuration keys.
+pub const ENV_PREFIX: &str = "CWMP_ACS_";
+
+/// The effective configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Directory of the embedded store.
+    pub data_dir: PathBuf,
+    /// Address of the CWMP endpoint.
+    pub cwmp_listen: SocketAddr,
+    /// Address of the northbound API (loopback by default).
+    pub api_listen: SocketAddr,
+    /// Name of this node, the prefix of its session lease holders.
+    pub node_name: String,
+    /// A session with no message for this long is over (seconds).
+    pub session_timeout_secs: u64,
+    /// Most CWMP sessions in progress at once; further new sessions get 503.
+    pub max_sessions: usize,
+    /// `Retry-After` (seconds) sent to new sessions refused under overload.
+    pub overload_retry_after_secs: u64,
+    /// `Retry-After` (seconds) sent to a second concurrent session of one device.
+    pub busy_retry_after_secs: u64,
+    /// Longest request body, before and after decompression (bytes).
+    pub max_body_bytes: usize,
+    /// Time a client has to send the request headers (seconds).
+    pub header_read_timeout_secs: u64,
+    /// Deepest XML element nesting accepted.
+    pub max_xml_depth: usize,
+    /// Most XML elements in one message.
+    pub max_xml_elements: usize,
+    /// Longest XML text or attribute value (bytes).
+    pub max_xml_string_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        let limits = cwmp::Limits::default();
+        Config {
+            data_dir: PathBuf::from("./data"),
+            cwmp_listen: SocketAddr::from(([0, 0, 0, 0], 7547)),
+            api_listen: SocketAddr::from(([127, 0, 0, 1], 7557)),
+            node_name: "acs".into(),
+            session_timeout_secs: 30,
+            max_sessions: 10_000,
+            overload_retry_after_secs: 30,
+            busy_retry_after_secs: 10,
+            max_body_bytes: limits.max_bytes,
+            header_read_timeout_secs: 30,
+            max_xml_depth: limits.max_depth,
+            max_xml_elements: limits.max_elements,
+            max_xml_string_bytes: limits.max_string_bytes,
+        }
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file, or the file with the environment applied, is not a valid configuration.
+    #[error("invalid configuration{origin}: {message}")]
+    Invalid {
+        /// Where (` in <file>`, or empty).
+        origin: String,
+        /// What.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Loads `file` (defaults when `None`) and applies the `CWMP_ACS_*` variables of the
+    /// process environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let text = match file {
+            Some(path) => std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?,
+            None => String::new(),
+        };
+        let origin = file.map_or(String::new(), |p| format!(" in {}", p.display()));
+        Config::from_toml_and_env(&text, &origin, |key| std::env::var(key).ok())
+    }
+
+    /// Parses `text` and applies overrides looked up by `env` (variable name → value).
+    /// An override value is read as a TOML value (`30`, `true`, `"x"`) and, when it is not
+    /// one, as a string (`0.0.0.0:7547`, `./data`).
+    pub fn from_toml_and_env(
+        text: &str,
+        origin: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            origin: origin.to_owned(),
+            message,
+        };
+        let from_file: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let mut table = toml::Table::try_from(&from_file).map_err(|e| invalid(e.to_string()))?;
+        let keys: Vec<String> = table.keys().cloned().collect();
+        let mut overridden = false;
+        for key in keys {
+            let var = format!("{ENV_PREFIX}{}", key.to_ascii_uppercase());
+            let Some(raw) = env(&var) else { continue };
+            let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or_else(|| toml::Value::String(raw.clone()));
+            // A key that holds a string takes the raw text even when it looks like a number.
+            let value = match (table.get(&key), value) {
+                (Some(toml::Value::String(_)), v) if !v.is_str() => toml::Value::String(raw),
+                (_, v) => v,
+            };
+            table.insert(key, value);
+            overridden = true;
+        }
+        if !overridden {
+            return Ok(from_file);
+        }
+        table
+            .try_into::<Config>()
+            .map_err(|e| invalid(format!("{e} (after applying {ENV_PREFIX}* variables)")))
+    }
+
+    /// The configuration as TOML, as `config show` prints it.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+
+    /// Session timeout.
+    pub fn session_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_timeout_secs)
+    }
+
+    /// XML parser limits.
+    pub fn limits(&self) -> cwmp::Limits {
+        cwmp::Limits {
+            max_bytes: self.max_body_bytes,
+            max_depth: self.max_xml_depth,
+            max_elements: self.max_xml_elements,
+            max_string_bytes: self.max_xml_string_bytes,
+            max_attributes: cwmp::Limits::default().max_attributes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_without_file_or_env() {
+        let c = Config::from_toml_and_env("", "", |_| None).expect("config");
+        assert_eq!(c, Config::default());
+        assert_eq!(c.cwmp_listen.port(), 7547);
+        assert_eq!(c.session_timeout(), Duration::from_secs(30));
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+    }
+
+    #[test]
+    fn file_then_env_overrides() {
+        let text = "max_sessions = 5\nnode_name = \"n1\"\n";
+        let c = Config::from_toml_and_env(text, "", |k| match k {
+            "CWMP_ACS_MAX_SESSIONS" => Some("7".into()),
+            "CWMP_ACS_CWMP_LISTEN" => Some("127.0.0.1:9000".into()),
+            "CWMP_ACS_NODE_NAME" => Some("42".into()),
+            "CWMP_ACS_DATA_DIR" => Some("/var/lib/acs".into()),
+            _ => None,
+        })
+        .expect("config");
+        assert_eq!(c.max_sessions, 7);
+        assert_eq!(c.cwmp_listen, "127.0.0.1:9000".parse().expect("addr"));
+        assert_eq!(c.node_name, "42");
+        assert_eq!(c.data_dir, PathBuf::from("/var/lib/acs"));
+    }
+
+    #[test]
+    fn bad_input_is_reported() {
+        assert!(Config::from_toml_and_env("nope = 1", "", |_| None).is_err());
+        let bad_env = Config::from_toml_and_env("", "", |k| {
+            (k == "CWMP_ACS_MAX_SESSIONS").then(|| "many".to_owned())
+        });
+        assert!(bad_env.is_err());
+    }
+
+    #[test]
+    fn shown_config_round_trips() {
+        let c = Config::default();
+        let back: Config = toml::from_str(&c.to_toml()).expect("parse");
+        assert_eq!(back, c);
+    }
+}

@@ -1,0 +1,563 @@
+//! The CWMP endpoint: a hyper 1 HTTP/1.1 server (our own accept loop, keep-alive, header
+//! read timeout, title-case headers for old CPEs) that feeds each POST to the session it
+//! belongs to.
+//!
+//! Sessions are found by the `session` cookie the ACS sets on the InformResponse and kept in
+//! a map with their last activity; a background task closes those that time out. A request
+//! without a known cookie must carry an Inform and opens a new session, unless the number
+//! of sessions in progress has reached the configured maximum: then it is refused with 503
+//! and `Retry-After`, while sessions in progress go on.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use cwmp::{Charset, Envelope, Limits, ParseError, ParseErrorKind};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use rand::TryRngCore;
+use tokio::net::TcpListener;
+
+use super::body::{self, BodyError};
+use crate::config::Config;
+use crate::session::{Outcome, Session, SessionConfig, SessionError};
+use crate::store::{Store, Timestamp};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "session";
+
+/// Settings of the endpoint.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// Template of each session's settings; `holder` is replaced by `<node>/<session id>`.
+    pub session: SessionConfig,
+    /// Node name, prefix of lease holders.
+    pub node: String,
+    /// XML limits.
+    pub limits: Limits,
+    /// Longest request body, before and after decompression.
+    pub max_body_bytes: usize,
+    /// Most sessions in progress.
+    pub max_sessions: usize,
+    /// `Retry-After` for new sessions refused under overload.
+    pub overload_retry_after: Duration,
+    /// Time allowed for the request headers.
+    pub header_read_timeout: Duration,
+    /// How often expired sessions are looked for.
+    pub reap_interval: Duration,
+}
+
+impl EndpointConfig {
+    /// The endpoint settings of a server configuration.
+    pub fn from_config(config: &Config) -> EndpointConfig {
+        let mut session = SessionConfig::new(config.node_name.clone());
+        session.timeout = config.session_timeout();
+        session.lease_ttl = session.timeout.saturating_mul(2);
+        session.busy_retry_after = Duration::from_secs(config.busy_retry_after_secs);
+        EndpointConfig {
+            reap_interval: (session.timeout / 4)
+                .clamp(Duration::from_millis(100), Duration::from_secs(5)),
+            session,
+            node: config.node_name.clone(),
+            limits: config.limits(),
+            max_body_bytes: config.max_body_bytes,
+            max_sessions: config.max_sessions,
+            overload_retry_after: Duration::from_secs(config.overload_retry_after_secs),
+            header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
+        }
+    }
+}
+
+/// The CWMP endpoint. Cheap to clone.
+#[derive(Clone)]
+pub struct CwmpEndpoint {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    store: Arc<dyn Store>,
+    config: EndpointConfig,
+    sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>,
+    active: Arc<AtomicUsize>,
+}
+
+/// One session in progress.
+struct Entry {
+    session: Session,
+    peer: SocketAddr,
+    started: Instant,
+    /// Returns the session's slot when the entry is dropped.
+    _permit: Permit,
+}
+
+/// A slot among `max_sessions`.
+struct Permit(Arc<AtomicUsize>);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+type Resp = Response<Full<Bytes>>;
+
+impl CwmpEndpoint {
+    /// An endpoint over `store`.
+    pub fn new(store: Arc<dyn Store>, config: EndpointConfig) -> CwmpEndpoint {
+        CwmpEndpoint {
+            shared: Arc::new(Shared {
+                store,
+                config,
+                sessions: Mutex::new(HashMap::new()),
+                active: Arc::new(AtomicUsize::new(0)),
+            }),
+        }
+    }
+
+    /// Sessions in progress.
+    pub fn session_count(&self) -> usize {
+        self.shared.active.load(Ordering::Acquire)
+    }
+
+    /// Accepts connections on `listener` until `shutdown` resolves, reaping expired sessions
+    /// meanwhile. Connections already accepted are left to finish on their own.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        let reaper = tokio::spawn(reap_loop(Arc::clone(&self.shared)));
+        tokio::pin!(shutdown);
+        loop {
+            let accepted = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => accepted,
+            };
+            let (stream, peer) = match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let shared = Arc::clone(&self.shared);
+            let header_timeout = shared.config.header_read_timeout;
+            tokio::spawn(async move {
+                let service = service_fn(move |req| {
+                    let shared = Arc::clone(&shared);
+                    async move { Ok::<_, Infallible>(shared.handle(req, peer).await) }
+                });
+                let mut builder = hyper::server::conn::http1::Builder::new();
+                builder
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(header_timeout)
+                    .title_case_headers(true)
+                    .keep_alive(true);
+                if let Err(e) = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
+                {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+            });
+        }
+        reaper.abort();
+    }
+
+    /// Closes every session in progress (on shutdown).
+    pub async fn close_all(&self, reason: &str) {
+        let entries: Vec<_> = {
+            let mut map = self.shared.lock_sessions();
+            map.drain().map(|(_, e)| e).collect()
+        };
+        for entry in entries {
+            let mut entry = entry.lock().await;
+            self.shared
+                .finish(&mut entry, reason, Timestamp::now())
+                .await;
+        }
+    }
+}
+
+impl Shared {
+    fn lock_sessions(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<Entry>>>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn try_permit(&self) -> Option<Permit> {
+        let max = self.config.max_sessions;
+        self.active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Permit(Arc::clone(&self.active)))
+    }
+
+    async fn handle(self: &Arc<Self>, req: Request<Incoming>, peer: SocketAddr) -> Resp {
+        if req.method() != Method::POST {
+            let mut r = empty(StatusCode::METHOD_NOT_ALLOWED);
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return r;
+        }
+        let cookie = session_cookie(req.headers());
+        let entry = cookie
+            .as_deref()
+            .and_then(|id| self.lock_sessions().get(id).cloned());
+        // A new session takes a slot before its body is even read, so that overload costs
+        // little.
+        let permit = match entry {
+            Some(_) => None,
+            None => match self.try_permit() {
+                Some(p) => Some(p),
+                None => {
+                    tracing::warn!(%peer, "overload: new session refused");
+                    return retry_after_resp(self.config.overload_retry_after);
+                }
+            },
+        };
+        let message = match self.read_message(req).await {
+            Ok(m) => m,
+            Err(resp) => {
+                if let (Some(entry), Some(id)) = (entry, cookie.as_deref()) {
+                    self.remove(id);
+                    let mut entry = entry.lock().await;
+                    self.finish(&mut entry, "error: bad request", Timestamp::now())
+                        .await;
+                } else {
+                    tracing::warn!(%peer, status = resp.status().as_u16(), "bad request opening a session");
+                }
+                return resp;
+            }
+        };
+        match (entry, cookie, permit) {
+            (Some(entry), Some(id), _) => self.continue_session(&id, entry, message).await,
+            (_, _, Some(permit)) => self.open_session(peer, permit, message).await,
+            _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
+    /// Reads and parses the body; an error is the response to send.
+    async fn read_message(&self, req: Request<Incoming>) -> Result<Message, Resp> {
+        let max = self.config.max_body_bytes;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > u64::try_from(max).unwrap_or(u64::MAX)) {
+            return Err(empty(StatusCode::PAYLOAD_TOO_LARGE));
+        }
+        let hint = header_str(&req, header::CONTENT_TYPE).and_then(Charset::from_content_type);
+        let encoding = header_str(&req, header::CONTENT_ENCODING).map(str::to_owned);
+        let bytes = body::read(req.into_body(), max)
+            .await
+            .and_then(|b| body::decode(b, encoding.as_deref(), max))
+            .map_err(|e| {
+                let status = match e {
+                    BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                    BodyError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    BodyError::Read(_) | BodyError::Corrupt { .. } => StatusCode::BAD_REQUEST,
+                };
+                tracing::debug!(error = %e, "request body refused");
+                empty(status)
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Message::Empty);
+        }
+        match Envelope::parse_bytes(&bytes, hint, &self.config.limits) {
+            Ok(env) => Ok(Message::Envelope(Box::new(env))),
+            Err(e) if e.is_unknown_method() => Ok(Message::Unknown {
+                name: unknown_name(&e),
+                id: header_id(&bytes),
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "unparsable CWMP message");
+                let status = match e.kind {
+                    ParseErrorKind::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                Err(empty(status))
+            }
+        }
+    }
+
+    async fn open_session(
+        self: &Arc<Self>,
+        peer: SocketAddr,
+        permit: Permit,
+        message: Message,
+    ) -> Resp {
+        let env = match message {
+            Message::Envelope(env) => env,
+            Message::Empty => return not_inform(peer, "an empty message"),
+            Message::Unknown { name, .. } => return not_inform(peer, &name),
+        };
+        let Some(id) = new_session_id() else {
+            tracing::error!("no randomness for a session id");
+            return empty(StatusCode::INTERNAL_SERVER_ERROR);
+        };
+        let mut config = self.config.session.clone();
+        config.holder = format!("{}/{id}", self.config.node);
+        let now = Timestamp::now();
+        let mut session = Session::new(
+            Arc::clone(&self.store),
+            config,
+            Some(peer.ip().to_string()),
+            now,
+        );
+        let outcome = session.handle(Some(*env), now).await;
+        let mut entry = Entry {
+            session,
+            peer,
+            started: Instant::now(),
+            _permit: permit,
+        };
+        match outcome {
+            Ok(Outcome::Reply(env)) => {
+                let mut resp = xml(&env);
+                if resp.status() == StatusCode::OK {
+                    let cookie = format!("{SESSION_COOKIE}={id}; Path=/");
+                    if let Ok(v) = HeaderValue::from_str(&cookie) {
+                        resp.headers_mut().insert(header::SET_COOKIE, v);
+                    }
+                    self.lock_sessions()
+                        .insert(id, Arc::new(tokio::sync::Mutex::new(entry)));
+                } else {
+                    self.finish(&mut entry, "error: cannot write reply", now)
+                        .await;
+                }
+                resp
+            }
+            Ok(Outcome::Busy { retry_after }) => {
+                tracing::info!(%peer, device = ?entry.session.device(), "device already in a session: 503");
+                retry_after_resp(retry_after)
+            }
+            Ok(Outcome::End) => {
+                self.log_finished(&entry, "ok");
+                empty(StatusCode::NO_CONTENT)
+            }
+            Err(e) => self.error_response(&mut entry, e).await,
+        }
+    }
+
+    async fn continue_session(
+        self: &Arc<Self>,
+        id: &str,
+        entry: Arc<tokio::sync::Mutex<Entry>>,
+        message: Message,
+    ) -> Resp {
+        let mut entry = entry.lock().await;
+        let now = Timestamp::now();
+        if entry.session.is_done() {
+            // Closed by the reaper while this request waited.
+            return empty(StatusCode::BAD_REQUEST);
+        }
+        let outcome = match message {
+            Message::Empty => entry.session.handle(None, now).await,
+            Message::Envelope(env) => entry.session.handle(Some(*env), now).await,
+            Message::Unknown { name, id } => {
+                entry.session.handle_unknown_method(&name, id, now).await
+            }
+        };
+        match outcome {
+            Ok(Outcome::Reply(env)) => {
+                let resp = xml(&env);
+                if resp.status() != StatusCode::OK {
+                    self.remove(id);
+                    self.finish(&mut entry, "error: cannot write reply", now)
+                        .await;
+                }
+                resp
+            }
+            Ok(Outcome::End) => {
+                if entry.session.is_done() {
+                    self.remove(id);
+                    self.log_finished(&entry, "ok");
+                }
+                empty(StatusCode::NO_CONTENT)
+            }
+            Ok(Outcome::Busy { retry_after }) => {
+                self.remove(id);
+                retry_after_resp(retry_after)
+            }
+            Err(e) => {
+                self.remove(id);
+                self.error_response(&mut entry, e).await
+            }
+        }
+    }
+
+    /// The answer to a session error; the engine has already ended the session.
+    async fn error_response(&self, entry: &mut Entry, e: SessionError) -> Resp {
+        let status = match e {
+            SessionError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        tracing::warn!(peer = %entry.peer, device = ?entry.session.device(), error = %e, "session error: {}", status.as_u16());
+        if entry.session.device().is_some() {
+            self.log_finished(entry, "error");
+        }
+        empty(status)
+    }
+
+    fn remove(&self, id: &str) {
+        self.lock_sessions().remove(id);
+    }
+
+    /// Ends a session that did not end by itself, and logs it.
+    async fn finish(&self, entry: &mut Entry, reason: &str, now: Timestamp) {
+        if entry.session.is_done() {
+            return;
+        }
+        if let Err(e) = entry.session.close(reason, now).await {
+            tracing::warn!(device = ?entry.session.device(), error = %e, "closing session failed");
+        }
+        if entry.session.device().is_some() {
+            self.log_finished(entry, reason);
+        }
+    }
+
+    fn log_finished(&self, entry: &Entry, outcome: &str) {
+        let events: Vec<_> = entry.session.events().iter().map(|e| e.as_str()).collect();
+        let device = entry
+            .session
+            .device()
+            .map_or_else(String::new, ToString::to_string);
+        tracing::info!(
+            device = %device,
+            peer = %entry.peer,
+            events = %events.join(","),
+            rpcs = entry.session.rpc_count(),
+            duration_ms = u64::try_from(entry.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            outcome,
+            "session finished"
+        );
+    }
+
+    /// Closes sessions with no message for longer than the timeout.
+    async fn reap(&self) {
+        let now = Timestamp::now();
+        let expired: Vec<_> = {
+            let mut map = self.lock_sessions();
+            let ids: Vec<String> = map
+                .iter()
+                .filter(|(_, e)| {
+                    // A session busy with a request is not idle.
+                    e.try_lock().is_ok_and(|e| e.session.is_expired(now))
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            ids.iter().filter_map(|id| map.remove(id)).collect()
+        };
+        for entry in expired {
+            let mut entry = entry.lock().await;
+            self.finish(&mut entry, "timeout", now).await;
+        }
+    }
+}
+
+async fn reap_loop(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(shared.config.reap_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        shared.reap().await;
+    }
+}
+
+/// A parsed request body.
+enum Message {
+    Empty,
+    Envelope(Box<Envelope>),
+    Unknown { name: String, id: Option<String> },
+}
+
+fn not_inform(peer: SocketAddr, got: &str) -> Resp {
+    tracing::warn!(%peer, got, "session must start with an Inform: 400");
+    empty(StatusCode::BAD_REQUEST)
+}
+
+fn unknown_name(e: &ParseError) -> String {
+    match &e.kind {
+        ParseErrorKind::UnknownMethod { name, .. } => name.clone(),
+        _ => "unknown".to_owned(),
+    }
+}
+
+/// The `cwmp:ID` of a message whose method is unknown, read leniently.
+fn header_id(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let doc = roxmltree::Document::parse(&text).ok()?;
+    doc.descendants()
+        .find(|n| {
+            n.tag_name().name() == "ID"
+                && n.parent_element()
+                    .is_some_and(|p| p.tag_name().name() == "Header")
+        })
+        .and_then(|n| n.text())
+        .map(|t| t.trim().to_owned())
+}
+
+fn session_cookie(headers: &hyper::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| k.trim() == SESSION_COOKIE)
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+}
+
+fn header_str(req: &Request<Incoming>, name: header::HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn new_session_id() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn empty(status: StatusCode) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = status;
+    r
+}
+
+fn retry_after_resp(after: Duration) -> Resp {
+    let mut r = empty(StatusCode::SERVICE_UNAVAILABLE);
+    let secs = after.as_secs().max(1);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    r
+}
+
+fn xml(env: &Envelope) -> Resp {
+    match env.to_xml() {
+        Ok(text) => {
+            let mut r = Response::new(Full::new(Bytes::from(text)));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/xml; charset=\"utf-8\""),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot write reply");
+            empty(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! HTTP servers: the CWMP endpoint (the northbound API comes later).
+
+mod body;
+pub mod cwmp_endpoint;
+
+pub use cwmp_endpoint::{CwmpEndpoint, EndpointConfig, SESSION_COOKIE};

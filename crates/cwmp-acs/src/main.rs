@@ -1,0 +1,111 @@
+//! `cwmp-acs`: the TR-069 auto-configuration server. With no arguments it runs on the
+//! embedded SQLite store in `./data` with the CWMP endpoint on port 7547.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use cwmp_acs::config::Config;
+use cwmp_acs::http::{CwmpEndpoint, EndpointConfig};
+use cwmp_acs::store::{SqliteConfig, SqliteStore, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "cwmp-acs",
+    version,
+    about = "TR-069 (CWMP) auto-configuration server"
+)]
+struct Cli {
+    /// Configuration file (TOML); every key can also be set by `CWMP_ACS_<KEY>`.
+    #[arg(long, short, env = "CWMP_ACS_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Run,
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (defaults, file, environment) as TOML.
+    Show,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Some(Command::Config {
+            command: ConfigCommand::Show,
+        }) => {
+            print!("{}", config.to_toml());
+            Ok(())
+        }
+        None | Some(Command::Run) => {
+            init_tracing();
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?
+                .block_on(run(config))
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only on a terminal, so that log files stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .init();
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let store = SqliteStore::open(SqliteConfig::new(&config.data_dir))
+        .await
+        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    tracing::info!(path = %store.path().display(), "device store open");
+    let store: Arc<dyn Store> = Arc::new(store);
+    let listener = tokio::net::TcpListener::bind(config.cwmp_listen)
+        .await
+        .with_context(|| format!("binding the CWMP endpoint to {}", config.cwmp_listen))?;
+    tracing::warn!(
+        "CPE AUTHENTICATION IS OFF: any client can open CWMP sessions and create devices; \
+         configure CPE credentials before exposing this server"
+    );
+    tracing::info!(
+        addr = %listener.local_addr().unwrap_or(config.cwmp_listen),
+        max_sessions = config.max_sessions,
+        session_timeout_s = config.session_timeout_secs,
+        "CWMP endpoint listening"
+    );
+    tracing::info!(
+        addr = %config.api_listen,
+        "the northbound API is not implemented yet: nothing listens there"
+    );
+    let endpoint = CwmpEndpoint::new(Arc::clone(&store), EndpointConfig::from_config(&config));
+    let shutdown = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    endpoint.clone().serve(listener, shutdown).await;
+    tracing::info!("shutting down");
+    endpoint.close_all("shutdown").await;
+    store.close().await;
+    Ok(())
+}

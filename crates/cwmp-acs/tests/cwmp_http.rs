@@ -1,0 +1,368 @@
+//! The CWMP endpoint over real HTTP on 127.0.0.1, with a small hyper client as the CPE.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use cwmp::rpc::*;
+use cwmp::{Body, CwmpVersion, DateTime, Envelope, EventCode, Header, Value};
+use cwmp_acs::config::Config;
+use cwmp_acs::http::{CwmpEndpoint, EndpointConfig};
+use cwmp_acs::store::*;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::{Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+
+/// Every exchange is bounded: a hung server fails the test instead of stalling it.
+const STEP: Duration = Duration::from_secs(10);
+
+struct Server {
+    addr: SocketAddr,
+    store: Arc<dyn Store>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(tune: impl FnOnce(&mut Config)) -> Server {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(SqliteConfig::new(dir.path()))
+            .await
+            .expect("store"),
+    );
+    let mut config = Config {
+        max_body_bytes: 64 * 1024,
+        ..Config::default()
+    };
+    tune(&mut config);
+    let endpoint = CwmpEndpoint::new(Arc::clone(&store), EndpointConfig::from_config(&config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(endpoint.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    Server {
+        addr,
+        store,
+        _stop: stop,
+        _dir: dir,
+    }
+}
+
+/// One keep-alive HTTP connection with a cookie jar of one cookie.
+struct Cpe {
+    send: SendRequest<Full<Bytes>>,
+    cookie: Option<String>,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: hyper::HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn envelope(&self) -> Envelope {
+        assert_eq!(self.status, StatusCode::OK, "body: {:?}", self.body);
+        assert_eq!(
+            self.headers.get("content-type").expect("content-type"),
+            "text/xml; charset=\"utf-8\""
+        );
+        Envelope::parse_bytes(&self.body, None, &cwmp::Limits::default()).expect("parse")
+    }
+
+    fn retry_after(&self) -> u64 {
+        assert_eq!(self.status, StatusCode::SERVICE_UNAVAILABLE);
+        self.headers
+            .get("retry-after")
+            .expect("retry-after")
+            .to_str()
+            .expect("ascii")
+            .parse()
+            .expect("seconds")
+    }
+}
+
+impl Cpe {
+    async fn connect(addr: SocketAddr) -> Cpe {
+        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+            .await
+            .expect("handshake");
+        tokio::spawn(conn);
+        Cpe { send, cookie: None }
+    }
+
+    async fn post_raw(&mut self, body: Vec<u8>, headers: &[(&str, &str)]) -> Reply {
+        let mut req = Request::post("/").header("content-type", "text/xml; charset=utf-8");
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c.as_str());
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Full::new(Bytes::from(body))).expect("request");
+        let exchange = async {
+            let resp = self.send.send_request(req).await.expect("send");
+            let (parts, body) = resp.into_parts();
+            let body = body.collect().await.expect("body").to_bytes();
+            Reply {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            }
+        };
+        let reply = tokio::time::timeout(STEP, exchange).await.expect("in time");
+        if let Some(set) = reply.headers.get("set-cookie") {
+            let set = set.to_str().expect("ascii");
+            let pair = set.split(';').next().expect("pair").trim().to_owned();
+            self.cookie = Some(pair);
+        }
+        reply
+    }
+
+    async fn post(&mut self, env: Option<&Envelope>) -> Reply {
+        let body = env.map_or_else(Vec::new, |e| e.to_xml().expect("xml").into_bytes());
+        self.post_raw(body, &[]).await
+    }
+}
+
+fn inform(serial: &str) -> Envelope {
+    Envelope::new(
+        CwmpVersion::V1_2,
+        Header::with_id("inf-1"),
+        Inform {
+            device_id: cwmp::rpc::DeviceId {
+                manufacturer: "Acme".into(),
+                oui: "00259E".into(),
+                product_class: "HG8245".into(),
+                serial_number: serial.into(),
+            },
+            event: vec![EventStruct {
+                event_code: EventCode::Bootstrap,
+                command_key: String::new(),
+            }],
+            max_envelopes: 1,
+            current_time: DateTime::UNKNOWN,
+            retry_count: 0,
+            parameter_list: vec![ParameterValueStruct {
+                name: "Device.ManagementServer.ConnectionRequestURL".into(),
+                value: Value::string("http://192.0.2.9:7547/cr"),
+            }],
+        },
+    )
+}
+
+/// Inform, then the empty POST that hands over to the ACS; returns the answer to the latter.
+async fn open(cpe: &mut Cpe, serial: &str) -> Reply {
+    let r = cpe.post(Some(&inform(serial))).await.envelope();
+    assert!(matches!(r.body, Body::InformResponse(_)));
+    assert_eq!(r.header.id.as_deref(), Some("inf-1"));
+    cpe.post(None).await
+}
+
+#[tokio::test]
+async fn full_session_runs_a_stored_task_and_ends_with_204() {
+    let server = start(|_| {}).await;
+    // A first session creates the device.
+    let mut cpe = Cpe::connect(server.addr).await;
+    let first = cpe.post(Some(&inform("S1"))).await;
+    let set_cookie = first.headers.get("set-cookie").expect("set-cookie");
+    assert!(set_cookie.to_str().expect("ascii").starts_with("session="));
+    assert!(set_cookie.to_str().expect("ascii").contains("Path=/"));
+    assert!(matches!(first.envelope().body, Body::InformResponse(_)));
+    assert_eq!(cpe.post(None).await.status, StatusCode::NO_CONTENT);
+
+    let device = cwmp_acs::store::DeviceId::from_identity("00259E", "HG8245", "S1");
+    let task = server
+        .store
+        .create_task(NewTask {
+            device: device.clone(),
+            name: "getParameterValues".into(),
+            payload: json!({"parameterNames": ["Device.DeviceInfo.UpTime"]}),
+            expiry: None,
+        })
+        .await
+        .expect("task");
+
+    // The next session, on a fresh connection with no cookie, carries the task out.
+    let mut cpe = Cpe::connect(server.addr).await;
+    let req = open(&mut cpe, "S1").await.envelope();
+    let Body::GetParameterValues(gpv) = &req.body else {
+        panic!("expected GetParameterValues, got {:?}", req.body);
+    };
+    assert_eq!(gpv.parameter_names, ["Device.DeviceInfo.UpTime"]);
+    let answer = Envelope::new(
+        req.version,
+        Header {
+            id: req.header.id.clone(),
+            ..Header::default()
+        },
+        GetParameterValuesResponse {
+            parameter_list: vec![ParameterValueStruct {
+                name: "Device.DeviceInfo.UpTime".into(),
+                value: Value::UnsignedInt(42),
+            }],
+        },
+    );
+    let end = cpe.post(Some(&answer)).await;
+    assert_eq!(end.status, StatusCode::NO_CONTENT);
+
+    let done = server
+        .store
+        .get_task(&task.id)
+        .await
+        .expect("get")
+        .expect("task");
+    assert_eq!(done.status, TaskStatus::Done);
+    let params = server
+        .store
+        .get_parameters(&device, "Device.DeviceInfo.UpTime")
+        .await
+        .expect("params");
+    assert_eq!(params.len(), 1);
+    let sessions = server.store.list_sessions(&device, 10).await.expect("list");
+    assert_eq!(sessions.len(), 2);
+}
+
+#[tokio::test]
+async fn first_message_must_be_an_inform() {
+    let server = start(|_| {}).await;
+    let mut cpe = Cpe::connect(server.addr).await;
+    assert_eq!(cpe.post(None).await.status, StatusCode::BAD_REQUEST);
+    let gpv = Envelope::new(CwmpVersion::V1_2, Header::with_id("x"), GetRPCMethods {});
+    let mut cpe = Cpe::connect(server.addr).await;
+    let r = cpe.post(Some(&gpv)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.headers.get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn garbage_is_400_and_unknown_methods_get_a_fault() {
+    let server = start(|_| {}).await;
+    let mut cpe = Cpe::connect(server.addr).await;
+    let r = cpe.post_raw(b"<<<not xml".to_vec(), &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // The connection stays usable after a 400.
+    assert!(matches!(
+        open(&mut cpe, "S2").await.status,
+        StatusCode::NO_CONTENT
+    ));
+
+    // Within a session, an unknown CPE method is answered with a fault, not a 400.
+    let mut cpe = Cpe::connect(server.addr).await;
+    let r = cpe.post(Some(&inform("S3"))).await.envelope();
+    assert!(matches!(r.body, Body::InformResponse(_)));
+    let unknown = "<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+        xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soap-env:Header><cwmp:ID soap-env:mustUnderstand=\"1\">u-7</cwmp:ID>\
+        </soap-env:Header><soap-env:Body><cwmp:X_Frobnicate/></soap-env:Body></soap-env:Envelope>";
+    let r = cpe
+        .post_raw(unknown.as_bytes().to_vec(), &[])
+        .await
+        .envelope();
+    assert!(matches!(r.body, Body::Fault(_)), "got {:?}", r.body);
+    assert_eq!(r.header.id.as_deref(), Some("u-7"));
+    assert_eq!(cpe.post(None).await.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn oversized_and_compressed_bodies() {
+    let server = start(|_| {}).await;
+    let mut cpe = Cpe::connect(server.addr).await;
+    let r = cpe.post_raw(vec![b' '; 100 * 1024], &[]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A gzip body that inflates past the limit is refused the same way.
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&vec![b' '; 1024 * 1024]).expect("gz");
+    let bomb = gz.finish().expect("gz");
+    let mut cpe = Cpe::connect(server.addr).await;
+    let r = cpe.post_raw(bomb, &[("content-encoding", "gzip")]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A gzip Inform within the limit opens a session.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(inform("S4").to_xml().expect("xml").as_bytes())
+        .expect("gz");
+    let mut cpe = Cpe::connect(server.addr).await;
+    let r = cpe
+        .post_raw(gz.finish().expect("gz"), &[("content-encoding", "gzip")])
+        .await;
+    assert!(matches!(r.envelope().body, Body::InformResponse(_)));
+}
+
+#[tokio::test]
+async fn second_concurrent_session_of_a_device_is_503() {
+    let server = start(|c| c.busy_retry_after_secs = 7).await;
+    let mut first = Cpe::connect(server.addr).await;
+    assert!(matches!(
+        first.post(Some(&inform("S5"))).await.envelope().body,
+        Body::InformResponse(_)
+    ));
+    let mut second = Cpe::connect(server.addr).await;
+    let r = second.post(Some(&inform("S5"))).await;
+    assert_eq!(r.retry_after(), 7);
+    // The first session goes on and ends normally; then the device may come back.
+    assert_eq!(first.post(None).await.status, StatusCode::NO_CONTENT);
+    let mut third = Cpe::connect(server.addr).await;
+    assert_eq!(open(&mut third, "S5").await.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn overload_refuses_new_sessions_only() {
+    let server = start(|c| {
+        c.max_sessions = 1;
+        c.overload_retry_after_secs = 3;
+    })
+    .await;
+    let mut first = Cpe::connect(server.addr).await;
+    assert!(matches!(
+        first.post(Some(&inform("A"))).await.envelope().body,
+        Body::InformResponse(_)
+    ));
+    let mut other = Cpe::connect(server.addr).await;
+    assert_eq!(other.post(Some(&inform("B"))).await.retry_after(), 3);
+    // The session in progress continues, and its end frees the slot.
+    assert_eq!(first.post(None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(open(&mut other, "B").await.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn expired_sessions_are_reaped() {
+    let server = start(|c| {
+        c.session_timeout_secs = 1;
+        c.max_sessions = 1;
+    })
+    .await;
+    let mut idle = Cpe::connect(server.addr).await;
+    assert!(matches!(
+        idle.post(Some(&inform("R1"))).await.envelope().body,
+        Body::InformResponse(_)
+    ));
+    // The idle session holds the only slot until the reaper closes it.
+    let deadline = tokio::time::Instant::now() + STEP;
+    let mut other = Cpe::connect(server.addr).await;
+    loop {
+        let r = other.post(Some(&inform("R2"))).await;
+        if r.status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(tokio::time::Instant::now() < deadline, "never reaped");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(other.post(None).await.status, StatusCode::NO_CONTENT);
+    // The reaped session's cookie no longer opens anything: without an Inform it is a 400.
+    assert_eq!(idle.post(None).await.status, StatusCode::BAD_REQUEST);
+    let device = cwmp_acs::store::DeviceId::from_identity("00259E", "HG8245", "R1");
+    let sessions = server.store.list_sessions(&device, 10).await.expect("list");
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].outcome, "timeout");
+}
