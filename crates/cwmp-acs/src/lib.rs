@@ -3,9 +3,12 @@
 //! This crate currently provides the device [`store`] (the storage trait the session engine
 //! and the northbound API are written against, and its embedded SQLite implementation) and
 //! the [`session`] engine (TR-069 sessions as pure logic over the store, no HTTP), the
-//! [`http`] CWMP endpoint that serves it, and the server [`config`].
+//! [`http`] CWMP endpoint that serves it, the northbound REST [`api`], outgoing
+//! [`conn_request`]s, and the server [`config`].
 
+pub mod api;
 pub mod config;
+pub mod conn_request;
 pub mod http;
 pub mod session;
 pub mod store;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use cwmp_acs::api::{self, ApiState, ApiTokens};
 use cwmp_acs::config::Config;
 use cwmp_acs::http::{CwmpEndpoint, EndpointConfig};
 use cwmp_acs::store::{SqliteConfig, SqliteStore, Store};
@@ -92,10 +93,37 @@ async fn run(config: Config) -> anyhow::Result<()> {
         session_timeout_s = config.session_timeout_secs,
         "CWMP endpoint listening"
     );
-    tracing::info!(
-        addr = %config.api_listen,
-        "the northbound API is not implemented yet: nothing listens there"
+    let (tokens, new_token) = ApiTokens::load_or_init(&config.data_dir)
+        .with_context(|| format!("loading the API tokens in {}", config.data_dir.display()))?;
+    if let Some(token) = new_token {
+        // Printed once, on stdout only: just its SHA-256 is stored.
+        println!(
+            "Generated the admin API token (shown only now; its hash is in {}):\n{token}",
+            config
+                .data_dir
+                .join(cwmp_acs::api::auth::TOKENS_FILE)
+                .display()
+        );
+    }
+    let api_listener = tokio::net::TcpListener::bind(config.api_listen)
+        .await
+        .with_context(|| format!("binding the API to {}", config.api_listen))?;
+    let api_addr = api_listener.local_addr().unwrap_or(config.api_listen);
+    if !api_addr.ip().is_loopback() {
+        tracing::warn!(addr = %api_addr, "the northbound API listens beyond loopback");
+    }
+    tracing::info!(addr = %api_addr, "northbound API listening (bearer token required)");
+    let api = api::router(
+        ApiState {
+            store: Arc::clone(&store),
+            connection_request_timeout: cwmp_acs::conn_request::DEFAULT_TIMEOUT,
+        },
+        tokens,
     );
+    let (api_stop, api_stopped) = tokio::sync::oneshot::channel::<()>();
+    let api_task = tokio::spawn(api::serve(api_listener, api, async {
+        let _ = api_stopped.await;
+    }));
     let endpoint = CwmpEndpoint::new(Arc::clone(&store), EndpointConfig::from_config(&config));
     let shutdown = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
@@ -105,6 +133,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     };
     endpoint.clone().serve(listener, shutdown).await;
     tracing::info!("shutting down");
+    let _ = api_stop.send(());
+    let _ = api_task.await;
     endpoint.close_all("shutdown").await;
     store.close().await;
     Ok(())

@@ -7,7 +7,9 @@
 //! The pure parts open no socket; [`transport`] carries a session over HTTP/1.1 and
 //! [`conn_request::server`] is the HTTP Connection Request listener.
 
+pub mod agent;
 pub mod clock;
+pub mod config;
 pub mod conn_request;
 pub mod events;
 pub mod retry;

@@ -1,4 +1,4 @@
-//! HTTP servers: the CWMP endpoint (the northbound API comes later).
+//! HTTP servers: the CWMP endpoint (the northbound API is in [`crate::api`]).
 
 mod body;
 pub mod cwmp_endpoint;

@@ -1,0 +1,50 @@
+//! `/faults` routes; a fault's id is `<device>:<channel>` as in GenieACS.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value as JsonValue, json};
+
+use super::{ApiError, ApiResult, ApiState};
+use crate::store::{DeviceId, FaultRecord};
+
+fn fault_json(f: &FaultRecord) -> JsonValue {
+    json!({
+        "_id": f.id(),
+        "device": f.device.as_str(),
+        "channel": f.channel,
+        "code": f.fault.code,
+        "message": f.fault.message,
+        "detail": f.fault.detail,
+        "retries": f.retries,
+        "timestamp": f.timestamp.as_millis(),
+    })
+}
+
+/// `GET /faults`.
+pub(crate) async fn list(State(state): State<ApiState>) -> ApiResult<Json<JsonValue>> {
+    let faults = state.store.list_faults(None).await?;
+    Ok(Json(JsonValue::Array(
+        faults.iter().map(fault_json).collect(),
+    )))
+}
+
+/// `DELETE /faults/{device}:{channel}`. Device ids never contain `:` unescaped, so the
+/// first `:` separates them.
+pub(crate) async fn remove(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let (device, channel) = id
+        .split_once(':')
+        .ok_or_else(|| ApiError::bad_request("a fault id is <device>:<channel>"))?;
+    if state
+        .store
+        .delete_fault(&DeviceId::from_escaped(device), channel)
+        .await?
+    {
+        Ok(StatusCode::OK)
+    } else {
+        Err(ApiError::not_found("no such fault"))
+    }
+}

@@ -1,0 +1,151 @@
+//! The northbound REST API (GenieACS NBI compatible): an axum [`Router`] served on its own
+//! listener (loopback by default) by a small hyper accept loop, every route behind bearer
+//! token authentication ([`auth`]).
+
+pub mod auth;
+mod devices;
+mod faults;
+mod presets;
+pub mod query;
+mod tasks;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+pub use auth::ApiTokens;
+
+use crate::store::{Store, StoreError};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The device store.
+    pub store: Arc<dyn Store>,
+    /// Timeout of a Connection Request.
+    pub connection_request_timeout: Duration,
+}
+
+/// An error answered as `{"error": message}` with its status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+    pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+    pub(crate) fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound(_) => ApiError::not_found(e.to_string()),
+            other => {
+                tracing::error!(error = %other, "store error in the API");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(json!({ "error": self.message }))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED
+            && let Ok(v) = "Bearer".parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, v);
+        }
+        response
+    }
+}
+
+/// Result of a handler.
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// The API router with authentication on every route.
+pub fn router(state: ApiState, tokens: ApiTokens) -> Router {
+    Router::new()
+        .route("/devices", get(devices::list))
+        .route("/devices/{id}", delete(devices::remove))
+        .route(
+            "/devices/{id}/tags/{tag}",
+            post(devices::add_tag).delete(devices::remove_tag),
+        )
+        .route("/devices/{id}/tasks", post(tasks::create))
+        .route("/tasks", get(tasks::list))
+        .route("/tasks/{id}", delete(tasks::remove))
+        .route("/tasks/{id}/retry", post(tasks::retry))
+        .route("/faults", get(faults::list))
+        .route("/faults/{id}", delete(faults::remove))
+        .route(
+            "/presets/{name}",
+            get(presets::get_preset)
+                .put(presets::put_preset)
+                .delete(presets::delete_preset),
+        )
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(axum::middleware::from_fn_with_state(
+            tokens,
+            auth::require_token,
+        ))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves (connections in progress are
+/// then dropped).
+pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+    let accept = async {
+        loop {
+            let (stream, peer) = match listener.accept().await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "API accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let service = TowerToHyperService::new(router.clone());
+            tokio::spawn(async move {
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(Duration::from_secs(10))
+                    .serve_connection(TokioIo::new(stream), service);
+                if let Err(e) = conn.await {
+                    tracing::debug!(%peer, error = %e, "API connection ended with an error");
+                }
+            });
+        }
+    };
+    tokio::select! {
+        () = accept => {}
+        () = shutdown => {}
+    }
+}

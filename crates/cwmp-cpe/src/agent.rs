@@ -1,0 +1,297 @@
+//! The daemon loop: one task, one session at a time.
+//!
+//! [`Agent`] owns the data-model tree, the persistent event queue, the scheduler and the retry
+//! state. [`Agent::step`] does one turn of the loop at the clock's current time (raise what the
+//! timers made due, run a session if one is wanted, apply its effects); [`Agent::run`] repeats it,
+//! sleeping until the next wakeup ([`Scheduler::next_wakeup`]), a Connection Request signal or a
+//! local change. Tests drive [`Agent::step`] with a [`ManualClock`](crate::ManualClock).
+//!
+//! Start-up counts as a boot: `1 BOOT` is raised through [`EventQueue::rebooted`] (and a fresh
+//! state dir gives `0 BOOTSTRAP`). A `Reboot` from the ACS is *simulated*: the tree and queue are
+//! persisted, `queue.rebooted()` raises `1 BOOT` (the session already queued `M Reboot`), and the
+//! loop state (scheduler, retry, pending requests) is rebuilt from the tree as a fresh start
+//! would; the process keeps running. A real device would hand the reboot to the system here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cwmp::EventCode;
+use cwmp_datamodel::{Backend, Model, StoreError, Tree};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::sync::mpsc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::events::{EventQueue, QueueError};
+use crate::retry::{Retry, RetryPolicy};
+use crate::schedule::{PeriodicInform, Scheduler};
+use crate::session::PendingRequests;
+
+/// Longest sleep of [`Agent::run`], so a wall-clock jump is noticed.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Queue(#[from] QueueError),
+    #[error("creating the state dir {path}: {source}")]
+    StateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("seeding {path} from the config: {message}")]
+    Seed { path: String, message: String },
+}
+
+/// A local change for the running agent (from the operator CLI, later).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Local {
+    /// Start a session now.
+    Inform,
+    /// Raise an event (`X VENDOR EVENT` and the like).
+    Event(String),
+    /// A local parameter change (raises notifications).
+    Set { path: String, value: String },
+}
+
+/// How the last session went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// When it started (unix seconds).
+    pub started: i64,
+    /// `Ok` or the failure.
+    pub result: Result<(), String>,
+    /// RetryCount sent in its Inform.
+    pub retry_count: u32,
+}
+
+pub struct Agent {
+    config: Config,
+    model: Arc<Model>,
+    tree: Tree,
+    backend: Box<dyn Backend>,
+    queue: EventQueue,
+    requests: PendingRequests,
+    scheduler: Scheduler,
+    retry: Retry,
+    clock: Arc<dyn Clock>,
+    rng: StdRng,
+    tree_path: PathBuf,
+    boots: u32,
+    last: Option<Outcome>,
+    force: bool,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("queue", &self.queue)
+            .field("scheduler", &self.scheduler)
+            .field("retry", &self.retry)
+            .field("boots", &self.boots)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Agent {
+    /// Loads (or creates) the persisted tree and event queue in the state dir and boots.
+    pub fn open(
+        config: Config,
+        model: Arc<Model>,
+        backend: Box<dyn Backend>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Agent, AgentError> {
+        let dir = config.state_dir.clone();
+        std::fs::create_dir_all(&dir).map_err(|source| AgentError::StateDir {
+            path: dir.clone(),
+            source,
+        })?;
+        let tree_path = dir.join("tree.bin");
+        let tree = match Tree::load(model.clone(), &tree_path)? {
+            Some(t) => t,
+            None => {
+                let mut t = Tree::new(model.clone());
+                seed(&mut t, &config)?;
+                t.save(&tree_path)?;
+                t
+            }
+        };
+        let queue = EventQueue::open(&dir.join("events.json"))?;
+        let seed_rng = clock.now().elapsed().map_or(0, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id());
+        let now = clock.unix();
+        let mut agent = Agent {
+            config,
+            model,
+            tree,
+            backend,
+            queue,
+            requests: PendingRequests::new(),
+            scheduler: Scheduler::new(PeriodicInform::default(), now),
+            retry: Retry::new(RetryPolicy::default()),
+            rng: StdRng::seed_from_u64(seed_rng ^ now.unsigned_abs()),
+            clock,
+            tree_path,
+            boots: 0,
+            last: None,
+            force: false,
+        };
+        agent.boot()?;
+        Ok(agent)
+    }
+
+    /// Replaces the random source (tests).
+    pub fn set_rng(&mut self, rng: StdRng) {
+        self.rng = rng;
+    }
+
+    fn boot(&mut self) -> Result<(), AgentError> {
+        self.boots += 1;
+        self.queue.rebooted()?;
+        self.requests = PendingRequests::new();
+        let now = self.clock.unix();
+        self.scheduler = Scheduler::new(self.periodic_from_tree(), now);
+        self.retry = Retry::new(self.retry_policy());
+        Ok(())
+    }
+
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    pub fn queue(&self) -> &EventQueue {
+        &self.queue
+    }
+
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    pub fn retry(&self) -> &Retry {
+        &self.retry
+    }
+
+    /// How many times the agent booted (start-up plus simulated reboots).
+    pub fn boots(&self) -> u32 {
+        self.boots
+    }
+
+    pub fn last_outcome(&self) -> Option<&Outcome> {
+        self.last.as_ref()
+    }
+
+    /// Raises an event; a new event starts a pending retry at once.
+    pub fn raise(&mut self, code: EventCode, command_key: &str) -> Result<(), AgentError> {
+        self.queue.raise(code, command_key)?;
+        self.retry.event_raised(self.clock.monotonic());
+        Ok(())
+    }
+
+    /// A valid Connection Request arrived.
+    pub fn connection_request(&mut self) -> Result<(), AgentError> {
+        self.raise(EventCode::ConnectionRequest, "")
+    }
+
+    /// Applies a local change.
+    pub fn local(&mut self, change: Local) -> Result<(), AgentError> {
+        match change {
+            Local::Inform => {
+                // A session now: the retry wait (if any) is cut short.
+                self.retry.event_raised(self.clock.monotonic());
+                self.force = true;
+            }
+            Local::Event(code) => {
+                let code: EventCode = code
+                    .parse()
+                    .map_err(|_| QueueError::InvalidCode(code.clone()))?;
+                self.raise(code, "")?;
+            }
+            Local::Set { path, value } => {
+                let signal = self
+                    .tree
+                    .set_local(&path, &value)
+                    .map_err(|f| AgentError::Seed {
+                        path: path.clone(),
+                        message: format!("{f:?}"),
+                    })?;
+                self.tree.save(&self.tree_path)?;
+                if signal.active {
+                    self.raise(EventCode::ValueChange, "")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Raises what the timers made due; true if a session should start now.
+    pub fn poll(&mut self) -> Result<bool, AgentError> {
+        for (code, key) in self.scheduler.poll(self.clock.unix()) {
+            self.raise(code, &key)?;
+        }
+        if self.tree.take_active_request() {
+            self.raise(EventCode::ValueChange, "")?;
+        }
+        let mono = self.clock.monotonic();
+        Ok(match self.retry.due() {
+            Some(_) => self.retry.is_due(mono),
+            None => self.queue.has_unsent() || std::mem::take(&mut self.force),
+        })
+    }
+
+    /// One turn of the loop at the clock's time: the session it ran, if any.
+    pub async fn step(&mut self) -> Result<Option<Outcome>, AgentError> {
+        if !self.poll()? {
+            return Ok(None);
+        }
+        self.session().await.map(Some)
+    }
+
+    /// Time until the next timer (periodic, scheduled, retry), capped.
+    pub fn next_wakeup(&self) -> Duration {
+        self.scheduler
+            .next_wakeup(self.clock.unix(), self.clock.monotonic(), self.retry.due())
+            .unwrap_or(MAX_SLEEP)
+            .min(MAX_SLEEP)
+    }
+
+    /// The daemon loop; returns only on a storage error. Run it on one task (a `LocalSet` or a
+    /// current-thread runtime): the session future is not `Send`.
+    pub async fn run(
+        &mut self,
+        mut connection_requests: mpsc::Receiver<()>,
+        mut local: mpsc::Receiver<Local>,
+    ) -> Result<(), AgentError> {
+        loop {
+            while connection_requests.try_recv().is_ok() {
+                self.connection_request()?;
+            }
+            while let Ok(change) = local.try_recv() {
+                self.log_local(change);
+            }
+            if self.step().await?.is_some() {
+                continue;
+            }
+            let wait = self.next_wakeup();
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                Some(()) = connection_requests.recv() => self.connection_request()?,
+                Some(change) = local.recv() => self.log_local(change),
+            }
+        }
+    }
+
+    fn log_local(&mut self, change: Local) {
+        if let Err(e) = self.local(change) {
+            tracing::warn!("local change refused: {e}");
+        }
+    }
+}
+
+mod params;
+mod session;
+
+pub use params::seed;

@@ -1,0 +1,116 @@
+//! One session with the ACS and what it leaves to do afterwards.
+
+use cwmp::DateTime;
+use cwmp_datamodel::Tree;
+
+use super::{Agent, AgentError, Outcome, seed};
+use crate::session::{Context, Effect, Options, Permissions, Session};
+use crate::transport::{TransportError, run_session};
+
+impl Agent {
+    /// Runs one session now and carries out what it left to do.
+    pub async fn session(&mut self) -> Result<Outcome, AgentError> {
+        self.retry.attempt_started();
+        let url = self.acs_url();
+        let creds = self.credentials();
+        let device_id = self.device_id();
+        let retry_count = self.retry.retry_count();
+        let started = self.clock.unix();
+        let now = DateTime::from_unix(started, 0).unwrap_or(DateTime::UNKNOWN);
+        let options = Options {
+            permissions: Permissions {
+                download: self.config.transfer.download,
+                upload: self.config.transfer.upload,
+            },
+            ..Options::default()
+        };
+        let timeout = self.config.timeout();
+        let ctx = Context {
+            tree: &mut self.tree,
+            backend: self.backend.as_mut(),
+            queue: &mut self.queue,
+            requests: &mut self.requests,
+        };
+        let (mut session, first) = Session::start(ctx, &options, device_id, retry_count, now);
+        tracing::info!(%url, retry_count, "session starts");
+        let result = run_session(&url, creds.as_ref(), &mut session, first, timeout).await;
+        let effects = session.take_effects();
+        for note in session.notes() {
+            tracing::info!("{note}");
+        }
+        drop(session);
+        let result = match result {
+            Ok(_) => {
+                self.retry.session_succeeded();
+                tracing::info!("session done");
+                Ok(())
+            }
+            Err(e) => {
+                let wait = self
+                    .retry
+                    .session_failed(self.clock.monotonic(), &mut self.rng);
+                tracing::warn!("session failed: {e}; retry in {wait:?}");
+                Err(describe(&e))
+            }
+        };
+        self.tree.save(&self.tree_path)?;
+        self.after_session(&url, effects)?;
+        let outcome = Outcome {
+            started,
+            result,
+            retry_count,
+        };
+        self.last = Some(outcome.clone());
+        Ok(outcome)
+    }
+
+    fn after_session(&mut self, url_before: &str, effects: Vec<Effect>) -> Result<(), AgentError> {
+        let now = self.clock.unix();
+        let periodic = self.periodic_from_tree();
+        if &periodic != self.scheduler.periodic() {
+            tracing::info!(?periodic, "periodic inform changed");
+            self.scheduler.set_periodic(periodic, now);
+        }
+        self.retry.set_policy(self.retry_policy());
+        let mut reboot = false;
+        for effect in effects {
+            match effect {
+                Effect::ScheduleInform {
+                    delay_seconds,
+                    command_key,
+                } => self
+                    .scheduler
+                    .schedule_inform(now, delay_seconds, &command_key),
+                Effect::Reboot { .. } => reboot = true,
+                Effect::FactoryReset => {
+                    tracing::warn!("factory reset");
+                    self.tree = Tree::new(self.model.clone());
+                    seed(&mut self.tree, &self.config)?;
+                    self.tree.save(&self.tree_path)?;
+                    self.queue.factory_reset()?;
+                    self.scheduler.clear_scheduled();
+                    reboot = true;
+                }
+                Effect::Download(_) | Effect::Upload(_) => {
+                    // File transfers are a separate issue: the seam is here.
+                    tracing::warn!("file transfers are not implemented yet");
+                }
+            }
+        }
+        if self.acs_url() != url_before {
+            tracing::info!(url = %self.acs_url(), "ACS URL changed");
+            self.queue.acs_url_changed()?;
+            self.retry.session_succeeded();
+        }
+        if reboot {
+            tracing::warn!("reboot (simulated: the loop state restarts)");
+            self.tree.save(&self.tree_path)?;
+            self.boot()?;
+        }
+        Ok(())
+    }
+}
+
+fn describe(e: &TransportError) -> String {
+    e.to_string()
+}

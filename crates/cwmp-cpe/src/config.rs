@@ -1,0 +1,414 @@
+//! The daemon's TOML configuration: the settings of the seed device CLIs (`config acs-url`,
+//! `cpe-url`, `inform`, `timeout`, `download`, `upload`, `backup`), validated the way those
+//! CLIs validate them. Unknown keys are rejected.
+//!
+//! The config only *seeds* the `ManagementServer.` parameters of a fresh data-model tree (first
+//! start, or after a factory reset); from then on the persisted tree is the single source of truth,
+//! so a change made by the ACS survives a restart.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cwmp::DateTime;
+use serde::{Deserialize, Serialize};
+
+/// Longest URL the CLIs accept.
+pub const MAX_URL_LEN: usize = 256;
+/// Longest password the CLIs accept.
+pub const MAX_PASSWORD_LEN: usize = 26;
+/// Default Connection Request port.
+pub const DEFAULT_CR_PORT: u16 = crate::conn_request::server::DEFAULT_PORT;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("parsing {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub acs: AcsConfig,
+    #[serde(default)]
+    pub cpe: CpeConfig,
+    #[serde(default)]
+    pub inform: InformConfig,
+    /// Session timeout in seconds (`timer cpe-timeout`).
+    #[serde(default = "default_timeout")]
+    pub session_timeout: u32,
+    #[serde(default)]
+    pub transfer: TransferConfig,
+    #[serde(default)]
+    pub backup: BackupConfig,
+    pub data_model: DataModelConfig,
+    /// Where the tree and the event queue are persisted.
+    pub state_dir: PathBuf,
+}
+
+fn default_timeout() -> u32 {
+    30
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcsConfig {
+    pub url: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CpeConfig {
+    /// The advertised ConnectionRequestURL; empty: none advertised until the agent knows one.
+    pub url: String,
+    /// Listener address (default all interfaces).
+    pub listen: String,
+    pub port: u16,
+    pub path: String,
+    pub username: String,
+    pub password: Option<String>,
+}
+
+impl Default for CpeConfig {
+    fn default() -> Self {
+        CpeConfig {
+            url: String::new(),
+            listen: "0.0.0.0".into(),
+            port: DEFAULT_CR_PORT,
+            path: "/".into(),
+            username: String::new(),
+            password: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InformConfig {
+    pub enable: bool,
+    /// Seconds, at least 1.
+    pub interval: u32,
+    /// PeriodicInformTime (`xsd:dateTime`); absent = the unknown time (any phase).
+    pub start_time: Option<String>,
+}
+
+impl Default for InformConfig {
+    fn default() -> Self {
+        InformConfig {
+            enable: true,
+            interval: 86_400,
+            start_time: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TransferConfig {
+    pub download: bool,
+    pub upload: bool,
+}
+
+impl Default for TransferConfig {
+    fn default() -> Self {
+        TransferConfig {
+            download: true,
+            upload: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    pub enable: bool,
+    /// `backup --delay-time S`.
+    pub delay: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataModelConfig {
+    /// The CWMP data-model XML (e.g. `tr-181-2-17-0-cwmp-full.xml`).
+    pub file: PathBuf,
+    /// `tr181-gateway` (default) or `tr098-gateway`.
+    #[serde(default = "default_profile")]
+    pub profile: String,
+}
+
+fn default_profile() -> String {
+    "tr181-gateway".into()
+}
+
+/// Checks `http(s)://host[:port]/path` of at most 256 characters.
+pub fn check_url(key: &'static str, url: &str) -> Result<(), ConfigError> {
+    if url.len() > MAX_URL_LEN {
+        return Err(invalid(
+            key,
+            format!("longer than {MAX_URL_LEN} characters"),
+        ));
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| invalid(key, "must start with http:// or https://"))?;
+    let (authority, _path) = rest.split_once('/').unwrap_or((rest, ""));
+    if authority.is_empty() || authority.chars().any(|c| c.is_whitespace() || c == '@') {
+        return Err(invalid(key, "missing or bad host"));
+    }
+    if let Some((host, port)) = authority.rsplit_once(':') {
+        if !host.ends_with(']') && host.contains(':') {
+            return Err(invalid(key, "IPv6 hosts must be in brackets"));
+        }
+        if host.is_empty() || port.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err(invalid(key, "bad host or port"));
+        }
+    }
+    if url.chars().any(char::is_whitespace) {
+        return Err(invalid(key, "contains whitespace"));
+    }
+    Ok(())
+}
+
+/// Checks a password of 1 to 26 characters.
+pub fn check_password(key: &'static str, password: &str) -> Result<(), ConfigError> {
+    let n = password.chars().count();
+    if !(1..=MAX_PASSWORD_LEN).contains(&n) {
+        return Err(invalid(
+            key,
+            format!("must have 1 to {MAX_PASSWORD_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_username(key: &'static str, user: &str) -> Result<(), ConfigError> {
+    if user.len() > MAX_URL_LEN {
+        return Err(invalid(key, "longer than 256 characters"));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Reads, parses and validates a file.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.to_owned(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses and validates TOML text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::new(),
+            message: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The checks the device CLIs make.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_url("acs.url", &self.acs.url)?;
+        check_username("acs.username", &self.acs.username)?;
+        if let Some(p) = &self.acs.password {
+            check_password("acs.password", p)?;
+        }
+        if !self.cpe.url.is_empty() {
+            check_url("cpe.url", &self.cpe.url)?;
+        }
+        if self.cpe.port == 0 {
+            return Err(invalid("cpe.port", "must be 1..65535"));
+        }
+        if !self.cpe.path.starts_with('/') {
+            return Err(invalid("cpe.path", "must start with /"));
+        }
+        self.cpe
+            .listen
+            .parse::<std::net::IpAddr>()
+            .map_err(|e| invalid("cpe.listen", e.to_string()))?;
+        check_username("cpe.username", &self.cpe.username)?;
+        if let Some(p) = &self.cpe.password {
+            check_password("cpe.password", p)?;
+        }
+        if self.inform.interval == 0 {
+            return Err(invalid("inform.interval", "must be at least 1 second"));
+        }
+        self.periodic_time()?;
+        if self.session_timeout == 0 {
+            return Err(invalid("session_timeout", "must be at least 1 second"));
+        }
+        if !matches!(
+            self.data_model.profile.as_str(),
+            "tr181-gateway" | "tr098-gateway"
+        ) {
+            return Err(invalid(
+                "data_model.profile",
+                "must be tr181-gateway or tr098-gateway",
+            ));
+        }
+        Ok(())
+    }
+
+    /// PeriodicInformTime (unknown when not set).
+    pub fn periodic_time(&self) -> Result<DateTime, ConfigError> {
+        match &self.inform.start_time {
+            None => Ok(DateTime::UNKNOWN),
+            Some(t) => t
+                .parse::<DateTime>()
+                .map_err(|e| invalid("inform.start_time", e.to_string())),
+        }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.session_timeout))
+    }
+
+    /// The data-model root of the profile (`Device.` or `InternetGatewayDevice.`).
+    pub fn root(&self) -> &'static str {
+        if self.data_model.profile == "tr098-gateway" {
+            "InternetGatewayDevice."
+        } else {
+            "Device."
+        }
+    }
+
+    /// The `ManagementServer.` values the config seeds into a fresh tree, in order.
+    pub fn management_server_seed(&self) -> Vec<(String, String)> {
+        let ms = format!("{}ManagementServer.", self.root());
+        let mut v = vec![
+            ("URL", self.acs.url.clone()),
+            ("Username", self.acs.username.clone()),
+            ("Password", self.acs.password.clone().unwrap_or_default()),
+            ("PeriodicInformEnable", self.inform.enable.to_string()),
+            ("PeriodicInformInterval", self.inform.interval.to_string()),
+            ("ConnectionRequestUsername", self.cpe.username.clone()),
+            (
+                "ConnectionRequestPassword",
+                self.cpe.password.clone().unwrap_or_default(),
+            ),
+        ];
+        if let Some(t) = &self.inform.start_time {
+            v.push(("PeriodicInformTime", t.clone()));
+        }
+        if !self.cpe.url.is_empty() {
+            v.push(("ConnectionRequestURL", self.cpe.url.clone()));
+        }
+        v.into_iter()
+            .map(|(k, val)| (format!("{ms}{k}"), val))
+            .collect()
+    }
+
+    /// The effective config as TOML, passwords masked.
+    pub fn to_masked_toml(&self) -> String {
+        let mut c = self.clone();
+        let mask = |p: &mut Option<String>| {
+            if p.is_some() {
+                *p = Some("********".into());
+            }
+        };
+        mask(&mut c.acs.password);
+        mask(&mut c.cpe.password);
+        toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = r#"
+state_dir = "/tmp/x"
+[acs]
+url = "http://acs.example.com:7547/acs"
+[data_model]
+file = "tr-181.xml"
+"#;
+
+    #[test]
+    fn defaults() {
+        let c = Config::parse(MIN).expect("valid");
+        assert_eq!(c.cpe.port, 7547);
+        assert_eq!(c.session_timeout, 30);
+        assert_eq!(c.inform.interval, 86_400);
+        assert!(c.transfer.download && c.transfer.upload);
+        assert_eq!(c.data_model.profile, "tr181-gateway");
+        assert_eq!(c.root(), "Device.");
+        assert!(c.to_masked_toml().contains("acs.example.com"));
+    }
+
+    #[test]
+    fn unknown_keys_rejected() {
+        let text = format!("{MIN}\nbogus = 1\n");
+        assert!(matches!(
+            Config::parse(&text),
+            Err(ConfigError::Parse { .. })
+        ));
+        let text = MIN.replace("[acs]", "[acs]\nurll = \"x\"");
+        assert!(Config::parse(&text).is_err());
+    }
+
+    #[test]
+    fn urls_and_passwords() {
+        for ok in [
+            "http://a/",
+            "https://acs.example.com:8443/cwmp",
+            "http://[::1]:80/x",
+            "http://10.0.0.1",
+        ] {
+            check_url("u", ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        let long = format!("http://a/{}", "x".repeat(250));
+        for bad in [
+            "ftp://a/",
+            "http:///x",
+            "http://a:0/",
+            "http://a:99999/",
+            "http://a b/",
+            &long,
+        ] {
+            assert!(check_url("u", bad).is_err(), "{bad}");
+        }
+        assert!(check_password("p", "").is_err());
+        assert!(check_password("p", &"x".repeat(27)).is_err());
+        check_password("p", &"x".repeat(26)).expect("26 is fine");
+        let text = MIN.replace("[acs]", "[acs]\npassword = \"\"");
+        assert!(Config::parse(&text).is_err());
+        let text = format!("{MIN}\n[inform]\nstart_time = \"nope\"\n");
+        assert!(Config::parse(&text).is_err());
+    }
+
+    #[test]
+    fn seed_and_mask() {
+        let text = MIN.replace("[acs]", "[acs]\npassword = \"secret\"");
+        let c = Config::parse(&text).expect("valid");
+        let seed = c.management_server_seed();
+        assert!(seed.contains(&("Device.ManagementServer.Password".into(), "secret".into())));
+        assert!(!c.to_masked_toml().contains("secret"));
+    }
+}

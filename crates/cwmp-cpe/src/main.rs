@@ -1,0 +1,137 @@
+//! `cwmp-cpe`: the TR-069 device agent daemon.
+//!
+//! `cwmp-cpe run --config FILE` starts the daemon; `cwmp-cpe config check --config FILE`
+//! validates the config and prints the effective settings (passwords masked).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use cwmp_cpe::agent::Agent;
+use cwmp_cpe::config::Config;
+use cwmp_cpe::conn_request::{
+    ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
+};
+use cwmp_cpe::{Clock, SystemClock};
+use cwmp_datamodel::schema::LoadOptions;
+use cwmp_datamodel::{LinuxBackend, Model, ModelOptions, Profile, Schema};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+#[derive(Parser)]
+#[command(name = "cwmp-cpe", version, about = "TR-069 (CWMP) device agent")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the config file and print the effective settings.
+    Check {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::Check { config },
+        } => {
+            let c = Config::from_file(&config)?;
+            print!("{}", c.to_masked_toml());
+            Ok(())
+        }
+        Command::Run { config } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info".into()),
+                )
+                .init();
+            let config = Config::from_file(&config)?;
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(run(config))
+        }
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let schema = Schema::from_file(&config.data_model.file, &LoadOptions::default())
+        .with_context(|| format!("loading {}", config.data_model.file.display()))?;
+    let profile = match config.data_model.profile.as_str() {
+        "tr098-gateway" => Profile::tr098_gateway(),
+        _ => Profile::tr181_gateway(),
+    }?;
+    let model = Arc::new(Model::new(
+        Arc::new(schema),
+        &profile,
+        ModelOptions::default(),
+    )?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
+    let listen: std::net::IpAddr = config.cpe.listen.parse()?;
+    let mut agent = Agent::open(
+        config.clone(),
+        model,
+        Box::new(LinuxBackend::new()),
+        clock.clone(),
+    )?;
+    let ms = |n: &str| {
+        agent
+            .tree()
+            .stored_value(&format!("{}ManagementServer.{n}", config.root()))
+            .map(|v| v.as_text().into_owned())
+            .unwrap_or_default()
+    };
+    let digest = DigestConfig {
+        username: ms("ConnectionRequestUsername"),
+        password: ms("ConnectionRequestPassword"),
+        ..DigestConfig::default()
+    };
+    let (cr_tx, cr_rx) = tokio::sync::mpsc::channel(1);
+    let server = ConnRequestServer::bind(
+        ServerConfig {
+            addr: SocketAddr::new(listen, config.cpe.port),
+            path: config.cpe.path.clone(),
+            ..ServerConfig::default()
+        },
+        DigestAuth::new(digest, StdRng::from_os_rng()),
+        RateLimiter::new(3, Duration::from_secs(10), clock.monotonic()),
+        clock.clone(),
+        cr_tx,
+    )
+    .await
+    .context("binding the Connection Request listener")?;
+    tracing::info!(addr = %server.local_addr(), "connection requests");
+    // The operator CLI (Unix socket) will feed this channel.
+    let (_local_tx, local_rx) = tokio::sync::mpsc::channel(8);
+    tokio::select! {
+        r = agent.run(cr_rx, local_rx) => r?,
+        r = tokio::signal::ctrl_c() => {
+            r?;
+            tracing::info!("stopping");
+        }
+    }
+    Ok(())
+}
