@@ -63,6 +63,8 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Run { config } => {
             tracing_subscriber::fmt()
+                // Colours only on a terminal, so that log files stay plain text.
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
                 .with_env_filter(
                     tracing_subscriber::EnvFilter::try_from_default_env()
                         .unwrap_or_else(|_| "info".into()),
