@@ -1,6 +1,7 @@
 //! What a CPE's answer to one of the ACS's requests means for the store: parameter rows to
 //! write and the JSON kept as the task's result.
 
+use cwmp::rpc::ParameterValueStruct;
 use cwmp::{Body, Fault};
 use serde_json::{Value as Json, json};
 
@@ -17,6 +18,17 @@ pub(crate) fn answers(request: &Body, response: &Body) -> bool {
 
 /// The parameter rows that `response` (the answer to `request`) tells about, and its result
 /// as JSON.
+/// Rows recording the values of `list` (read from the CPE, or set and acknowledged by it).
+fn value_updates(list: &[ParameterValueStruct]) -> Vec<ParamUpdate> {
+    list.iter()
+        .map(|p| ParamUpdate {
+            path: p.name.clone(),
+            value: Some(p.value.clone()),
+            ..ParamUpdate::default()
+        })
+        .collect()
+}
+
 pub(crate) fn interpret(request: &Body, response: &Body, time: Timestamp) -> (ParamBatch, Json) {
     let mut batch = ParamBatch {
         time,
@@ -24,15 +36,7 @@ pub(crate) fn interpret(request: &Body, response: &Body, time: Timestamp) -> (Pa
     };
     let result = match (request, response) {
         (_, Body::GetParameterValuesResponse(r)) => {
-            batch.updates = r
-                .parameter_list
-                .iter()
-                .map(|p| ParamUpdate {
-                    path: p.name.clone(),
-                    value: Some(p.value.clone()),
-                    ..ParamUpdate::default()
-                })
-                .collect();
+            batch.updates = value_updates(&r.parameter_list);
             let values: Vec<Json> = r
                 .parameter_list
                 .iter()
@@ -82,15 +86,7 @@ pub(crate) fn interpret(request: &Body, response: &Body, time: Timestamp) -> (Pa
             json!({ "parameterAttributes": attrs })
         }
         (Body::SetParameterValues(req), Body::SetParameterValuesResponse(r)) => {
-            batch.updates = req
-                .parameter_list
-                .iter()
-                .map(|p| ParamUpdate {
-                    path: p.name.clone(),
-                    value: Some(p.value.clone()),
-                    ..ParamUpdate::default()
-                })
-                .collect();
+            batch.updates = value_updates(&req.parameter_list);
             json!({ "status": r.status.value() })
         }
         (Body::SetParameterAttributes(req), Body::SetParameterAttributesResponse(_)) => {
