@@ -32,19 +32,31 @@ use crate::session::PendingRequests;
 /// Longest sleep of [`Agent::run`], so a wall-clock jump is noticed.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
+/// Why the agent could not open, boot or apply a change.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
+    /// Loading or saving the persisted data-model tree failed.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// The persistent event queue failed, or a raised event code is invalid.
     #[error("{0}")]
     Queue(#[from] QueueError),
+    /// The state dir could not be created.
     #[error("creating the state dir {path}: {source}")]
     StateDir {
+        /// The state dir (`state_dir` in the config).
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The tree refused a value: a config seed or a [`Local::Set`] change.
     #[error("seeding {path} from the config: {message}")]
-    Seed { path: String, message: String },
+    Seed {
+        /// The parameter path.
+        path: String,
+        /// The tree's fault, debug-formatted.
+        message: String,
+    },
 }
 
 /// A local change for the running agent (from the operator CLI, later).
@@ -55,7 +67,12 @@ pub enum Local {
     /// Raise an event (`X VENDOR EVENT` and the like).
     Event(String),
     /// A local parameter change (raises notifications).
-    Set { path: String, value: String },
+    Set {
+        /// The parameter path.
+        path: String,
+        /// The new value, as text.
+        value: String,
+    },
 }
 
 /// How the last session went.
@@ -69,6 +86,7 @@ pub struct Outcome {
     pub retry_count: u32,
 }
 
+/// The CPE daemon: owns the tree, event queue, scheduler and retry state, and runs sessions.
 pub struct Agent {
     config: Config,
     model: Arc<Model>,
@@ -159,18 +177,22 @@ impl Agent {
         Ok(())
     }
 
+    /// The data-model tree.
     pub fn tree(&self) -> &Tree {
         &self.tree
     }
 
+    /// The persistent queue of events still to deliver.
     pub fn queue(&self) -> &EventQueue {
         &self.queue
     }
 
+    /// The timers (periodic and scheduled Informs) that decide when a session is due.
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
     }
 
+    /// The session retry state: RetryCount and when the next attempt is due.
     pub fn retry(&self) -> &Retry {
         &self.retry
     }
@@ -180,6 +202,7 @@ impl Agent {
         self.boots
     }
 
+    /// How the last session went; `None` before the first.
     pub fn last_outcome(&self) -> Option<&Outcome> {
         self.last.as_ref()
     }

@@ -19,17 +19,33 @@ pub const MAX_PASSWORD_LEN: usize = 26;
 /// Default Connection Request port.
 pub const DEFAULT_CR_PORT: u16 = crate::conn_request::server::DEFAULT_PORT;
 
+/// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("reading {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is not valid TOML of the expected shape.
     #[error("parsing {path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// A setting breaks a rule (URL form, password length, …).
     #[error("{key}: {message}")]
-    Invalid { key: &'static str, message: String },
+    Invalid {
+        /// The setting.
+        key: &'static str,
+        /// Why it is refused.
+        message: String,
+    },
 }
 
 fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
@@ -39,21 +55,28 @@ fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
     }
 }
 
+/// The whole config file; it seeds a fresh data-model tree and sets what the tree does not hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// `[acs]`: the ACS to contact (required).
     pub acs: AcsConfig,
+    /// `[cpe]`: the Connection Request listener (defaults: see [`CpeConfig`]).
     #[serde(default)]
     pub cpe: CpeConfig,
+    /// `[inform]`: periodic Inform (default enabled, every 86400 s).
     #[serde(default)]
     pub inform: InformConfig,
-    /// Session timeout in seconds (`timer cpe-timeout`).
+    /// Session timeout in seconds (`timer cpe-timeout`), at least 1; default 30.
     #[serde(default = "default_timeout")]
     pub session_timeout: u32,
+    /// `[transfer]`: whether the ACS may request downloads and uploads (default both allowed).
     #[serde(default)]
     pub transfer: TransferConfig,
+    /// `[backup]`: the `backup` CLI setting (default disabled).
     #[serde(default)]
     pub backup: BackupConfig,
+    /// `[data_model]`: the data-model XML and device profile (required).
     pub data_model: DataModelConfig,
     /// Where the tree and the event queue are persisted.
     pub state_dir: PathBuf,
@@ -63,16 +86,21 @@ fn default_timeout() -> u32 {
     30
 }
 
+/// `[acs]`: how to reach the ACS (`config acs-url`); seeds `ManagementServer.URL` and credentials.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AcsConfig {
+    /// `url`: the ACS URL, `http(s)://host[:port]/path` of at most 256 characters (required).
     pub url: String,
+    /// `username`: for authenticating to the ACS, at most 256 characters; default empty.
     #[serde(default)]
     pub username: String,
+    /// `password`: for authenticating to the ACS, 1 to 26 characters; default none.
     #[serde(default)]
     pub password: Option<String>,
 }
 
+/// `[cpe]`: the Connection Request listener the ACS calls to wake the device (`cpe-url`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CpeConfig {
@@ -80,9 +108,13 @@ pub struct CpeConfig {
     pub url: String,
     /// Listener address (default all interfaces).
     pub listen: String,
+    /// `port`: listener port, 1 to 65535; default [`DEFAULT_CR_PORT`].
     pub port: u16,
+    /// `path`: the HTTP path served, starting with `/`; default `/`.
     pub path: String,
+    /// `username`: the ACS must present for a Connection Request, at most 256 characters; default empty.
     pub username: String,
+    /// `password`: the ACS must present for a Connection Request, 1 to 26 characters; default none.
     pub password: Option<String>,
 }
 
@@ -99,11 +131,13 @@ impl Default for CpeConfig {
     }
 }
 
+/// `[inform]`: periodic Inform (`inform`); seeds the `ManagementServer.PeriodicInform*` values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InformConfig {
+    /// `enable`: whether to Inform periodically; default true.
     pub enable: bool,
-    /// Seconds, at least 1.
+    /// Seconds, at least 1; default 86400 (one day).
     pub interval: u32,
     /// PeriodicInformTime (`xsd:dateTime`); absent = the unknown time (any phase).
     pub start_time: Option<String>,
@@ -119,10 +153,13 @@ impl Default for InformConfig {
     }
 }
 
+/// `[transfer]`: the operator's `download`/`upload` switches; a refused request gets fault 9001.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TransferConfig {
+    /// `download`: accept `Download` requests from the ACS; default true.
     pub download: bool,
+    /// `upload`: accept `Upload` requests from the ACS; default true.
     pub upload: bool,
 }
 
@@ -135,14 +172,17 @@ impl Default for TransferConfig {
     }
 }
 
+/// `[backup]`: the `backup` CLI setting, validated and kept but not acted on by the agent yet.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BackupConfig {
+    /// `enable`: whether backup is on; default false.
     pub enable: bool,
-    /// `backup --delay-time S`.
+    /// `backup --delay-time S`; default 0.
     pub delay: u32,
 }
 
+/// `[data_model]`: which data model the device implements (required).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataModelConfig {
@@ -285,6 +325,7 @@ impl Config {
         }
     }
 
+    /// The session timeout (`session_timeout`) as a [`Duration`].
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(u64::from(self.session_timeout))
     }

@@ -15,7 +15,11 @@ macro_rules! body {
         /// The content of a SOAP Body: one CWMP request or response, or a fault.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         pub enum Body {
-            $( $(#[$doc])* $name($name), )*
+            $(
+                #[doc = concat!("The `", stringify!($name), "` message (since CWMP `", stringify!($since), "`).")]
+                $(#[$doc])*
+                $name($name),
+            )*
             /// A SOAP fault carrying a CWMP fault.
             Fault(Fault),
         }

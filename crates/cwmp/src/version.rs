@@ -12,14 +12,19 @@ use serde::{Deserialize, Serialize};
 /// (TR-069 Amendment 5, §3.5.1 and Annex I).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CwmpVersion {
+    /// CWMP 1.0, namespace `urn:dslforum-org:cwmp-1-0`.
     #[serde(rename = "1.0")]
     V1_0,
+    /// CWMP 1.1, namespace `urn:dslforum-org:cwmp-1-1`.
     #[serde(rename = "1.1")]
     V1_1,
+    /// CWMP 1.2, the first to use namespace `urn:dslforum-org:cwmp-1-2`.
     #[serde(rename = "1.2")]
     V1_2,
+    /// CWMP 1.3; shares the 1-2 namespace, told apart only by the version headers.
     #[serde(rename = "1.3")]
     V1_3,
+    /// CWMP 1.4; shares the 1-2 namespace, told apart only by the version headers.
     #[serde(rename = "1.4")]
     V1_4,
 }
