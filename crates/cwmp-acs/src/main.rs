@@ -95,7 +95,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
              sessions and create devices; configure [cpe_auth] before exposing this server"
         );
     } else {
-        tracing::info!(mode = cpe_auth.mode().as_str(), realm = cpe_auth.realm(), "CPE authentication on");
+        tracing::info!(
+            mode = cpe_auth.mode().as_str(),
+            realm = cpe_auth.realm(),
+            "CPE authentication on"
+        );
     }
     tracing::info!(
         addr = %listener.local_addr().unwrap_or(config.cwmp_listen),

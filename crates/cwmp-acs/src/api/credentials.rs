@@ -48,56 +48,53 @@ impl CredentialsBody {
             )));
         }
         let has_ha1 = self.cpe_ha1_md5.is_some() || self.cpe_ha1_sha256.is_some();
-        let (cpe_realm, cpe_ha1_md5, cpe_ha1_sha256) = match (
-            &self.cpe_username,
-            &self.cpe_password,
-            has_ha1,
-        ) {
-            (None, None, false) => {
-                if self.cpe_realm.is_some() {
-                    return Err(ApiError::bad_request("cpe_realm without cpe_username"));
+        let (cpe_realm, cpe_ha1_md5, cpe_ha1_sha256) =
+            match (&self.cpe_username, &self.cpe_password, has_ha1) {
+                (None, None, false) => {
+                    if self.cpe_realm.is_some() {
+                        return Err(ApiError::bad_request("cpe_realm without cpe_username"));
+                    }
+                    (None, None, None)
                 }
-                (None, None, None)
-            }
-            (Some(u), Some(p), false) if !u.is_empty() && !p.is_empty() => {
-                if self.cpe_realm.as_deref().is_some_and(|r| r != acs_realm) {
+                (Some(u), Some(p), false) if !u.is_empty() && !p.is_empty() => {
+                    if self.cpe_realm.as_deref().is_some_and(|r| r != acs_realm) {
+                        return Err(ApiError::bad_request(
+                            "a password is hashed for the ACS realm: omit cpe_realm",
+                        ));
+                    }
+                    (
+                        Some(acs_realm.to_owned()),
+                        Some(ha1(Algorithm::Md5, u, acs_realm, p)),
+                        Some(ha1(Algorithm::Sha256, u, acs_realm, p)),
+                    )
+                }
+                (Some(u), None, true) if !u.is_empty() => {
+                    let parse = |alg: Algorithm, v: &Option<String>| -> ApiResult<Option<String>> {
+                        v.as_deref()
+                            .map(|h| {
+                                normalize_ha1(alg, h).ok_or_else(|| {
+                                    ApiError::bad_request(format!(
+                                        "the {} HA1 must be {} hex digits",
+                                        alg.name(),
+                                        alg.hex_len()
+                                    ))
+                                })
+                            })
+                            .transpose()
+                    };
+                    (
+                        Some(self.cpe_realm.unwrap_or_else(|| acs_realm.to_owned())),
+                        parse(Algorithm::Md5, &self.cpe_ha1_md5)?,
+                        parse(Algorithm::Sha256, &self.cpe_ha1_sha256)?,
+                    )
+                }
+                _ => {
                     return Err(ApiError::bad_request(
-                        "a password is hashed for the ACS realm: omit cpe_realm",
+                        "give a non-empty cpe_username with either cpe_password or \
+                     cpe_ha1_md5/cpe_ha1_sha256",
                     ));
                 }
-                (
-                    Some(acs_realm.to_owned()),
-                    Some(ha1(Algorithm::Md5, u, acs_realm, p)),
-                    Some(ha1(Algorithm::Sha256, u, acs_realm, p)),
-                )
-            }
-            (Some(u), None, true) if !u.is_empty() => {
-                let parse = |alg: Algorithm, v: &Option<String>| -> ApiResult<Option<String>> {
-                    v.as_deref()
-                        .map(|h| {
-                            normalize_ha1(alg, h).ok_or_else(|| {
-                                ApiError::bad_request(format!(
-                                    "the {} HA1 must be {} hex digits",
-                                    alg.name(),
-                                    alg.hex_len()
-                                ))
-                            })
-                        })
-                        .transpose()
-                };
-                (
-                    Some(self.cpe_realm.unwrap_or_else(|| acs_realm.to_owned())),
-                    parse(Algorithm::Md5, &self.cpe_ha1_md5)?,
-                    parse(Algorithm::Sha256, &self.cpe_ha1_sha256)?,
-                )
-            }
-            _ => {
-                return Err(ApiError::bad_request(
-                    "give a non-empty cpe_username with either cpe_password or \
-                     cpe_ha1_md5/cpe_ha1_sha256",
-                ));
-            }
-        };
+            };
         if self.cr_username.is_some() != self.cr_password.is_some() {
             return Err(ApiError::bad_request(
                 "give cr_username and cr_password together",
@@ -192,10 +189,7 @@ mod tests {
             .into_credentials(DeviceId::from_escaped("d"), "cwmp")
             .expect("valid");
         assert_eq!(c.cpe_realm.as_deref(), Some("cwmp"));
-        assert_eq!(
-            c.cpe_ha1_md5,
-            Some(ha1(Algorithm::Md5, "u", "cwmp", "p"))
-        );
+        assert_eq!(c.cpe_ha1_md5, Some(ha1(Algorithm::Md5, "u", "cwmp", "p")));
         let shown = redacted(&c).to_string();
         assert!(!shown.contains(&ha1(Algorithm::Md5, "u", "cwmp", "p")));
     }

@@ -58,7 +58,11 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "<redacted>" })
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "<redacted>"
+        })
     }
 }
 
@@ -271,7 +275,15 @@ mod tests {
         let g = s.global.expect("global");
         assert_eq!(
             g.ha1_md5.as_deref(),
-            Some(ha1(Algorithm::Md5, "Mufasa", "http-auth@example.org", "Circle of Life").as_str())
+            Some(
+                ha1(
+                    Algorithm::Md5,
+                    "Mufasa",
+                    "http-auth@example.org",
+                    "Circle of Life"
+                )
+                .as_str()
+            )
         );
         assert!(!format!("{c:?}").contains("Circle"));
         assert!(!format!("{:?}", c.redacted()).contains("Circle"));

@@ -116,9 +116,19 @@ mod tests {
             ),
         ];
         for (algorithm, expected) in cases {
-            let h = ha1(algorithm, "Mufasa", "http-auth@example.org", "Circle of Life");
+            let h = ha1(
+                algorithm,
+                "Mufasa",
+                "http-auth@example.org",
+                "Circle of Life",
+            );
             assert_eq!(expected_response(algorithm, &h, &input), expected);
-            let wrong = ha1(algorithm, "Mufasa", "http-auth@example.org", "circle of life");
+            let wrong = ha1(
+                algorithm,
+                "Mufasa",
+                "http-auth@example.org",
+                "circle of life",
+            );
             assert_ne!(expected_response(algorithm, &wrong, &input), expected);
         }
     }

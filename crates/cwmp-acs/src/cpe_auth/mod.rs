@@ -241,13 +241,15 @@ impl CpeAuth {
     pub fn challenges(&self, stale: bool, secure: bool) -> Option<Vec<String>> {
         let nonce = self.nonces.as_ref()?.issue((self.clock)())?;
         let realm = quote(&self.settings.realm);
-        let offered = Algorithm::ALL.into_iter().filter(|a| match &self.settings.global {
-            Some(g) if self.settings.mode == CpeAuthMode::Global => match a {
-                Algorithm::Md5 => g.ha1_md5.is_some(),
-                Algorithm::Sha256 => g.ha1_sha256.is_some(),
-            },
-            _ => true,
-        });
+        let offered = Algorithm::ALL
+            .into_iter()
+            .filter(|a| match &self.settings.global {
+                Some(g) if self.settings.mode == CpeAuthMode::Global => match a {
+                    Algorithm::Md5 => g.ha1_md5.is_some(),
+                    Algorithm::Sha256 => g.ha1_sha256.is_some(),
+                },
+                _ => true,
+            });
         let stale = if stale { ", stale=true" } else { "" };
         let mut out: Vec<String> = offered
             .map(|a| {
@@ -369,9 +371,7 @@ impl CpeAuth {
         let who = principal(username, known.device, req.device)?;
         let issuer = self.nonces.as_ref().ok_or(AuthFailure::Stale)?;
         let now = (self.clock)();
-        let issued = issuer
-            .check(nonce, now)
-            .map_err(|_| AuthFailure::Stale)?;
+        let issued = issuer.check(nonce, now).map_err(|_| AuthFailure::Stale)?;
         match lock(&self.nc).accept(nonce, issued, nc, now, issuer.lifetime()) {
             Ok(()) => Ok(who),
             Err(NcError::Replay) => Err(AuthFailure::Replay),

@@ -246,7 +246,10 @@ mod tests {
         assert_eq!(t.accept("c", at(3), 1, at(3), LIFE), Ok(()));
         assert_eq!(t.len(), 2);
         // "a" was forgotten for room: its replay is refused, not accepted.
-        assert_eq!(t.accept("a", at(1), 1, at(3), LIFE), Err(NcError::Forgotten));
+        assert_eq!(
+            t.accept("a", at(1), 1, at(3), LIFE),
+            Err(NcError::Forgotten)
+        );
         assert_eq!(t.accept("b", at(2), 1, at(3), LIFE), Err(NcError::Replay));
         assert_eq!(t.accept("d", at(4), 1, at(4), LIFE), Ok(()));
         assert_eq!(t.len(), 2);

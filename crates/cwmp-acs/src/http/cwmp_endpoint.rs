@@ -337,8 +337,7 @@ impl Shared {
             Message::Empty => return not_inform(peer, "an empty message"),
             Message::Unknown { name, .. } => return not_inform(peer, &name),
         };
-        if let Err(resp) =
-            auth_gate::check(&self.auth, self.store.as_ref(), auth, &env, peer).await
+        if let Err(resp) = auth_gate::check(&self.auth, self.store.as_ref(), auth, &env, peer).await
         {
             return resp;
         }
