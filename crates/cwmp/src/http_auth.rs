@@ -139,7 +139,10 @@ mod tests {
         assert_eq!(param(&p, "x"), Some(text));
         assert_eq!(split_scheme("  Digest  a=b"), ("Digest", "a=b"));
         assert_eq!(split_scheme("Basic"), ("Basic", ""));
-        assert!(digest_uri_matches("http://acs.example:7547/acs?x=1", "/acs?x=1"));
+        assert!(digest_uri_matches(
+            "http://acs.example:7547/acs?x=1",
+            "/acs?x=1"
+        ));
         assert!(digest_uri_matches("http://acs.example", "/"));
         assert!(!digest_uri_matches("/other", "/acs"));
     }
