@@ -41,6 +41,8 @@ pub struct Config {
     pub max_xml_elements: usize,
     /// Longest XML text or attribute value (bytes).
     pub max_xml_string_bytes: usize,
+    /// How CPEs authenticate (`[cpe_auth]`); open when nothing is configured.
+    pub cpe_auth: crate::cpe_auth::CpeAuthConfig,
 }
 
 impl Default for Config {
@@ -60,6 +62,7 @@ impl Default for Config {
             max_xml_depth: limits.max_depth,
             max_xml_elements: limits.max_elements,
             max_xml_string_bytes: limits.max_string_bytes,
+            cpe_auth: crate::cpe_auth::CpeAuthConfig::default(),
         }
     }
 }
@@ -139,9 +142,13 @@ impl Config {
             .map_err(|e| invalid(format!("{e} (after applying {ENV_PREFIX}* variables)")))
     }
 
-    /// The configuration as TOML, as `config show` prints it.
+    /// The configuration as TOML, as `config show` prints it (secrets redacted).
     pub fn to_toml(&self) -> String {
-        toml::to_string(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+        let shown = Config {
+            cpe_auth: self.cpe_auth.redacted(),
+            ..self.clone()
+        };
+        toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
 
     /// Session timeout.
@@ -198,6 +205,26 @@ mod tests {
             (k == "CWMP_ACS_MAX_SESSIONS").then(|| "many".to_owned())
         });
         assert!(bad_env.is_err());
+    }
+
+    #[test]
+    fn cpe_auth_section_and_redaction() {
+        let text = "[cpe_auth]\nusername = \"cpe\"\npassword = \"s3cret\"\n";
+        let c = Config::from_toml_and_env(text, "", |k| {
+            (k == "CWMP_ACS_MAX_SESSIONS").then(|| "9".to_owned())
+        })
+        .expect("config");
+        assert_eq!(c.cpe_auth.password.expose(), "s3cret");
+        assert!(!c.to_toml().contains("s3cret"));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let open = Config::from_toml_and_env("", "", |k| {
+            (k == "CWMP_ACS_CPE_AUTH").then(|| "{ mode = \"per-device\" }".to_owned())
+        })
+        .expect("config");
+        assert_eq!(
+            open.cpe_auth.mode,
+            Some(crate::cpe_auth::CpeAuthMode::PerDevice)
+        );
     }
 
     #[test]

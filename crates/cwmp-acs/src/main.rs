@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use cwmp_acs::api::{self, ApiState, ApiTokens};
 use cwmp_acs::config::Config;
+use cwmp_acs::cpe_auth::{CpeAuth, CpeAuthMode};
 use cwmp_acs::http::{CwmpEndpoint, EndpointConfig};
 use cwmp_acs::store::{SqliteConfig, SqliteStore, Store};
 
@@ -83,10 +84,23 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.cwmp_listen)
         .await
         .with_context(|| format!("binding the CWMP endpoint to {}", config.cwmp_listen))?;
-    tracing::warn!(
-        "CPE AUTHENTICATION IS OFF: any client can open CWMP sessions and create devices; \
-         configure CPE credentials before exposing this server"
-    );
+    let settings = config
+        .cpe_auth
+        .resolve()
+        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    let cpe_auth = Arc::new(CpeAuth::new(settings).context("no randomness for Digest nonces")?);
+    if cpe_auth.mode() == CpeAuthMode::Open {
+        tracing::warn!(
+            "CPE AUTHENTICATION IS OFF (cpe_auth mode \"open\"): any client can open CWMP \
+             sessions and create devices; configure [cpe_auth] before exposing this server"
+        );
+    } else {
+        tracing::info!(
+            mode = cpe_auth.mode().as_str(),
+            realm = cpe_auth.realm(),
+            "CPE authentication on"
+        );
+    }
     tracing::info!(
         addr = %listener.local_addr().unwrap_or(config.cwmp_listen),
         max_sessions = config.max_sessions,
@@ -117,6 +131,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         ApiState {
             store: Arc::clone(&store),
             connection_request_timeout: cwmp_acs::conn_request::DEFAULT_TIMEOUT,
+            cpe_auth: Arc::clone(&cpe_auth),
         },
         tokens,
     );
@@ -124,7 +139,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let api_task = tokio::spawn(api::serve(api_listener, api, async {
         let _ = api_stopped.await;
     }));
-    let endpoint = CwmpEndpoint::new(Arc::clone(&store), EndpointConfig::from_config(&config));
+    let endpoint = CwmpEndpoint::with_auth(
+        Arc::clone(&store),
+        EndpointConfig::from_config(&config),
+        cpe_auth,
+    );
     let shutdown = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");

@@ -36,6 +36,7 @@ async fn start(cr_timeout: Duration) -> Api {
         ApiState {
             store: Arc::clone(&store),
             connection_request_timeout: cr_timeout,
+            cpe_auth: Arc::new(cwmp_acs::cpe_auth::CpeAuth::open()),
         },
         ApiTokens::from_tokens([TOKEN]),
     );

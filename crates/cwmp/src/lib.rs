@@ -24,6 +24,7 @@ mod error;
 pub mod event;
 pub mod fault;
 mod header;
+pub mod http_auth;
 mod limits;
 pub mod rpc;
 mod soap_fault;

@@ -3,10 +3,12 @@
 //! token authentication ([`auth`]).
 
 pub mod auth;
+mod credentials;
 mod devices;
 mod faults;
 mod presets;
 pub mod query;
+mod status;
 mod tasks;
 
 use std::future::Future;
@@ -34,6 +36,8 @@ pub struct ApiState {
     pub store: Arc<dyn Store>,
     /// Timeout of a Connection Request.
     pub connection_request_timeout: Duration,
+    /// CPE authentication in force (mode shown by `/status`, realm of imported passwords).
+    pub cpe_auth: Arc<crate::cpe_auth::CpeAuth>,
 }
 
 /// An error answered as `{"error": message}` with its status.
@@ -100,6 +104,13 @@ pub fn router(state: ApiState, tokens: ApiTokens) -> Router {
             post(devices::add_tag).delete(devices::remove_tag),
         )
         .route("/devices/{id}/tasks", post(tasks::create))
+        .route(
+            "/devices/{id}/credentials",
+            get(credentials::get)
+                .put(credentials::put)
+                .delete(credentials::remove),
+        )
+        .route("/status", get(status::get))
         .route("/tasks", get(tasks::list))
         .route("/tasks/{id}", delete(tasks::remove))
         .route("/tasks/{id}/retry", post(tasks::retry))

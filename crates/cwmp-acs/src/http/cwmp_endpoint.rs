@@ -27,8 +27,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use rand::TryRngCore;
 use tokio::net::TcpListener;
 
+use super::auth_gate::{self, AuthContext};
 use super::body::{self, BodyError};
 use crate::config::Config;
+use crate::cpe_auth::CpeAuth;
 use crate::session::{Outcome, Session, SessionConfig, SessionError};
 use crate::store::{Store, Timestamp};
 
@@ -88,6 +90,7 @@ struct Shared {
     config: EndpointConfig,
     sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>,
     active: Arc<AtomicUsize>,
+    auth: Arc<CpeAuth>,
 }
 
 /// One session in progress.
@@ -108,19 +111,34 @@ impl Drop for Permit {
     }
 }
 
-type Resp = Response<Full<Bytes>>;
+pub(super) type Resp = Response<Full<Bytes>>;
 
 impl CwmpEndpoint {
-    /// An endpoint over `store`.
+    /// An endpoint over `store` with no CPE authentication (open mode).
     pub fn new(store: Arc<dyn Store>, config: EndpointConfig) -> CwmpEndpoint {
+        CwmpEndpoint::with_auth(store, config, Arc::new(CpeAuth::open()))
+    }
+
+    /// An endpoint over `store` that authenticates CPEs with `auth`.
+    pub fn with_auth(
+        store: Arc<dyn Store>,
+        config: EndpointConfig,
+        auth: Arc<CpeAuth>,
+    ) -> CwmpEndpoint {
         CwmpEndpoint {
             shared: Arc::new(Shared {
                 store,
                 config,
                 sessions: Mutex::new(HashMap::new()),
                 active: Arc::new(AtomicUsize::new(0)),
+                auth,
             }),
         }
+    }
+
+    /// The CPE authentication in force (its [`CpeAuth::mode`] is what metrics report).
+    pub fn cpe_auth(&self) -> &Arc<CpeAuth> {
+        &self.shared.auth
     }
 
     /// Sessions in progress.
@@ -150,10 +168,12 @@ impl CwmpEndpoint {
             let _ = stream.set_nodelay(true);
             let shared = Arc::clone(&self.shared);
             let header_timeout = shared.config.header_read_timeout;
+            // TLS MERGE POINT: plain-HTTP accept loop; the TLS accept loop passes `true`.
+            let secure = false;
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(shared.handle(req, peer).await) }
+                    async move { Ok::<_, Infallible>(shared.handle(req, peer, secure).await) }
                 });
                 let mut builder = hyper::server::conn::http1::Builder::new();
                 builder
@@ -204,7 +224,13 @@ impl Shared {
             .map(|_| Permit(Arc::clone(&self.active)))
     }
 
-    async fn handle(self: &Arc<Self>, req: Request<Incoming>, peer: SocketAddr) -> Resp {
+    /// Answers one request; `secure` when it came over TLS.
+    async fn handle(
+        self: &Arc<Self>,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        secure: bool,
+    ) -> Resp {
         if req.method() != Method::POST {
             let mut r = empty(StatusCode::METHOD_NOT_ALLOWED);
             r.headers_mut()
@@ -217,6 +243,12 @@ impl Shared {
             .and_then(|id| self.lock_sessions().get(id).cloned());
         // A new session takes a slot before its body is even read, so that overload costs
         // little.
+        if entry.is_none()
+            && let Some(resp) = auth_gate::refuse_blocked(&self.auth, peer)
+        {
+            return resp;
+        }
+        let auth = AuthContext::of(&req, secure);
         let permit = match entry {
             Some(_) => None,
             None => match self.try_permit() {
@@ -243,7 +275,7 @@ impl Shared {
         };
         match (entry, cookie, permit) {
             (Some(entry), Some(id), _) => self.continue_session(&id, entry, message).await,
-            (_, _, Some(permit)) => self.open_session(peer, permit, message).await,
+            (_, _, Some(permit)) => self.open_session(peer, permit, message, &auth).await,
             _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -298,12 +330,17 @@ impl Shared {
         peer: SocketAddr,
         permit: Permit,
         message: Message,
+        auth: &AuthContext,
     ) -> Resp {
         let env = match message {
             Message::Envelope(env) => env,
             Message::Empty => return not_inform(peer, "an empty message"),
             Message::Unknown { name, .. } => return not_inform(peer, &name),
         };
+        if let Err(resp) = auth_gate::check(&self.auth, self.store.as_ref(), auth, &env, peer).await
+        {
+            return resp;
+        }
         let Some(id) = new_session_id() else {
             tracing::error!("no randomness for a session id");
             return empty(StatusCode::INTERNAL_SERVER_ERROR);
@@ -531,13 +568,13 @@ fn new_session_id() -> Option<String> {
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn empty(status: StatusCode) -> Resp {
+pub(super) fn empty(status: StatusCode) -> Resp {
     let mut r = Response::new(Full::new(Bytes::new()));
     *r.status_mut() = status;
     r
 }
 
-fn retry_after_resp(after: Duration) -> Resp {
+pub(super) fn retry_after_resp(after: Duration) -> Resp {
     let mut r = empty(StatusCode::SERVICE_UNAVAILABLE);
     let secs = after.as_secs().max(1);
     r.headers_mut()

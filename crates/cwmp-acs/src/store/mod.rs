@@ -138,6 +138,8 @@ pub trait Store: Send + Sync {
         &self,
         username: &str,
     ) -> StoreResult<Option<DeviceCredentials>>;
+    /// Deletes the device's credentials; `false` when it had none.
+    async fn delete_credentials(&self, device: &DeviceId) -> StoreResult<bool>;
 
     // ---- session lease ----
 

@@ -15,6 +15,8 @@ use rand::RngCore;
 use rand::rngs::StdRng;
 use sha2::{Digest as _, Sha256};
 
+pub(crate) use cwmp::http_auth::{digest_uri_matches as uri_matches, parse_params, quote};
+
 use super::{constant_time_eq, hex};
 
 /// Most nonces remembered; the oldest is forgotten first (its user then gets `stale=true`).
@@ -334,96 +336,6 @@ pub(crate) fn random_token(rng: &mut StdRng) -> String {
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
     hex(&bytes)
-}
-
-/// A quoted-string (RFC 9110 §5.6.4).
-pub(crate) fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for ch in s.chars() {
-        if ch == '"' || ch == '\\' {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('"');
-    out
-}
-
-/// The digest `uri` field names the request target: equal, or an absolute URI whose path
-/// and query are the target (some clients send the absolute form).
-fn uri_matches(digest_uri: &str, target: &str) -> bool {
-    if digest_uri == target {
-        return true;
-    }
-    let path_of = |u: &str| -> Option<String> {
-        let rest = u.split_once("://")?.1;
-        Some(match rest.find(['/', '?']) {
-            Some(i) if rest[i..].starts_with('?') => format!("/{}", &rest[i..]),
-            Some(i) => rest[i..].to_owned(),
-            None => "/".to_owned(),
-        })
-    };
-    let a = path_of(digest_uri).unwrap_or_else(|| digest_uri.to_owned());
-    let b = path_of(target).unwrap_or_else(|| target.to_owned());
-    a == b
-}
-
-/// `name=token` / `name="quoted"` pairs separated by commas (RFC 9110 §11.4 auth-params).
-pub(crate) fn parse_params(s: &str) -> Option<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    let mut chars = s.chars().peekable();
-    loop {
-        while chars
-            .peek()
-            .is_some_and(|c| c.is_ascii_whitespace() || *c == ',')
-        {
-            chars.next();
-        }
-        if chars.peek().is_none() {
-            return Some(out);
-        }
-        let mut name = String::new();
-        while let Some(&c) = chars.peek() {
-            if c == '=' || c.is_ascii_whitespace() {
-                break;
-            }
-            name.push(c);
-            chars.next();
-        }
-        while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
-            chars.next();
-        }
-        if name.is_empty() || chars.next() != Some('=') {
-            return None;
-        }
-        while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
-            chars.next();
-        }
-        let mut value = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next()? {
-                    '"' => break,
-                    '\\' => value.push(chars.next()?),
-                    c => value.push(c),
-                }
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' || c.is_ascii_whitespace() {
-                    break;
-                }
-                value.push(c);
-                chars.next();
-            }
-        }
-        if out.len() >= 32 {
-            return None;
-        }
-        out.push((name, value));
-    }
 }
 
 #[cfg(test)]

@@ -290,6 +290,14 @@ impl Store for SqliteStore {
         ))
     }
 
+    async fn delete_credentials(&self, device: &DeviceId) -> StoreResult<bool> {
+        write_changed!(
+            self,
+            "DELETE FROM credentials WHERE device_id = $1",
+            device.as_str()
+        )
+    }
+
     async fn try_acquire_lease(
         &self,
         device: &DeviceId,

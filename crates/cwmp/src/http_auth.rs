@@ -1,0 +1,149 @@
+//! The grammar of HTTP authentication headers shared by the CPE and the ACS:
+//! `WWW-Authenticate` / `Authorization` values are a scheme followed by comma-separated
+//! auth-params (RFC 9110 §11.2–11.4). Only syntax lives here; hashing and policy stay with
+//! each side.
+
+/// Most auth-params accepted in one header value (a hostile peer cannot make us allocate
+/// more).
+pub const MAX_PARAMS: usize = 32;
+
+/// Splits a header value into its scheme and the rest (`"Digest a=b"` → `("Digest", "a=b")`).
+pub fn split_scheme(value: &str) -> (&str, &str) {
+    let value = value.trim();
+    match value.split_once(|c: char| c.is_ascii_whitespace()) {
+        Some((scheme, rest)) => (scheme, rest.trim_start()),
+        None => (value, ""),
+    }
+}
+
+/// `name=token` / `name="quoted"` pairs separated by commas (RFC 9110 §11.4 auth-params);
+/// `None` on a syntax error or more than [`MAX_PARAMS`] pairs.
+pub fn parse_params(s: &str) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars
+            .peek()
+            .is_some_and(|c| c.is_ascii_whitespace() || *c == ',')
+        {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return Some(out);
+        }
+        let mut name = String::new();
+        while let Some(&c) = chars.peek() {
+            if c == '=' || c.is_ascii_whitespace() {
+                break;
+            }
+            name.push(c);
+            chars.next();
+        }
+        while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+            chars.next();
+        }
+        if name.is_empty() || chars.next() != Some('=') {
+            return None;
+        }
+        while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => value.push(chars.next()?),
+                    c => value.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' || c.is_ascii_whitespace() {
+                    break;
+                }
+                value.push(c);
+                chars.next();
+            }
+        }
+        if out.len() >= MAX_PARAMS {
+            return None;
+        }
+        out.push((name, value));
+    }
+}
+
+/// The value of auth-param `name` (names are case-insensitive) among `params`.
+pub fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A quoted-string (RFC 9110 §5.6.4).
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        if ch == '"' || ch == '\\' {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('"');
+    out
+}
+
+/// The Digest `uri` field names the request target: equal, or an absolute URI whose path
+/// and query are the target (some clients send the absolute form; RFC 7616 §3.4.6).
+pub fn digest_uri_matches(digest_uri: &str, target: &str) -> bool {
+    if digest_uri == target {
+        return true;
+    }
+    let path_of = |u: &str| -> Option<String> {
+        let rest = u.split_once("://")?.1;
+        Some(match rest.find(['/', '?']) {
+            Some(i) if rest[i..].starts_with('?') => format!("/{}", &rest[i..]),
+            Some(i) => rest[i..].to_owned(),
+            None => "/".to_owned(),
+        })
+    };
+    let a = path_of(digest_uri).unwrap_or_else(|| digest_uri.to_owned());
+    let b = path_of(target).unwrap_or_else(|| target.to_owned());
+    a == b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_quoted_and_tokens() {
+        let p = parse_params(r#"realm="a, b", nonce="n\"1", qop=auth , stale=TRUE"#).expect("ok");
+        assert_eq!(param(&p, "REALM"), Some("a, b"));
+        assert_eq!(param(&p, "nonce"), Some("n\"1"));
+        assert_eq!(param(&p, "qop"), Some("auth"));
+        assert_eq!(param(&p, "stale"), Some("TRUE"));
+        assert_eq!(param(&p, "opaque"), None);
+        assert!(parse_params("=x").is_none());
+        assert!(parse_params("a=\"unterminated").is_none());
+        assert!(parse_params(&"a=b,".repeat(MAX_PARAMS + 1)).is_none());
+    }
+
+    #[test]
+    fn quote_round_trips() {
+        let text = r#"a "b" \c"#;
+        let p = parse_params(&format!("x={}", quote(text))).expect("ok");
+        assert_eq!(param(&p, "x"), Some(text));
+        assert_eq!(split_scheme("  Digest  a=b"), ("Digest", "a=b"));
+        assert_eq!(split_scheme("Basic"), ("Basic", ""));
+        assert!(digest_uri_matches(
+            "http://acs.example:7547/acs?x=1",
+            "/acs?x=1"
+        ));
+        assert!(digest_uri_matches("http://acs.example", "/"));
+        assert!(!digest_uri_matches("/other", "/acs"));
+    }
+}
