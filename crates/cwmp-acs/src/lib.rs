@@ -10,5 +10,6 @@ pub mod api;
 pub mod config;
 pub mod conn_request;
 pub mod http;
+pub mod query;
 pub mod session;
 pub mod store;

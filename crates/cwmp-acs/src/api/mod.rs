@@ -6,7 +6,6 @@ pub mod auth;
 mod devices;
 mod faults;
 mod presets;
-pub mod query;
 mod tasks;
 
 use std::future::Future;
