@@ -552,6 +552,9 @@ impl Session {
     ) -> Result<(), SessionError> {
         self.presets.done = true;
         for s in selected {
+            if self.presets.stopped.contains(&s.name) || self.presets.excluded.contains(&s.name) {
+                continue;
+            }
             if self.presets.open_faults.remove(&s.name) {
                 self.store
                     .delete_fault(device, &fault_channel(&s.name))
