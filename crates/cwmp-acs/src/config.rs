@@ -41,6 +41,11 @@ pub struct Config {
     pub max_xml_elements: usize,
     /// Longest XML text or attribute value (bytes).
     pub max_xml_string_bytes: usize,
+    /// Base URL of the file server for preset firmware downloads (`<base>/<file>`); empty:
+    /// firmware presets fault.
+    pub file_base_url: String,
+    /// Give every bootstrapping CPE random Connection Request credentials, preset or not.
+    pub cr_credentials_on_bootstrap: bool,
 }
 
 impl Default for Config {
@@ -60,6 +65,8 @@ impl Default for Config {
             max_xml_depth: limits.max_depth,
             max_xml_elements: limits.max_elements,
             max_xml_string_bytes: limits.max_string_bytes,
+            file_base_url: String::new(),
+            cr_credentials_on_bootstrap: false,
         }
     }
 }
