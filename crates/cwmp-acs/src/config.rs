@@ -43,6 +43,11 @@ pub struct Config {
     pub max_xml_string_bytes: usize,
     /// How CPEs authenticate (`[cpe_auth]`); open when nothing is configured.
     pub cpe_auth: crate::cpe_auth::CpeAuthConfig,
+    /// Base URL of the file server for preset firmware downloads (`<base>/<file>`); empty:
+    /// firmware presets fault.
+    pub file_base_url: String,
+    /// Give every bootstrapping CPE random Connection Request credentials, preset or not.
+    pub cr_credentials_on_bootstrap: bool,
 }
 
 impl Default for Config {
@@ -63,6 +68,8 @@ impl Default for Config {
             max_xml_elements: limits.max_elements,
             max_xml_string_bytes: limits.max_string_bytes,
             cpe_auth: crate::cpe_auth::CpeAuthConfig::default(),
+            file_base_url: String::new(),
+            cr_credentials_on_bootstrap: false,
         }
     }
 }

@@ -11,5 +11,6 @@ pub mod config;
 pub mod conn_request;
 pub mod cpe_auth;
 pub mod http;
+pub mod query;
 pub mod session;
 pub mod store;

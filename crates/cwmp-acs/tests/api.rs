@@ -309,8 +309,31 @@ async fn device_queries_tags_and_delete() {
     )
     .await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let (_, list) = call(
+        api.addr,
+        "GET",
+        "/devices?projection=_tags,Device.DeviceInfo&sort=%7B%22_id%22%3A-1%7D",
+        Some(TOKEN),
+        None,
+    )
+    .await;
+    let ids: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| d["_id"].as_str().expect("id"))
+        .collect();
+    assert!(
+        ids.len() == 2 && ids[0] > ids[1],
+        "sorted by _id descending: {ids:?}"
+    );
+    let keys: Vec<&String> = list[0].as_object().expect("doc").keys().collect();
+    assert_eq!(keys, ["Device", "_id", "_tags"], "projected");
+    assert!(list[0]["Device"].get("ManagementServer").is_none());
+    let (s, _) = call(api.addr, "GET", "/devices?limit=100000", Some(TOKEN), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
 
-    let (s, body) = get(json!({"_id": {"$regex": "^A"}})).await;
+    let (s, body) = get(json!({"_id": {"$regex": "("}})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().expect("msg").contains("$regex"));
     let (s, _) = call(

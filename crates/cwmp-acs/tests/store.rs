@@ -166,6 +166,7 @@ async fn tags_queries_and_delete() {
         filters,
         skip: 0,
         limit: None,
+        ..DeviceQuery::default()
     };
     let lab = store
         .find_devices(&q(vec![DeviceFilter::Tag("lab".into())]))
@@ -188,6 +189,7 @@ async fn tags_queries_and_delete() {
         filters: vec![],
         skip: 1,
         limit: Some(1),
+        ..DeviceQuery::default()
     };
     let page = store.find_devices(&page).await.expect("page");
     assert_eq!(page.len(), 1);

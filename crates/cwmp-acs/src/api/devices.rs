@@ -2,27 +2,109 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue, json};
 
-use super::{ApiError, ApiResult, ApiState, query};
-use crate::store::{Device, DeviceId, DeviceQuery, Parameter};
+use super::{ApiError, ApiResult, ApiState};
+use crate::query::{self, Limits};
+use crate::store::{Device, DeviceFilter, DeviceId, DeviceQuery, Parameter};
 
-/// `?query=&skip=&limit=` as GenieACS.
+/// Most devices one `GET /devices` returns (also the default `limit`).
+pub const MAX_DEVICE_PAGE: u64 = 1000;
+
+/// Longest `query`, `sort` or `projection` parameter accepted (bytes).
+const MAX_PARAM_BYTES: usize = 16 * 1024;
+
+/// Most paths in a `projection`.
+const MAX_PROJECTION_PATHS: usize = 64;
+
+/// `?query=&projection=&sort=&skip=&limit=` as GenieACS.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListParams {
     query: Option<String>,
+    projection: Option<String>,
+    sort: Option<String>,
     skip: Option<u64>,
     limit: Option<u64>,
 }
 
-/// Parses the `query` parameter (absent or empty: everything).
-pub(crate) fn parse_query(text: Option<&str>) -> ApiResult<JsonValue> {
+/// Parses the JSON of parameter `name` (absent or empty: `{}`).
+pub(crate) fn parse_json_param(name: &str, text: Option<&str>) -> ApiResult<JsonValue> {
     match text.map(str::trim) {
         None | Some("") => Ok(json!({})),
+        Some(t) if t.len() > MAX_PARAM_BYTES => Err(ApiError::bad_request(format!(
+            "{name} is longer than {MAX_PARAM_BYTES} bytes"
+        ))),
         Some(t) => serde_json::from_str(t)
-            .map_err(|e| ApiError::bad_request(format!("query is not valid JSON: {e}"))),
+            .map_err(|e| ApiError::bad_request(format!("{name} is not valid JSON: {e}"))),
+    }
+}
+
+/// Parses the `query` parameter (absent or empty: everything).
+pub(crate) fn parse_query(text: Option<&str>) -> ApiResult<JsonValue> {
+    parse_json_param("query", text)
+}
+
+/// What `projection=a,b.c` keeps: top-level fields (`_id`, `_tags`, …) and parameter
+/// subtrees. `None`: everything.
+struct Projection(Option<Vec<String>>);
+
+impl Projection {
+    fn parse(text: Option<&str>) -> ApiResult<Projection> {
+        let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(Projection(None));
+        };
+        if text.len() > MAX_PARAM_BYTES {
+            return Err(ApiError::bad_request("projection is too long"));
+        }
+        let paths: Vec<String> = text
+            .split(',')
+            .map(|p| p.trim().trim_end_matches('.').to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if paths.len() > MAX_PROJECTION_PATHS {
+            return Err(ApiError::bad_request(format!(
+                "projection names more than {MAX_PROJECTION_PATHS} paths"
+            )));
+        }
+        Ok(Projection(Some(paths)))
+    }
+
+    /// Parameter prefixes to load (`[""]`: all).
+    fn prefixes(&self) -> Vec<String> {
+        match &self.0 {
+            None => vec![String::new()],
+            Some(paths) => paths
+                .iter()
+                .filter(|p| !p.starts_with('_'))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Keeps `params` under a projected path (exact, or its subtree).
+    fn keep_param(&self, path: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(paths) => paths.iter().any(|p| {
+                path.strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            }),
+        }
+    }
+
+    /// Removes top-level fields not asked for (`_id` is always kept, as in MongoDB).
+    fn trim(&self, doc: &mut JsonValue) {
+        let (Some(paths), JsonValue::Object(map)) = (&self.0, doc) else {
+            return;
+        };
+        map.retain(|k, _| {
+            k == "_id"
+                || paths
+                    .iter()
+                    .any(|p| p == k || p.split('.').next() == Some(k.as_str()))
+        });
     }
 }
 
@@ -84,27 +166,48 @@ fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
     JsonValue::Object(root)
 }
 
-/// `GET /devices`.
+/// `GET /devices`: matching devices as GenieACS documents, `X-Total-Count` telling how
+/// many match in all.
 pub(crate) async fn list(
     State(state): State<ApiState>,
     Query(params): Query<ListParams>,
-) -> ApiResult<Json<JsonValue>> {
+) -> ApiResult<(HeaderMap, Json<JsonValue>)> {
+    let bad = |e: query::QueryError| ApiError::bad_request(e.to_string());
     let q = parse_query(params.query.as_deref())?;
-    let filters = query::translate(&q).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let devices = state
-        .store
-        .find_devices(&DeviceQuery {
-            filters,
-            skip: params.skip.unwrap_or(0),
-            limit: params.limit,
-        })
-        .await?;
+    let q = query::parse(&q, &Limits::default()).map_err(bad)?;
+    let sort = parse_json_param("sort", params.sort.as_deref())?;
+    let sort = query::parse_sort(&sort).map_err(bad)?;
+    let projection = Projection::parse(params.projection.as_deref())?;
+    let limit = params.limit.unwrap_or(MAX_DEVICE_PAGE);
+    if limit > MAX_DEVICE_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "limit is at most {MAX_DEVICE_PAGE}"
+        )));
+    }
+    let dq = DeviceQuery {
+        filters: vec![DeviceFilter::Matches(q)],
+        sort,
+        skip: params.skip.unwrap_or(0),
+        limit: Some(limit),
+    };
+    let total = state.store.count_devices(&dq).await?;
+    let devices = state.store.find_devices(&dq).await?;
     let mut out = Vec::with_capacity(devices.len());
     for d in &devices {
-        let params = state.store.get_parameters(&d.id, "").await?;
-        out.push(device_json(d, &params));
+        let mut params = Vec::new();
+        for prefix in projection.prefixes() {
+            params.extend(state.store.get_parameters(&d.id, &prefix).await?);
+        }
+        params.retain(|p| projection.keep_param(&p.path));
+        params.sort_by(|a, b| a.path.cmp(&b.path));
+        params.dedup_by(|a, b| a.path == b.path);
+        let mut doc = device_json(d, &params);
+        projection.trim(&mut doc);
+        out.push(doc);
     }
-    Ok(Json(JsonValue::Array(out)))
+    let mut headers = HeaderMap::new();
+    headers.insert("x-total-count", HeaderValue::from(total));
+    Ok((headers, Json(JsonValue::Array(out))))
 }
 
 /// `DELETE /devices/{id}`.

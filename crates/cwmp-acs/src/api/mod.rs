@@ -7,7 +7,6 @@ mod credentials;
 mod devices;
 mod faults;
 mod presets;
-pub mod query;
 mod status;
 mod tasks;
 

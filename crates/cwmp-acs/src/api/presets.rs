@@ -53,7 +53,7 @@ pub(crate) async fn put_preset(
             .map_err(|e| ApiError::bad_request(format!("precondition is not JSON: {e}")))?,
         Some(v) => v.clone(),
     };
-    super::query::translate(&precondition)
+    crate::query::parse(&precondition, &crate::query::Limits::default())
         .map_err(|e| ApiError::bad_request(format!("precondition: {e}")))?;
     let events = match obj.get("events") {
         None | Some(JsonValue::Null) => Vec::new(),
@@ -70,7 +70,9 @@ pub(crate) async fn put_preset(
             .collect(),
         Some(_) => return Err(ApiError::bad_request("events must be an array or object")),
     };
-    let configuration = obj.get("configuration").cloned().unwrap_or(json!([]));
+    let configuration = obj.get("configuration").cloned().unwrap_or(json!({}));
+    crate::session::PresetConfig::parse(&configuration)
+        .map_err(|e| ApiError::bad_request(format!("configuration: {e}")))?;
     state
         .store
         .put_preset(Preset {

@@ -65,6 +65,8 @@ impl EndpointConfig {
         session.timeout = config.session_timeout();
         session.lease_ttl = session.timeout.saturating_mul(2);
         session.busy_retry_after = Duration::from_secs(config.busy_retry_after_secs);
+        session.presets.file_base_url = config.file_base_url.clone();
+        session.presets.cr_credentials_on_bootstrap = config.cr_credentials_on_bootstrap;
         EndpointConfig {
             reap_interval: (session.timeout / 4)
                 .clamp(Duration::from_millis(100), Duration::from_secs(5)),

@@ -9,6 +9,7 @@ use cwmp::{Body, CwmpVersion, Envelope, EventCode, Fault, FaultCode, Header};
 use serde_json::Value as Json;
 
 mod acs_phase;
+mod preset_phase;
 
 use super::cpe::{self, Note};
 use super::results::engine_fault;
@@ -64,6 +65,7 @@ pub struct Session {
     seen: HashSet<String>,
     running: Option<Running>,
     transfers: Vec<(String, u32)>,
+    presets: preset_phase::PresetRun,
 }
 
 impl std::fmt::Debug for Session {
@@ -109,6 +111,7 @@ impl Session {
             seen: HashSet::new(),
             running: None,
             transfers: Vec::new(),
+            presets: preset_phase::PresetRun::default(),
         }
     }
 

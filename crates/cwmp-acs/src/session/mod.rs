@@ -6,15 +6,18 @@
 //! InformResponse; the CPE then sends its own requests (TransferComplete, Kicked, …), each
 //! answered; its empty POST hands over to the ACS, which sends the device's due tasks one
 //! request per HTTP response, storing each answer; when none are left the ACS answers with an
-//! empty response, and the session is over.
+//! empty response, and the session is over. After the tasks, the [`presets`] bring the
+//! device to its desired state.
 
 mod cpe;
 mod engine;
+pub mod presets;
 mod results;
 mod task_rpc;
 mod types;
 
 pub use cpe::ACS_METHODS;
 pub use engine::Session;
+pub use presets::{PresetConfig, PresetSettings};
 pub use task_rpc::{InvalidTask, task_requests};
 pub use types::{Outcome, SessionConfig, SessionError};

@@ -93,7 +93,7 @@ fn command_key(p: &Json, task_id: &str) -> R<String> {
 }
 
 /// The typed value of one `[path, value, type]` entry.
-fn typed_value(value: &Json, ty: Option<&str>) -> R<Value> {
+pub(crate) fn typed_value(value: &Json, ty: Option<&str>) -> R<Value> {
     let text = match value {
         Json::String(s) => s.clone(),
         Json::Bool(b) => b.to_string(),

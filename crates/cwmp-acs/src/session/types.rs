@@ -23,6 +23,8 @@ pub struct SessionConfig {
     pub hold_requests: bool,
     /// What a refused second session is told to wait (HTTP `Retry-After`).
     pub busy_retry_after: Duration,
+    /// How presets are applied.
+    pub presets: super::PresetSettings,
 }
 
 impl SessionConfig {
@@ -36,6 +38,7 @@ impl SessionConfig {
             retry: RetryPolicy::default(),
             hold_requests: false,
             busy_retry_after: Duration::from_secs(10),
+            presets: super::PresetSettings::default(),
         }
     }
 }

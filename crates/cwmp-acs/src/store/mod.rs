@@ -107,6 +107,16 @@ pub trait Store: Send + Sync {
     /// Deletes a preset; `false` if unknown.
     async fn delete_preset(&self, name: &str) -> StoreResult<bool>;
 
+    /// The preset engine's bookkeeping of a device, by preset name.
+    async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>>;
+    /// Replaces the device's preset bookkeeping with `states` in one transaction.
+    /// [`StoreError::NotFound`] for an unknown device.
+    async fn put_preset_states(
+        &self,
+        device: &DeviceId,
+        states: Vec<PresetState>,
+    ) -> StoreResult<()>;
+
     // ---- files ----
 
     /// Creates or replaces file metadata.

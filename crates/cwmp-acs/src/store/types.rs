@@ -345,6 +345,19 @@ pub struct Preset {
     pub configuration: serde_json::Value,
 }
 
+/// The preset engine's bookkeeping for one device and preset.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PresetState {
+    /// Preset name.
+    pub preset: String,
+    /// Consecutive sessions in which the preset made changes (loop detection).
+    pub streak: u32,
+    /// After a fault: not tried again before this time.
+    pub next_attempt: Option<Timestamp>,
+    /// Command key of the firmware download it started and waits for.
+    pub download: Option<String>,
+}
+
 /// Metadata of a file served to CPEs (the bytes live elsewhere).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileMeta {
@@ -420,13 +433,17 @@ pub enum DeviceFilter {
         /// Value as text.
         value: String,
     },
+    /// Matches a parsed query (see [`crate::query`]).
+    Matches(crate::query::Query),
 }
 
-/// A device query with paging; results are ordered by id.
+/// A device query with paging; results are ordered by `sort`, then by id.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DeviceQuery {
     /// Conditions, all of which must hold.
     pub filters: Vec<DeviceFilter>,
+    /// Sort keys before the id.
+    pub sort: Vec<crate::query::SortKey>,
     /// Skip this many.
     pub skip: u64,
     /// At most this many.

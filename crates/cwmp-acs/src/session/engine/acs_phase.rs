@@ -19,6 +19,9 @@ impl Session {
         message: Option<Envelope>,
         now: Timestamp,
     ) -> Result<Outcome, SessionError> {
+        if self.presets.is_waiting() {
+            return self.preset_answer(message, now).await;
+        }
         let Some(running) = &self.running else {
             return Err(SessionError::Protocol("no ACS request outstanding".into()));
         };
@@ -105,6 +108,9 @@ impl Session {
                     .collect();
             }
             let Some(task) = self.queue.pop_front() else {
+                if let Some(outcome) = self.preset_next(now).await? {
+                    return Ok(outcome);
+                }
                 return self.end_turn(now).await;
             };
             self.seen.insert(task.id.clone());
@@ -145,18 +151,25 @@ impl Session {
 
     /// Puts `request` on the wire for `running` with a fresh cwmp:ID.
     fn send(&mut self, mut running: Running, request: Body) -> Outcome {
+        let (id, outcome) = self.wire(request.clone());
+        running.id = id;
+        running.request = request;
+        self.running = Some(running);
+        outcome
+    }
+
+    /// The reply carrying ACS request `request` under a fresh cwmp:ID, and that ID.
+    pub(super) fn wire(&mut self, request: Body) -> (String, Outcome) {
         self.next_id += 1;
         let id = format!("acs-{}", self.next_id);
         self.rpc_count += 1;
-        running.id = id.clone();
-        running.request = request.clone();
-        self.running = Some(running);
         let header = Header {
-            id: Some(id),
+            id: Some(id.clone()),
             hold_requests: self.config.hold_requests.then_some(true),
             ..Header::default()
         };
-        Outcome::Reply(Box::new(Envelope::new(self.version, header, request)))
+        let outcome = Outcome::Reply(Box::new(Envelope::new(self.version, header, request)));
+        (id, outcome)
     }
 
     /// The ACS has nothing more to send: the empty response.

@@ -8,6 +8,8 @@
 //! read-only connections, which WAL lets run beside the writer.
 
 mod migrations;
+mod preset_state;
+mod query_sql;
 mod reads;
 mod rows;
 mod store_impl;
@@ -99,6 +101,7 @@ fn connect_options(path: &Path, busy_timeout: Duration) -> StoreResult<SqliteCon
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(busy_timeout)
         .foreign_keys(true)
+        .with_regexp()
         .statement_cache_capacity(256);
     Ok(opts)
 }

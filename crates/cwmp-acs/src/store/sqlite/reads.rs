@@ -3,6 +3,7 @@
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
 
+use super::query_sql::{Arg, SqlBuf};
 use super::rows::{self, DEVICE_COLS, TASK_COLS};
 use crate::store::{
     Device, DeviceFilter, DeviceId, DeviceQuery, SessionRecord, StoreResult, Task, TaskFilter,
@@ -46,22 +47,21 @@ pub(crate) async fn get_device(pool: &SqlitePool, id: &DeviceId) -> StoreResult<
     }
 }
 
-/// `WHERE` clause and its binds for a device query.
-fn where_clause(q: &DeviceQuery) -> (String, Vec<String>) {
+/// `WHERE` clause of a device query, its arguments collected in `buf`.
+fn where_clause(q: &DeviceQuery, buf: &mut SqlBuf) -> String {
     let mut sql = String::from(" WHERE 1 = 1");
-    let mut binds = Vec::new();
-    let next = |v: &str, binds: &mut Vec<String>| {
-        binds.push(v.to_owned());
-        format!("${}", binds.len())
+    let next = |v: &str, buf: &mut SqlBuf| {
+        buf.args.push(Arg::Text(v.to_owned()));
+        format!("${}", buf.args.len())
     };
     for f in &q.filters {
         match f {
             DeviceFilter::Id(id) => {
-                let m = next(id.as_str(), &mut binds);
+                let m = next(id.as_str(), buf);
                 sql.push_str(&format!(" AND d.id = {m}"));
             }
             DeviceFilter::Tag(t) | DeviceFilter::NotTag(t) => {
-                let m = next(t, &mut binds);
+                let m = next(t, buf);
                 let not = if matches!(f, DeviceFilter::NotTag(_)) {
                     "NOT "
                 } else {
@@ -72,9 +72,13 @@ fn where_clause(q: &DeviceQuery) -> (String, Vec<String>) {
                      WHERE t.device_id = d.id AND t.tag = {m})"
                 ));
             }
+            DeviceFilter::Matches(query) => {
+                let c = buf.condition(query);
+                sql.push_str(&format!(" AND ({c})"));
+            }
             DeviceFilter::ParamEquals { path, value } => {
-                let p = next(path, &mut binds);
-                let v = next(value, &mut binds);
+                let p = next(path, buf);
+                let v = next(value, buf);
                 sql.push_str(&format!(
                     " AND EXISTS (SELECT 1 FROM parameters p WHERE p.device_id = d.id \
                      AND p.path = {p} AND p.value = {v})"
@@ -82,21 +86,34 @@ fn where_clause(q: &DeviceQuery) -> (String, Vec<String>) {
             }
         }
     }
-    (sql, binds)
+    sql
+}
+
+/// Binds `args` in order.
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    for a in args {
+        query = match a {
+            Arg::Text(t) => query.bind(t),
+            Arg::Real(r) => query.bind(r),
+        };
+    }
+    query
 }
 
 pub(crate) async fn find_devices(pool: &SqlitePool, q: &DeviceQuery) -> StoreResult<Vec<Device>> {
-    let (clause, binds) = where_clause(q);
-    let n = binds.len();
+    let mut buf = SqlBuf::default();
+    let clause = where_clause(q, &mut buf);
+    let order = buf.order_by(&q.sort);
+    let n = buf.args.len();
     let sql = format!(
-        "SELECT {DEVICE_COLS} FROM devices d{clause} ORDER BY d.id LIMIT ${} OFFSET ${}",
+        "SELECT {DEVICE_COLS} FROM devices d{clause} ORDER BY {order} LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for b in binds {
-        query = query.bind(b);
-    }
+    let query = bind_all(sqlx::query(AssertSqlSafe(sql)), buf.args);
     let limit = q
         .limit
         .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
@@ -110,12 +127,10 @@ pub(crate) async fn find_devices(pool: &SqlitePool, q: &DeviceQuery) -> StoreRes
 }
 
 pub(crate) async fn count_devices(pool: &SqlitePool, q: &DeviceQuery) -> StoreResult<u64> {
-    let (clause, binds) = where_clause(q);
+    let mut buf = SqlBuf::default();
+    let clause = where_clause(q, &mut buf);
     let sql = format!("SELECT COUNT(*) FROM devices d{clause}");
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for b in binds {
-        query = query.bind(b);
-    }
+    let query = bind_all(sqlx::query(AssertSqlSafe(sql)), buf.args);
     let n: i64 = query.fetch_one(pool).await?.try_get(0)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }

@@ -4,13 +4,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::preset_state;
 use super::reads::{self, fetch};
 use super::writes::{self, exec_args};
 use super::{SqliteStore, rows};
 use crate::store::{
     Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo, FaultRecord, FileMeta,
-    InformOutcome, InformUpdate, NewFault, NewTask, ParamBatch, Parameter, Preset, RetryPolicy,
-    SessionRecord, Store, StoreResult, Task, TaskFilter, Timestamp,
+    InformOutcome, InformUpdate, NewFault, NewTask, ParamBatch, Parameter, Preset, PresetState,
+    RetryPolicy, SessionRecord, Store, StoreResult, Task, TaskFilter, Timestamp,
 };
 
 /// Runs a fixed statement with text binds through the writer; `true` if a row changed.
@@ -226,6 +227,21 @@ impl Store for SqliteStore {
 
     async fn delete_preset(&self, name: &str) -> StoreResult<bool> {
         write_changed!(self, "DELETE FROM presets WHERE name = $1", name)
+    }
+
+    async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>> {
+        preset_state::read(&self.reads, device).await
+    }
+
+    async fn put_preset_states(
+        &self,
+        device: &DeviceId,
+        states: Vec<PresetState>,
+    ) -> StoreResult<()> {
+        let device = device.clone();
+        self.writer
+            .write(move |c| Box::pin(preset_state::replace(c, device, states)))
+            .await
     }
 
     async fn put_file(&self, file: FileMeta) -> StoreResult<()> {

@@ -22,7 +22,7 @@ const UPSERT_PARAM: &str = "INSERT INTO parameters (device_id, path, value, valu
     access_list = COALESCE(excluded.access_list, parameters.access_list), \
     updated_ms = excluded.updated_ms";
 
-async fn device_exists(conn: &mut SqliteConnection, id: &str) -> StoreResult<()> {
+pub(crate) async fn device_exists(conn: &mut SqliteConnection, id: &str) -> StoreResult<()> {
     let found = sqlx::query("SELECT 1 FROM devices WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)

@@ -1,0 +1,212 @@
+//! Device queries: GenieACS (MongoDB-style) JSON parsed into a [`Query`] tree, shared by
+//! `GET /devices` (translated to SQL by the store) and preset preconditions (evaluated in
+//! memory by [`Query::matches`]). Both evaluators follow the rules below, and a test checks
+//! that they agree.
+//!
+//! Fields: `_id` (also `DeviceID.ID`), `_tags`, `_deviceId._Manufacturer` / `_OUI` /
+//! `_ProductClass` / `_SerialNumber` (also `DeviceID.Manufacturer`, …), `_lastInform` and
+//! `_registered` (Unix milliseconds), and any parameter path (`<path>` or `<path>._value`).
+//!
+//! Operators: a plain value or `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in`, `$nin`,
+//! `$exists`, `$regex` (Rust `regex` syntax, with `$options: "i"`), `$not` on a field, and
+//! `$and`, `$or`, `$nor`, `$not` on queries. Several operators on one field must all hold.
+//!
+//! Semantics: equality compares text (a number query value by its JSON text, a boolean as
+//! `true`/`false`), except on the two times, which compare numbers. Ordering with a number
+//! compares numerically and matches only numeric parameters (`int`, `unsignedInt`, `long`,
+//! `unsignedLong`) and the times; with a string it compares text bytewise. `_tags` matches
+//! when any tag does; `$ne`/`$nin`/`$not` are the negations, so they also match devices
+//! without the field, as in MongoDB. `$exists` on `_tags` means "has at least one tag".
+
+mod eval;
+mod parse;
+mod sort;
+
+use std::fmt;
+
+pub use eval::DeviceView;
+pub use parse::{Limits, parse};
+pub use sort::{SortKey, parse_sort};
+
+/// A query that cannot be parsed; the message says what and where (answered as HTTP 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid query: {0}")]
+pub struct QueryError(pub String);
+
+/// A parsed device query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// Every part holds (an empty list: every device).
+    And(Vec<Query>),
+    /// At least one part holds (an empty list: no device).
+    Or(Vec<Query>),
+    /// The inner query does not hold.
+    Not(Box<Query>),
+    /// A condition on one field.
+    Cond(Field, Cond),
+}
+
+/// What a condition looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// The device id.
+    Id,
+    /// The tags (any of them).
+    Tags,
+    /// An identity field from the Inform's `DeviceId`.
+    Identity(IdentityField),
+    /// Time of the last Inform (Unix ms).
+    LastInform,
+    /// Time the device was first seen (Unix ms).
+    Registered,
+    /// The value of the parameter at this path.
+    Param(String),
+}
+
+/// The fields of an Inform's `DeviceIdStruct`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdentityField {
+    /// `Manufacturer`.
+    Manufacturer,
+    /// `OUI`.
+    Oui,
+    /// `ProductClass`.
+    ProductClass,
+    /// `SerialNumber`.
+    SerialNumber,
+}
+
+impl Field {
+    /// True for the fields holding Unix-millisecond times.
+    pub fn is_time(&self) -> bool {
+        matches!(self, Field::LastInform | Field::Registered)
+    }
+}
+
+/// A scalar in a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scalar {
+    /// A string.
+    Text(String),
+    /// A number.
+    Num(serde_json::Number),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl Scalar {
+    /// The text compared by equality: strings as they are, numbers as their JSON text,
+    /// booleans as `true`/`false`.
+    pub fn text(&self) -> String {
+        match self {
+            Scalar::Text(s) => s.clone(),
+            Scalar::Num(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// Ordering operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ordering {
+    /// `$gt`.
+    Gt,
+    /// `$gte`.
+    Gte,
+    /// `$lt`.
+    Lt,
+    /// `$lte`.
+    Lte,
+}
+
+impl Ordering {
+    /// The SQL operator.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Ordering::Gt => ">",
+            Ordering::Gte => ">=",
+            Ordering::Lt => "<",
+            Ordering::Lte => "<=",
+        }
+    }
+
+    /// Whether `a <op> b` holds given their ordering.
+    pub fn holds(self, ord: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering as O;
+        match self {
+            Ordering::Gt => ord == O::Greater,
+            Ordering::Gte => ord != O::Less,
+            Ordering::Lt => ord == O::Less,
+            Ordering::Lte => ord != O::Greater,
+        }
+    }
+}
+
+/// A positive condition on a field (negations are [`Query::Not`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cond {
+    /// Equals one of these (`$eq` is a list of one, `$in` of several).
+    In(Vec<Scalar>),
+    /// Numeric comparison (times and numeric parameters).
+    Num(Ordering, OrderedNum),
+    /// Bytewise text comparison.
+    Text(Ordering, String),
+    /// The field is present.
+    Exists,
+    /// The text matches.
+    Regex(Pattern),
+}
+
+/// A finite `f64` usable in `Eq` types.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OrderedNum(pub f64);
+
+impl Eq for OrderedNum {}
+
+/// A compiled `$regex`, compared by its source.
+#[derive(Clone)]
+pub struct Pattern(pub regex::Regex);
+
+impl Pattern {
+    /// The pattern as compiled (with `(?i)` when case-insensitive), also what SQL receives.
+    pub fn source(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.source() == other.source()
+    }
+}
+
+impl Eq for Pattern {}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "/{}/", self.source())
+    }
+}
+
+impl Query {
+    /// The query matching every device.
+    pub fn all() -> Query {
+        Query::And(Vec::new())
+    }
+
+    /// Parameter paths the query looks at (for callers that load parameters selectively).
+    pub fn param_paths(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_paths(&mut out);
+        out
+    }
+
+    fn collect_paths<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Query::And(qs) | Query::Or(qs) => qs.iter().for_each(|q| q.collect_paths(out)),
+            Query::Not(q) => q.collect_paths(out),
+            Query::Cond(Field::Param(p), _) => out.push(p),
+            Query::Cond(..) => {}
+        }
+    }
+}

@@ -1,0 +1,622 @@
+//! The preset part of the ACS's turn: selecting presets, sending the requests of
+//! [`plan::next_step`](crate::session::presets::plan::next_step) and recording their answers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cwmp::rpc::{Download, ParameterValueStruct, SetParameterValues};
+use cwmp::{Body, Envelope, EventCode, Value};
+use rand::TryRngCore as _;
+
+use super::Session;
+use crate::query::{self, DeviceView, Query};
+use crate::session::presets::plan::{
+    Inputs, Progress, Purpose, Selected, Step, download_key, next_step,
+};
+use crate::session::presets::{LOOP_FAULT, PresetConfig, fault_channel};
+use crate::session::results::{answers, engine_fault, fault_info, interpret};
+use crate::session::types::{Outcome, SessionError};
+use crate::store::{
+    DeviceCredentials, DeviceId, FaultInfo, NewFault, ParamUpdate, PresetState, StoreError,
+    Timestamp,
+};
+
+/// A stored preset, parsed.
+#[derive(Debug)]
+struct Parsed {
+    name: String,
+    events: Vec<String>,
+    precondition: Query,
+    config: PresetConfig,
+}
+
+/// A preset request on the wire.
+#[derive(Debug)]
+struct Outstanding {
+    id: String,
+    request: Body,
+    presets: Vec<String>,
+    purpose: Purpose,
+}
+
+/// The preset engine's state in one session.
+#[derive(Debug, Default)]
+pub(super) struct PresetRun {
+    started: bool,
+    done: bool,
+    catalog: Vec<Parsed>,
+    progress: Progress,
+    excluded: BTreeSet<String>,
+    stopped: BTreeSet<String>,
+    open_faults: BTreeSet<String>,
+    states: BTreeMap<String, PresetState>,
+    rpcs: u32,
+    outstanding: Option<Outstanding>,
+}
+
+impl PresetRun {
+    /// True while a preset request awaits its answer.
+    pub(super) fn is_waiting(&self) -> bool {
+        self.outstanding.is_some()
+    }
+}
+
+/// `Device.` or `InternetGatewayDevice.`, from what the device reported.
+fn root(params: &[crate::store::Parameter]) -> &'static str {
+    if params
+        .iter()
+        .any(|p| p.path.starts_with("InternetGatewayDevice."))
+    {
+        "InternetGatewayDevice."
+    } else {
+        "Device."
+    }
+}
+
+fn random_hex(bytes: usize) -> Result<String, SessionError> {
+    let mut raw = vec![0u8; bytes];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut raw)
+        .map_err(|e| SessionError::Store(std::io::Error::other(format!("random: {e}")).into()))?;
+    Ok(crate::api::auth::hex(&raw))
+}
+
+impl Session {
+    /// The next preset request, or `None` when the presets are done for this session.
+    pub(super) async fn preset_next(
+        &mut self,
+        now: Timestamp,
+    ) -> Result<Option<Outcome>, SessionError> {
+        if self.presets.done {
+            return Ok(None);
+        }
+        let device = self.device_id()?;
+        if !self.presets.started {
+            self.preset_start(&device, now).await?;
+        }
+        loop {
+            let record = self
+                .store
+                .get_device(&device)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("device {device}")))?;
+            let params = self.store.get_parameters(&device, "").await?;
+            let selected = self.select_presets(
+                DeviceView {
+                    device: &record,
+                    params: &params,
+                },
+                now,
+            );
+            let pending: BTreeMap<String, String> = self
+                .presets
+                .states
+                .values()
+                .filter_map(|s| s.download.clone().map(|d| (s.preset.clone(), d)))
+                .collect();
+            let step = next_step(
+                &Inputs {
+                    selected: &selected,
+                    device: &record,
+                    params: &params,
+                    session_start: self.started,
+                    bootstrap: self.events.contains(&EventCode::Bootstrap),
+                    credentials_always: self.config.presets.cr_credentials_on_bootstrap,
+                    root: root(&params),
+                    pending_downloads: &pending,
+                },
+                &self.presets.progress,
+            );
+            if !matches!(step, Step::Done)
+                && self.presets.rpcs >= self.config.presets.max_rpcs_per_session
+            {
+                let mut looping = self.presets.progress.changed.clone();
+                if looping.is_empty() {
+                    looping.extend(selected.iter().map(|s| s.name.clone()));
+                }
+                let fault = engine_fault(
+                    LOOP_FAULT,
+                    format!(
+                        "still changing the device after {} preset requests in one session",
+                        self.presets.rpcs
+                    ),
+                );
+                for name in looping {
+                    self.stop_preset(&device, &name, fault.clone()).await?;
+                }
+                self.preset_finish(&device, &selected).await?;
+                return Ok(None);
+            }
+            self.presets.rpcs += 1;
+            let (request, presets, purpose) = match step {
+                Step::Done => {
+                    self.preset_finish(&device, &selected).await?;
+                    return Ok(None);
+                }
+                Step::Tags {
+                    add,
+                    remove,
+                    presets,
+                } => {
+                    for t in &add {
+                        self.store.add_tag(&device, t).await?;
+                    }
+                    for t in &remove {
+                        self.store.remove_tag(&device, t).await?;
+                    }
+                    self.presets.progress.changed.extend(presets);
+                    continue;
+                }
+                Step::Credentials { presets } => {
+                    let username = format!("cr-{}", random_hex(6)?);
+                    let password = random_hex(16)?;
+                    let base = format!("{}ManagementServer.ConnectionRequest", root(&params));
+                    let request = SetParameterValues {
+                        parameter_list: vec![
+                            ParameterValueStruct {
+                                name: format!("{base}Username"),
+                                value: Value::string(username.clone()),
+                            },
+                            ParameterValueStruct {
+                                name: format!("{base}Password"),
+                                value: Value::string(password.clone()),
+                            },
+                        ],
+                        parameter_key: String::new(),
+                    };
+                    let presets = if presets.is_empty() {
+                        vec!["_credentials".to_owned()]
+                    } else {
+                        presets
+                    };
+                    (
+                        request.into(),
+                        presets,
+                        Purpose::Credentials { username, password },
+                    )
+                }
+                Step::Firmware { preset, firmware } => {
+                    let base = self.config.presets.file_base_url.trim_end_matches('/');
+                    if base.is_empty() {
+                        let fault = engine_fault(
+                            "firmware_unconfigured",
+                            "no file base URL is configured for firmware downloads",
+                        );
+                        self.preset_fault(&device, &[preset], fault, now).await?;
+                        continue;
+                    }
+                    let size = self
+                        .store
+                        .get_file(&firmware.file)
+                        .await?
+                        .and_then(|f| u32::try_from(f.size).ok())
+                        .unwrap_or(0);
+                    let key = download_key(&preset, &firmware);
+                    let request = Download {
+                        command_key: key.clone(),
+                        file_type: "1 Firmware Upgrade Image".into(),
+                        url: format!("{base}/{}", firmware.file),
+                        username: String::new(),
+                        password: String::new(),
+                        file_size: size,
+                        target_file_name: String::new(),
+                        delay_seconds: 0,
+                        success_url: String::new(),
+                        failure_url: String::new(),
+                    };
+                    (request.into(), vec![preset], Purpose::Download(key))
+                }
+                Step::Rpc {
+                    request,
+                    presets,
+                    purpose,
+                } => (request, presets, purpose),
+            };
+            if Envelope::new(self.version, cwmp::Header::with_id("0"), request.clone())
+                .validate()
+                .is_err()
+            {
+                let fault = engine_fault(
+                    "invalid_preset",
+                    format!(
+                        "{} cannot be sent in CWMP {}",
+                        request.name(),
+                        self.version.as_str()
+                    ),
+                );
+                if matches!(purpose, Purpose::Credentials { .. }) {
+                    self.presets.progress.credentials_done = true;
+                }
+                self.preset_fault(&device, &presets, fault, now).await?;
+                continue;
+            }
+            if matches!(request, Body::Reboot(_)) {
+                self.presets.progress.rebooted = true;
+            }
+            let (id, outcome) = self.wire(request.clone());
+            self.presets.outstanding = Some(Outstanding {
+                id,
+                request,
+                presets,
+                purpose,
+            });
+            return Ok(Some(outcome));
+        }
+    }
+
+    /// The CPE's answer to a preset request.
+    pub(super) async fn preset_answer(
+        &mut self,
+        message: Option<Envelope>,
+        now: Timestamp,
+    ) -> Result<Outcome, SessionError> {
+        let device = self.device_id()?;
+        let Some(out) = self.presets.outstanding.take() else {
+            return Err(SessionError::Protocol("no ACS request outstanding".into()));
+        };
+        let fault = match &message {
+            None => Some(engine_fault("no_response", "the CPE sent an empty message")),
+            Some(env) if env.body.is_request() => {
+                return Err(SessionError::Protocol(format!(
+                    "request {} while the ACS waits for the answer to {}",
+                    env.body.name(),
+                    out.request.name()
+                )));
+            }
+            Some(env) if env.header.id.as_deref() != Some(out.id.as_str()) => Some(engine_fault(
+                "cwmp_id_mismatch",
+                format!(
+                    "answer carries cwmp:ID {:?}, the request had {:?}",
+                    env.header.id, out.id
+                ),
+            )),
+            Some(Envelope {
+                body: Body::Fault(f),
+                ..
+            }) => Some(fault_info(f)),
+            Some(env) if !answers(&out.request, &env.body) => Some(engine_fault(
+                "unexpected_response",
+                format!("{} does not answer {}", env.body.name(), out.request.name()),
+            )),
+            Some(_) => None,
+        };
+        if matches!(out.purpose, Purpose::Credentials { .. }) {
+            self.presets.progress.credentials_done = true;
+        }
+        if let Some(fault) = fault {
+            tracing::info!(device = %device, presets = ?out.presets, code = %fault.code, "preset request faulted");
+            self.preset_fault(&device, &out.presets, fault, now).await?;
+            return self.next_request(now).await;
+        }
+        let Some(env) = message else {
+            return Err(SessionError::Protocol("no answer".into()));
+        };
+        let (mut batch, _) = interpret(&out.request, &env.body, now);
+        match &out.purpose {
+            Purpose::Credentials { username, password } => {
+                // The password is kept with the credentials only, not in the parameter tree.
+                batch.updates.retain(|u| u.path.ends_with("Username"));
+                let mut creds = self
+                    .store
+                    .get_credentials(&device)
+                    .await?
+                    .unwrap_or_else(|| DeviceCredentials {
+                        device: device.clone(),
+                        ..DeviceCredentials::default()
+                    });
+                creds.cr_username = Some(username.clone());
+                creds.cr_password = Some(password.clone());
+                self.store.put_credentials(creds).await?;
+            }
+            Purpose::Enumerate(object) => {
+                let listed: BTreeSet<&str> =
+                    batch.updates.iter().map(|u| u.path.as_str()).collect();
+                let known = self.store.get_parameters(&device, object).await?;
+                let stale: Vec<String> = known
+                    .iter()
+                    .filter(|p| {
+                        p.path
+                            .strip_prefix(object.as_str())
+                            .is_some_and(is_instance)
+                    })
+                    .filter(|p| !listed.contains(p.path.as_str()))
+                    .map(|p| p.path.clone())
+                    .collect();
+                batch.delete_prefixes.extend(stale);
+                batch.updates.push(ParamUpdate {
+                    path: object.clone(),
+                    ..ParamUpdate::default()
+                });
+                self.presets.progress.enumerated.insert(object.clone());
+            }
+            Purpose::Read => match &out.request {
+                Body::GetParameterValues(r) => {
+                    self.presets
+                        .progress
+                        .read_values
+                        .extend(r.parameter_names.iter().cloned());
+                }
+                Body::GetParameterAttributes(r) => {
+                    self.presets
+                        .progress
+                        .read_attrs
+                        .extend(r.parameter_names.iter().cloned());
+                }
+                _ => {}
+            },
+            Purpose::Write => self
+                .presets
+                .progress
+                .changed
+                .extend(out.presets.iter().cloned()),
+            Purpose::Download(key) => {
+                for name in &out.presets {
+                    self.state(name).download = Some(key.clone());
+                }
+                self.presets
+                    .progress
+                    .changed
+                    .extend(out.presets.iter().cloned());
+                self.save_preset_states(&device).await?;
+            }
+        }
+        if !batch.updates.is_empty() || !batch.delete_prefixes.is_empty() {
+            self.store.write_parameters(&device, batch).await?;
+        }
+        self.next_request(now).await
+    }
+
+    /// Loads presets, faults and bookkeeping; settles downloads reported by TransferComplete.
+    async fn preset_start(
+        &mut self,
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> Result<(), SessionError> {
+        self.presets.started = true;
+        self.presets.states = self
+            .store
+            .preset_states(device)
+            .await?
+            .into_iter()
+            .map(|s| (s.preset.clone(), s))
+            .collect();
+        for f in self.store.list_faults(Some(device)).await? {
+            if let Some(name) = f.channel.strip_prefix("preset:") {
+                self.presets.open_faults.insert(name.to_owned());
+                if f.fault.code == LOOP_FAULT {
+                    self.presets.stopped.insert(name.to_owned());
+                }
+            }
+        }
+        // A deleted fault means "retry now".
+        let open = self.presets.open_faults.clone();
+        for s in self.presets.states.values_mut() {
+            if !open.contains(&s.preset) {
+                s.next_attempt = None;
+            }
+        }
+        for (key, code) in self.transfers.clone() {
+            let waiting: Vec<String> = self
+                .presets
+                .states
+                .values()
+                .filter(|s| s.download.as_deref() == Some(key.as_str()))
+                .map(|s| s.preset.clone())
+                .collect();
+            for name in waiting {
+                self.state(&name).download = None;
+                if code != 0 {
+                    let fault = engine_fault(
+                        &format!("cwmp.{code}"),
+                        format!("firmware download {key} failed"),
+                    );
+                    self.preset_fault(device, &[name], fault, now).await?;
+                }
+            }
+        }
+        for p in self.store.list_presets().await? {
+            let parsed = query::parse(&p.precondition, &query::Limits::default())
+                .map_err(|e| e.to_string())
+                .and_then(|q| {
+                    PresetConfig::parse(&p.configuration)
+                        .map(|c| (q, c))
+                        .map_err(|e| e.to_string())
+                });
+            match parsed {
+                Ok((precondition, config)) => self.presets.catalog.push(Parsed {
+                    name: p.name,
+                    events: p.events,
+                    precondition,
+                    config,
+                }),
+                Err(e) => {
+                    tracing::warn!(device = %device, preset = %p.name, error = %e, "preset skipped");
+                    self.presets.excluded.insert(p.name.clone());
+                    let fault = engine_fault("invalid_preset", e);
+                    self.store
+                        .record_fault(NewFault {
+                            device: device.clone(),
+                            channel: fault_channel(&p.name),
+                            fault,
+                        })
+                        .await?;
+                }
+            }
+        }
+        self.save_preset_states(device).await
+    }
+
+    /// Presets that apply now, lowest weight first.
+    fn select_presets(&self, view: DeviceView<'_>, now: Timestamp) -> Vec<Selected> {
+        let run = &self.presets;
+        run.catalog
+            .iter()
+            .filter(|p| !run.excluded.contains(&p.name) && !run.stopped.contains(&p.name))
+            .filter(|p| {
+                run.states
+                    .get(&p.name)
+                    .and_then(|s| s.next_attempt)
+                    .is_none_or(|t| t <= now)
+            })
+            .filter(|p| {
+                p.events.is_empty()
+                    || run.open_faults.contains(&p.name)
+                    || self
+                        .events
+                        .iter()
+                        .any(|e| p.events.iter().any(|pe| *pe == e.as_str()))
+            })
+            .filter(|p| p.precondition.matches(view))
+            .map(|p| Selected {
+                name: p.name.clone(),
+                config: p.config.clone(),
+            })
+            .collect()
+    }
+
+    /// Records `fault` on each preset, schedules its retry and leaves it out of this session.
+    async fn preset_fault(
+        &mut self,
+        device: &DeviceId,
+        presets: &[String],
+        fault: FaultInfo,
+        now: Timestamp,
+    ) -> Result<(), SessionError> {
+        for name in presets {
+            let rec = self
+                .store
+                .record_fault(NewFault {
+                    device: device.clone(),
+                    channel: fault_channel(name),
+                    fault: fault.clone(),
+                })
+                .await?;
+            let next = self
+                .config
+                .retry
+                .delay(rec.retries.saturating_add(1))
+                .map_or(Timestamp(i64::MAX), |d| now.plus(d));
+            self.state(name).next_attempt = Some(next);
+            self.presets.excluded.insert(name.clone());
+            self.presets.open_faults.insert(name.clone());
+        }
+        self.save_preset_states(device).await
+    }
+
+    /// Stops a looping preset with a `preset_loop` fault.
+    async fn stop_preset(
+        &mut self,
+        device: &DeviceId,
+        name: &str,
+        fault: FaultInfo,
+    ) -> Result<(), SessionError> {
+        tracing::warn!(device = %device, preset = %name, "preset loop stopped");
+        self.store
+            .record_fault(NewFault {
+                device: device.clone(),
+                channel: fault_channel(name),
+                fault,
+            })
+            .await?;
+        self.presets.stopped.insert(name.to_owned());
+        self.presets.open_faults.insert(name.to_owned());
+        self.state(name).streak = 0;
+        Ok(())
+    }
+
+    /// End of the presets for this session: clears the faults of satisfied presets and
+    /// counts the sessions in which each preset made changes.
+    async fn preset_finish(
+        &mut self,
+        device: &DeviceId,
+        selected: &[Selected],
+    ) -> Result<(), SessionError> {
+        self.presets.done = true;
+        for s in selected {
+            if self.presets.stopped.contains(&s.name) || self.presets.excluded.contains(&s.name) {
+                continue;
+            }
+            if self.presets.open_faults.remove(&s.name) {
+                self.store
+                    .delete_fault(device, &fault_channel(&s.name))
+                    .await?;
+            }
+            self.state(&s.name).next_attempt = None;
+        }
+        let names: Vec<String> = self
+            .presets
+            .catalog
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        for name in names {
+            if self.presets.stopped.contains(&name) {
+                continue;
+            }
+            if !self.presets.progress.changed.contains(&name) {
+                self.state(&name).streak = 0;
+                continue;
+            }
+            let streak = {
+                let s = self.state(&name);
+                s.streak += 1;
+                s.streak
+            };
+            if streak >= self.config.presets.max_changing_sessions {
+                let fault = engine_fault(
+                    LOOP_FAULT,
+                    format!("changed the device in {streak} consecutive sessions"),
+                );
+                self.stop_preset(device, &name, fault).await?;
+            }
+        }
+        self.save_preset_states(device).await
+    }
+
+    fn state(&mut self, name: &str) -> &mut PresetState {
+        self.presets
+            .states
+            .entry(name.to_owned())
+            .or_insert_with(|| PresetState {
+                preset: name.to_owned(),
+                ..PresetState::default()
+            })
+    }
+
+    async fn save_preset_states(&mut self, device: &DeviceId) -> Result<(), SessionError> {
+        let states: Vec<PresetState> = self
+            .presets
+            .states
+            .values()
+            .filter(|s| s.streak > 0 || s.next_attempt.is_some() || s.download.is_some())
+            .cloned()
+            .collect();
+        self.store.put_preset_states(device, states).await?;
+        Ok(())
+    }
+}
+
+/// True for `N.` (an instance directly under an object).
+fn is_instance(rest: &str) -> bool {
+    rest.strip_suffix('.')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
