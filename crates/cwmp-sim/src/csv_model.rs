@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 
 use cwmp_datamodel::path::split_parameter;
-use cwmp_datamodel::profile::{ProfileInstance, ProfileObject, ProfileParamAccess, VendorParameter};
+use cwmp_datamodel::profile::{
+    ProfileInstance, ProfileObject, ProfileParamAccess, VendorParameter,
+};
 use cwmp_datamodel::{Profile, Schema, to_schema_path};
 
 /// Most rows read from one file.

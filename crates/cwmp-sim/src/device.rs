@@ -32,7 +32,11 @@ pub struct DeviceError {
 impl Device {
     /// A new device in first-contact state: the template with its own serial number and
     /// ConnectionRequestURL, and `0 BOOTSTRAP` + `1 BOOT` queued.
-    pub fn new(model: &FleetModel, serial: &str, cr_url: Option<&str>) -> Result<Self, DeviceError> {
+    pub fn new(
+        model: &FleetModel,
+        serial: &str,
+        cr_url: Option<&str>,
+    ) -> Result<Self, DeviceError> {
         let tree = personal_tree(model, serial, cr_url)?;
         let mut queue = EventQueue::in_memory();
         for code in [EventCode::Bootstrap, EventCode::Boot] {

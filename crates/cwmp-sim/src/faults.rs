@@ -107,7 +107,10 @@ impl FromStr for FaultShares {
                 .position(|k| k.name() == name.trim())
                 .ok_or_else(|| {
                     let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
-                    FaultsError(format!("unknown kind {name:?} (one of {})", names.join(", ")))
+                    FaultsError(format!(
+                        "unknown kind {name:?} (one of {})",
+                        names.join(", ")
+                    ))
                 })?;
             let share: f64 = share
                 .trim()

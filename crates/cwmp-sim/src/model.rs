@@ -202,7 +202,9 @@ fn read_csv(path: &Path) -> Result<Vec<csv_model::CsvRow>, ModelError> {
         file: path.to_owned(),
         message,
     };
-    let len = std::fs::metadata(path).map_err(|e| io(e.to_string()))?.len();
+    let len = std::fs::metadata(path)
+        .map_err(|e| io(e.to_string()))?
+        .len();
     if len > csv_model::MAX_FILE_BYTES as u64 {
         return Err(ModelError::Csv {
             file: path.to_owned(),

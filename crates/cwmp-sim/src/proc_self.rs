@@ -62,7 +62,10 @@ mod tests {
     fn parses_proc_files() {
         let stat = "42 (a (b) c) S 1 1 1 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0";
         assert_eq!(cpu_from_stat(stat), Duration::from_secs(3));
-        assert_eq!(kib_field("VmHWM:\t  2048 kB\nVmRSS:\t 1024 kB\n", "VmRSS:"), 1024);
+        assert_eq!(
+            kib_field("VmHWM:\t  2048 kB\nVmRSS:\t 1024 kB\n", "VmRSS:"),
+            1024
+        );
         let me = ProcSelf::read();
         assert!(me.rss_bytes > 0 && me.peak_rss_bytes >= me.rss_bytes);
     }

@@ -156,10 +156,7 @@ impl Report {
         for (k, v) in &self.faults_injected {
             row(&format!("  fault injected: {k}"), v.to_string());
         }
-        row(
-            "connection requests",
-            self.connection_requests.to_string(),
-        );
+        row("connection requests", self.connection_requests.to_string());
         row("value changes", self.value_changes.to_string());
         let l = &self.latency_ms;
         row(

@@ -290,10 +290,12 @@ impl Simulator {
             jitter: config.jitter,
         });
         let (done_tx, mut done_rx) = mpsc::unbounded_channel();
-        let workers = Workers::start(config.threads, fleet.clone(), settings, done_tx)
-            .map_err(|source| SimError::Io {
-                what: "starting the session workers",
-                source,
+        let workers =
+            Workers::start(config.threads, fleet.clone(), settings, done_tx).map_err(|source| {
+                SimError::Io {
+                    what: "starting the session workers",
+                    source,
+                }
             })?;
         let stats = Stats::new().map_err(|e| SimError::Config(e.to_string()))?;
         let rng = match config.seed {
@@ -397,7 +399,13 @@ struct Scheduler {
 }
 
 impl Scheduler {
-    fn new(c: &SimConfig, fleet: Arc<Fleet>, workers: Workers, stats: Stats, mut rng: StdRng) -> Self {
+    fn new(
+        c: &SimConfig,
+        fleet: Arc<Fleet>,
+        workers: Workers,
+        stats: Stats,
+        mut rng: StdRng,
+    ) -> Self {
         let n = fleet.len();
         let mut due = DueQueue::new(n);
         for i in 0..n {

@@ -125,7 +125,9 @@ mod tests {
 
     #[test]
     fn refuses_bad_patterns() {
-        for bad in ["SIM", "SIM{n", "SIM{x}", "SIM{n:0}", "a/b{n}", "{n}9", "S{n:099}"] {
+        for bad in [
+            "SIM", "SIM{n", "SIM{x}", "SIM{n:0}", "a/b{n}", "{n}9", "S{n:099}",
+        ] {
             assert!(SerialPattern::parse(bad).is_err(), "{bad}");
         }
     }

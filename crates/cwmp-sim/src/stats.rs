@@ -72,7 +72,8 @@ impl Stats {
             self.connection_requests += 1;
         }
         let us = u64::try_from(f.elapsed.as_micros()).unwrap_or(u64::MAX);
-        self.latency_us.saturating_record(us.clamp(1, MAX_LATENCY_US));
+        self.latency_us
+            .saturating_record(us.clamp(1, MAX_LATENCY_US));
     }
 
     /// Sessions finished, ok or not.

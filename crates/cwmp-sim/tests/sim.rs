@@ -62,13 +62,19 @@ async fn devices_bootstrap_then_inform_periodically_and_the_counts_match_the_acs
     assert_eq!(report.events.get("0 BOOTSTRAP"), Some(&4));
     assert_eq!(seen.events.get("0 BOOTSTRAP"), Some(&4));
     assert_eq!(seen.events.get("1 BOOT"), Some(&4));
-    assert_eq!(report.events.get("2 PERIODIC"), seen.events.get("2 PERIODIC"));
+    assert_eq!(
+        report.events.get("2 PERIODIC"),
+        seen.events.get("2 PERIODIC")
+    );
     // Interval 1 s for about 3 s: two or three periodic sessions per device.
     let periodic = seen.events.get("2 PERIODIC").copied().unwrap_or(0);
     assert!((8..=16).contains(&periodic), "{periodic} periodic Informs");
     for (serial, informs) in &seen.by_serial {
         assert_eq!(informs[0], ["0 BOOTSTRAP", "1 BOOT"], "{serial}");
-        assert!(informs[1..].iter().all(|e| e == &["2 PERIODIC"]), "{serial}");
+        assert!(
+            informs[1..].iter().all(|e| e == &["2 PERIODIC"]),
+            "{serial}"
+        );
     }
     assert_eq!(
         report.rpcs.get("GetParameterValues"),
@@ -86,10 +92,12 @@ async fn devices_bootstrap_then_inform_periodically_and_the_counts_match_the_acs
 #[tokio::test]
 async fn a_reboot_is_followed_by_a_boot_inform() {
     let acs = ScriptedAcs::start(Script {
-        bootstrap: vec![Reboot {
-            command_key: "rb1".into(),
-        }
-        .into()],
+        bootstrap: vec![
+            Reboot {
+                command_key: "rb1".into(),
+            }
+            .into(),
+        ],
         other: Vec::new(),
     })
     .await;
@@ -128,7 +136,11 @@ async fn each_fault_kind_is_produced_and_counted() {
             .unwrap()
             .unwrap();
         assert_eq!(report.sessions_started, 4, "{kind}");
-        assert_eq!(report.faults_injected.get(kind.name()), Some(&4), "{kind}: {report:?}");
+        assert_eq!(
+            report.faults_injected.get(kind.name()),
+            Some(&4),
+            "{kind}: {report:?}"
+        );
         let seen = acs.seen();
         match kind {
             FaultKind::Drop => {
@@ -236,10 +248,16 @@ fn a_genieacs_csv_model_loads() {
     })
     .unwrap();
     assert_eq!(m.root, "InternetGatewayDevice.");
-    assert_eq!((m.manufacturer.as_str(), m.oui.as_str()), ("Acme, Inc", "001122"));
+    assert_eq!(
+        (m.manufacturer.as_str(), m.oui.as_str()),
+        ("Acme, Inc", "001122")
+    );
     assert_eq!(m.product_class, "Box");
     let text = |p: &str| m.template.stored_value(p).map(|v| v.as_text().into_owned());
-    assert_eq!(text("InternetGatewayDevice.DeviceInfo.X_ACME_Color").as_deref(), Some("blue"));
+    assert_eq!(
+        text("InternetGatewayDevice.DeviceInfo.X_ACME_Color").as_deref(),
+        Some("blue")
+    );
     assert_eq!(
         text("InternetGatewayDevice.ManagementServer.PeriodicInformInterval").as_deref(),
         Some("300")
@@ -252,4 +270,38 @@ fn a_genieacs_csv_model_loads() {
     assert_eq!(m.skipped, ["InternetGatewayDevice.DeviceInfo.NoSuchThing"]);
     assert_eq!(m.rejected.len(), 1, "{:?}", m.rejected);
     assert!(m.rejected[0].starts_with("InternetGatewayDevice.DeviceInfo.UpTime"));
+}
+
+#[tokio::test]
+async fn value_changes_raise_value_change_informs() {
+    let acs = ScriptedAcs::start(Script::default()).await;
+    let Some(mut c) = config(&acs, 2) else { return };
+    c.value_changes_per_s = 20.0;
+    c.duration = Some(Duration::from_millis(1500));
+    let report = tokio::time::timeout(TEST_TIMEOUT, Simulator::prepare(c).await.unwrap().run())
+        .await
+        .unwrap()
+        .unwrap();
+    let seen = acs.seen();
+    let changes = seen.events.get("4 VALUE CHANGE").copied().unwrap_or(0);
+    assert!(changes >= 2, "{seen:?}");
+    assert_eq!(report.events.get("4 VALUE CHANGE"), Some(&changes));
+    assert!(report.value_changes >= changes);
+}
+
+#[tokio::test]
+async fn a_rate_is_held() {
+    let acs = ScriptedAcs::start(Script::default()).await;
+    let Some(mut c) = config(&acs, 50) else {
+        return;
+    };
+    c.pacing = Pacing::Rate(20.0);
+    c.duration = Some(Duration::from_secs(2));
+    let report = tokio::time::timeout(TEST_TIMEOUT, Simulator::prepare(c).await.unwrap().run())
+        .await
+        .unwrap()
+        .unwrap();
+    // 20/s for 2 s plus the one token the bucket starts with.
+    assert!((38..=42).contains(&report.sessions_started), "{report:?}");
+    assert_eq!(report.sessions_ok, acs.seen().completed);
 }

@@ -193,7 +193,16 @@ pub async fn run_session_with<C: Connector>(
     first: Envelope,
     options: &TransportOptions,
 ) -> Result<SessionResult, TransportError> {
-    run_session_tapped(connector, url, credentials, session, first, options, &mut NoTap).await
+    run_session_tapped(
+        connector,
+        url,
+        credentials,
+        session,
+        first,
+        options,
+        &mut NoTap,
+    )
+    .await
 }
 
 /// [`run_session_with`], every message passing through `tap` on its way.

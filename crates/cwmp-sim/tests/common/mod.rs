@@ -147,8 +147,10 @@ fn reply(status: StatusCode, env: Option<Envelope>) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(body));
     *r.status_mut() = status;
     if has_body {
-        r.headers_mut()
-            .insert("content-type", "text/xml; charset=\"utf-8\"".parse().unwrap());
+        r.headers_mut().insert(
+            "content-type",
+            "text/xml; charset=\"utf-8\"".parse().unwrap(),
+        );
     }
     r
 }
@@ -199,7 +201,11 @@ async fn handle(
             if conn.inform_seen {
                 seen.duplicate_informs += 1;
             }
-            let codes: Vec<String> = inform.event.iter().map(|e| e.event_code.to_string()).collect();
+            let codes: Vec<String> = inform
+                .event
+                .iter()
+                .map(|e| e.event_code.to_string())
+                .collect();
             for c in &codes {
                 *seen.events.entry(c.clone()).or_default() += 1;
             }
@@ -210,7 +216,11 @@ async fn handle(
                 .push(codes);
             if !conn.inform_seen {
                 conn.inform_seen = true;
-                let list = if bootstrap { &script.bootstrap } else { &script.other };
+                let list = if bootstrap {
+                    &script.bootstrap
+                } else {
+                    &script.other
+                };
                 conn.pending = list.iter().cloned().collect();
             }
             reply(
