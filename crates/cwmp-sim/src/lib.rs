@@ -20,6 +20,7 @@ pub mod proc_self;
 pub mod progress;
 pub mod report;
 pub mod run;
+mod scheduler;
 pub mod serial;
 pub mod session;
 pub mod stats;

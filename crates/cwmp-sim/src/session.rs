@@ -84,11 +84,11 @@ pub struct Finished {
     pub outcome: Result<(), Failure>,
     /// From the first connection attempt to the end.
     pub elapsed: Duration,
-    /// HTTP requests sent (messages, when the session failed).
+    /// HTTP requests sent (a lower bound when the session failed).
     pub http_requests: usize,
     /// The ACS's requests, by method name.
     pub rpcs: Vec<&'static str>,
-    /// The event codes of the Inform.
+    /// The event codes of the Inform (empty if it never left: no connection).
     pub events: Vec<String>,
     /// The fault injected, if it was.
     pub fault: Option<FaultKind>,
@@ -161,6 +161,11 @@ pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<
     drop(session);
     let elapsed = started.elapsed();
     let rpcs = tap.take_rpcs();
+    let events = if matches!(result, Err(TransportError::Connect { .. })) {
+        Vec::new()
+    } else {
+        events
+    };
     let (outcome, http_requests, next_in) = match result {
         Ok(r) => {
             device.failures = 0;
@@ -175,7 +180,13 @@ pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<
                 detail: e.to_string(),
             };
             tracing::debug!(serial = %fleet.serial(job.index), "session failed: {e}");
-            (Err(failure), rpcs.len() + 1, Some(wait))
+            // Without a connection no request went out; otherwise the Inform and one
+            // answer per ACS request at least.
+            let sent = match e {
+                TransportError::Connect { .. } => 0,
+                _ => rpcs.len() + 1,
+            };
+            (Err(failure), sent, Some(wait))
         }
     };
     fleet.put(job.index, device);
