@@ -5,10 +5,12 @@
 //! the whole session.
 //!
 //! The stream is a seam: [`run_session`] uses plain TCP ([`TcpConnector`]);
-//! [`run_session_with`] takes any [`Connector`] (TLS later).
+//! [`run_session_with`] takes any [`Connector`] (TLS later); [`run_session_tapped`] also
+//! lets a [`Tap`] see and alter each message (the simulator's fault injection).
 
 mod auth;
 mod cookies;
+mod tap;
 mod url;
 
 use std::future::Future;
@@ -27,6 +29,7 @@ use tokio::task::JoinHandle;
 
 pub use auth::Credentials;
 pub use cookies::CookieJar;
+pub use tap::{NoTap, Outgoing, Tap};
 pub use url::{Scheme, Target};
 
 use crate::session::{Session, Step};
@@ -87,6 +90,9 @@ pub enum TransportError {
     /// The session logic ended the session in failure.
     #[error("session failed: {0}")]
     Session(String),
+    /// A [`Tap`] cut the session; its connection is closed.
+    #[error("cut by the tap: {0}")]
+    Aborted(String),
 }
 
 /// How a successful session went.
@@ -187,6 +193,28 @@ pub async fn run_session_with<C: Connector>(
     first: Envelope,
     options: &TransportOptions,
 ) -> Result<SessionResult, TransportError> {
+    run_session_tapped(
+        connector,
+        url,
+        credentials,
+        session,
+        first,
+        options,
+        &mut NoTap,
+    )
+    .await
+}
+
+/// [`run_session_with`], every message passing through `tap` on its way.
+pub async fn run_session_tapped<C: Connector, T: Tap>(
+    connector: &C,
+    url: &str,
+    credentials: Option<&Credentials>,
+    session: &mut Session<'_>,
+    first: Envelope,
+    options: &TransportOptions,
+    tap: &mut T,
+) -> Result<SessionResult, TransportError> {
     let result = match Target::parse(url) {
         Err(e) => Err(e),
         Ok(target) => {
@@ -203,7 +231,7 @@ pub async fn run_session_with<C: Connector>(
                 connections: 0,
                 redirects: 0,
             };
-            let run = client.run(session, first);
+            let run = client.run(session, first, tap);
             let outcome = match tokio::time::timeout(options.timeout, run).await {
                 Ok(r) => r,
                 Err(_) => Err(TransportError::Timeout(options.timeout)),
@@ -256,18 +284,34 @@ struct Reply {
 }
 
 impl<C: Connector> Client<'_, C> {
-    async fn run(
+    async fn run<T: Tap>(
         &mut self,
         session: &mut Session<'_>,
         first: Envelope,
+        tap: &mut T,
     ) -> Result<(), TransportError> {
-        let mut body = Some(write(&first)?);
+        let mut next = Some(first);
+        let mut index = 0;
         loop {
-            let reply = self.deliver(body.take()).await?;
+            let out = tap.outgoing(index, next.take()).await?;
+            index += 1;
+            let reply = match out {
+                Outgoing::Message(message) => {
+                    let body = message.as_ref().map(write).transpose()?;
+                    self.deliver(body).await?
+                }
+                Outgoing::Raw(body) => self.deliver(Some(body)).await?,
+                Outgoing::Twice(message) => {
+                    let body = write(&message)?;
+                    self.deliver(Some(body.clone())).await?;
+                    self.messages += 1;
+                    self.deliver(Some(body)).await?
+                }
+            };
             self.messages += 1;
-            let step = session.on_reply(reply);
-            body = match step {
-                Step::Send(env) => Some(write(&env)?),
+            tap.incoming(reply.as_ref());
+            next = match session.on_reply(reply) {
+                Step::Send(env) => Some(*env),
                 Step::SendEmpty => None,
                 Step::Done => return Ok(()),
                 Step::Failed(reason) => return Err(TransportError::Session(reason)),

@@ -1,0 +1,315 @@
+//! One session of one virtual CPE: the device is taken out of the fleet, the CPE session
+//! state machine of `cwmp-cpe` ([`Session`]) is driven over HTTP by its transport with a
+//! [`FaultTap`] on the wire, the device methods the ACS asked for are carried out, and the
+//! device goes back with the time of its next session.
+
+use std::time::{Duration, Instant};
+
+use cwmp::event::MethodEvent;
+use cwmp::rpc::{TransferComplete, TransferCompleteFaultStruct};
+use cwmp::{Body, CwmpVersion, DateTime, EventCode};
+use cwmp_cpe::session::{Context, Options};
+use cwmp_cpe::transport::{
+    Credentials, TcpConnector, TransportError, TransportOptions, run_session_tapped,
+};
+use cwmp_cpe::{CpeRequest, Effect, RetryPolicy, Session};
+use cwmp_datamodel::NoBackend;
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+
+use crate::device::Device;
+use crate::faults::{FaultKind, FaultTap};
+use crate::fleet::Fleet;
+
+/// Why a session is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// The device is due (periodic, reboot, retry…) or the load mode took it.
+    Due,
+    /// A Connection Request arrived for it (`6 CONNECTION REQUEST`).
+    ConnectionRequest,
+    /// A value under active notification changed (`4 VALUE CHANGE`).
+    ValueChange,
+}
+
+/// A session to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Job {
+    /// The device.
+    pub index: u32,
+    /// Why.
+    pub reason: Reason,
+    /// The fault to inject, if any.
+    pub fault: Option<FaultKind>,
+    /// Seed of the session's randomness (jitter, retry wait).
+    pub seed: u64,
+}
+
+/// Settings every session shares.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    /// The ACS URL.
+    pub acs_url: String,
+    /// Credentials towards the ACS, if it asks.
+    pub credentials: Option<Credentials>,
+    /// Transport limits and whole-session timeout.
+    pub transport: TransportOptions,
+    /// CWMP version of the Inform.
+    pub version: CwmpVersion,
+    /// How late a `slow` session sends each message.
+    pub slow_delay: Duration,
+    /// Time a reboot, factory reset or transfer takes.
+    pub reboot_delay: Duration,
+    /// Periodic Informs come at the interval times 1 ± this fraction (uniform).
+    pub jitter: f64,
+}
+
+/// Why a session failed: a class for the report, the detail for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// `connect`, `timeout`, `http_503`, `dropped`, …
+    pub class: String,
+    /// The error.
+    pub detail: String,
+}
+
+/// What a session did.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// The device.
+    pub index: u32,
+    /// Why it ran.
+    pub reason: Reason,
+    /// Success, or why not.
+    pub outcome: Result<(), Failure>,
+    /// From the first connection attempt to the end.
+    pub elapsed: Duration,
+    /// HTTP requests sent (a lower bound when the session failed).
+    pub http_requests: usize,
+    /// The ACS's requests, by method name.
+    pub rpcs: Vec<&'static str>,
+    /// The event codes of the Inform (empty if it never left: no connection).
+    pub events: Vec<String>,
+    /// The fault injected, if it was.
+    pub fault: Option<FaultKind>,
+    /// When the device wants its next session (`None`: only on a Connection Request).
+    pub next_in: Option<Duration>,
+}
+
+/// The report class of a transport error.
+pub fn classify(e: &TransportError) -> String {
+    match e {
+        TransportError::Url(_) | TransportError::Scheme(_) => "config".into(),
+        TransportError::Connect { .. } => "connect".into(),
+        TransportError::Http(_) => "http".into(),
+        TransportError::Status(code) => format!("http_{code}"),
+        TransportError::Auth(_) => "auth".into(),
+        TransportError::Redirects => "redirects".into(),
+        TransportError::TooLarge(_) => "too_large".into(),
+        TransportError::Parse(_) => "bad_message".into(),
+        TransportError::Write(_) => "write".into(),
+        TransportError::Timeout(_) => "timeout".into(),
+        TransportError::Session(_) => "session".into(),
+        TransportError::Aborted(_) => "dropped".into(),
+    }
+}
+
+/// Runs `job`; `None` if its device is already in a session.
+pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<Finished> {
+    let mut device = fleet.take(job.index)?;
+    let mut rng = StdRng::seed_from_u64(job.seed);
+    match job.reason {
+        Reason::ConnectionRequest => raise(&mut device, EventCode::ConnectionRequest, ""),
+        Reason::Due if device.queue.is_empty() => raise(&mut device, EventCode::Periodic, ""),
+        Reason::Due | Reason::ValueChange => {}
+    }
+    let mut tap = FaultTap::new(job.fault, settings.slow_delay);
+    let started = Instant::now();
+    let mut backend = NoBackend;
+    let options = Options {
+        version: settings.version,
+        ..Options::default()
+    };
+    let ctx = Context {
+        tree: &mut device.tree,
+        backend: &mut backend,
+        queue: &mut device.queue,
+        requests: &mut device.requests,
+    };
+    let (mut session, first) = Session::start(
+        ctx,
+        &options,
+        fleet.device_id(job.index),
+        device.failures,
+        DateTime::now_utc(),
+    );
+    let events = match &first.body {
+        Body::Inform(i) => i.event.iter().map(|e| e.event_code.to_string()).collect(),
+        _ => Vec::new(),
+    };
+    let result = run_session_tapped(
+        &TcpConnector,
+        &settings.acs_url,
+        settings.credentials.as_ref(),
+        &mut session,
+        first,
+        &settings.transport,
+        &mut tap,
+    )
+    .await;
+    let effects = session.take_effects();
+    drop(session);
+    let elapsed = started.elapsed();
+    let rpcs = tap.take_rpcs();
+    let events = if matches!(result, Err(TransportError::Connect { .. })) {
+        Vec::new()
+    } else {
+        events
+    };
+    let (outcome, http_requests, next_in) = match result {
+        Ok(r) => {
+            device.failures = 0;
+            let next = after_success(fleet, settings, job.index, &mut device, effects, &mut rng);
+            (Ok(()), r.requests, next)
+        }
+        Err(e) => {
+            device.failures = device.failures.saturating_add(1);
+            let wait = RetryPolicy::default().wait(device.failures, &mut rng);
+            let failure = Failure {
+                class: classify(&e),
+                detail: e.to_string(),
+            };
+            tracing::debug!(serial = %fleet.serial(job.index), "session failed: {e}");
+            // Without a connection no request went out; otherwise the Inform and one
+            // answer per ACS request at least.
+            let sent = match e {
+                TransportError::Connect { .. } => 0,
+                _ => rpcs.len() + 1,
+            };
+            (Err(failure), sent, Some(wait))
+        }
+    };
+    fleet.put(job.index, device);
+    Some(Finished {
+        index: job.index,
+        reason: job.reason,
+        outcome,
+        elapsed,
+        http_requests,
+        rpcs,
+        events,
+        fault: tap.injected(),
+        next_in,
+    })
+}
+
+fn raise(device: &mut Device, code: EventCode, key: &str) {
+    if let Err(e) = device.queue.raise(code, key) {
+        tracing::warn!("queueing an event: {e}");
+    }
+}
+
+/// Carries out what the ACS asked for; returns when the next session is due.
+fn after_success(
+    fleet: &Fleet,
+    settings: &SessionSettings,
+    index: u32,
+    device: &mut Device,
+    effects: Vec<Effect>,
+    rng: &mut StdRng,
+) -> Option<Duration> {
+    let mut next = periodic_wait(fleet, settings, device, rng);
+    let mut soon = |d: Duration| next = Some(next.map_or(d, |n| n.min(d)));
+    let (mut reboot, mut reset) = (false, false);
+    for effect in effects {
+        match effect {
+            Effect::Reboot { .. } => reboot = true,
+            Effect::FactoryReset => reset = true,
+            Effect::ScheduleInform {
+                delay_seconds,
+                command_key,
+            } => {
+                raise(device, EventCode::Scheduled, "");
+                raise(
+                    device,
+                    EventCode::Method(MethodEvent::ScheduleInform),
+                    &command_key,
+                );
+                soon(Duration::from_secs(u64::from(delay_seconds)));
+            }
+            Effect::Download(d) => {
+                transfer_done(device, MethodEvent::Download, d.command_key);
+                soon(settings.reboot_delay);
+            }
+            Effect::Upload(u) => {
+                transfer_done(device, MethodEvent::Upload, u.command_key);
+                soon(settings.reboot_delay);
+            }
+        }
+    }
+    if reset {
+        match fleet.factory_tree(index) {
+            Ok(tree) => device.tree = tree,
+            Err(e) => tracing::warn!("factory reset: {e}"),
+        }
+        if let Err(e) = device.queue.factory_reset() {
+            tracing::warn!("factory reset: {e}");
+        }
+    }
+    if reset || reboot {
+        if let Err(e) = device.queue.rebooted() {
+            tracing::warn!("reboot: {e}");
+        }
+        return Some(settings.reboot_delay);
+    }
+    if device.queue.has_unsent() || !device.requests.is_empty() {
+        return Some(Duration::ZERO);
+    }
+    next
+}
+
+/// A transfer the ACS asked for completed at once: `7 TRANSFER COMPLETE`, `M Download` or
+/// `M Upload`, and a TransferComplete for the next session.
+fn transfer_done(device: &mut Device, method: MethodEvent, command_key: String) {
+    raise(device, EventCode::TransferComplete, "");
+    raise(device, EventCode::Method(method), &command_key);
+    let now = DateTime::now_utc();
+    device
+        .requests
+        .push(CpeRequest::TransferComplete(TransferComplete {
+            command_key,
+            fault_struct: TransferCompleteFaultStruct::success(),
+            start_time: now,
+            complete_time: now,
+        }));
+}
+
+/// The PeriodicInformInterval with jitter, `None` when periodic Informs are off.
+fn periodic_wait(
+    fleet: &Fleet,
+    settings: &SessionSettings,
+    device: &Device,
+    rng: &mut StdRng,
+) -> Option<Duration> {
+    let model = fleet.model();
+    let text = |name: &str| {
+        device
+            .tree
+            .stored_value(&model.management_server(name))
+            .map(|v| v.as_text().into_owned())
+    };
+    if text("PeriodicInformEnable").is_some_and(|v| v == "false" || v == "0") {
+        return None;
+    }
+    let interval: f64 = text("PeriodicInformInterval")
+        .and_then(|v| v.parse().ok())
+        .filter(|i: &f64| *i >= 1.0)
+        .unwrap_or(86_400.0);
+    let j = settings.jitter.clamp(0.0, 1.0);
+    let factor = if j > 0.0 {
+        rng.random_range(1.0 - j..=1.0 + j)
+    } else {
+        1.0
+    };
+    Some(Duration::from_secs_f64(interval * factor))
+}
