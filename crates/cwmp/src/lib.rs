@@ -27,6 +27,7 @@ mod header;
 mod limits;
 pub mod rpc;
 mod soap_fault;
+pub mod udp_conn_request;
 pub mod value;
 pub mod version;
 mod xml;
