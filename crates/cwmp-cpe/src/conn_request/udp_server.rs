@@ -23,6 +23,7 @@ use tokio::time::Instant;
 use super::{RateLimiter, UdpValidator};
 use crate::agent::Local;
 use crate::clock::Clock;
+use crate::config::Config;
 use crate::stun::{BindingAnswer, BindingRequest, Message, StunCredentials, TransactionId};
 
 /// Default STUN server port (RFC 3489 §8.1).
@@ -33,6 +34,8 @@ const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(30);
 const MAX_ATTEMPTS: u32 = 5;
 /// Longest DNS wait for the STUN server's name.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest accepted difference between a request's `ts` and the CPE's clock, in seconds.
+const TIMESTAMP_WINDOW: u64 = 300;
 /// Retry interval for a publication the agent's full channel refused.
 const PUBLISH_RETRY: Duration = Duration::from_millis(200);
 
@@ -171,6 +174,55 @@ impl Drop for UdpConnRequestServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Starts the UDP socket if STUNEnable is true in `tree` or `cpe.udp_port` is configured, on
+/// `cpe.listen` and `udp_port` (else `port`), with the tree's Connection Request credentials;
+/// `None` when neither asks for it.
+pub async fn spawn_udp(
+    config: &Config,
+    tree: &Tree,
+    clock: Arc<dyn Clock>,
+    signal: mpsc::Sender<()>,
+    publish: mpsc::Sender<Local>,
+) -> io::Result<Option<UdpConnRequestServer>> {
+    let root = config.root();
+    let stun = StunSettings::from_tree(tree, root);
+    if stun.is_none() && config.cpe.udp_port.is_none() {
+        return Ok(None);
+    }
+    let ms = |n: &str| {
+        tree.stored_value(&format!("{root}ManagementServer.{n}"))
+            .map(|v| v.as_text().into_owned())
+            .unwrap_or_default()
+    };
+    let ip: IpAddr = config
+        .cpe
+        .listen
+        .parse()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let port = config.cpe.udp_port.unwrap_or(config.cpe.port);
+    let parts = UdpServerParts {
+        validator: UdpValidator::new(
+            &ms("ConnectionRequestUsername"),
+            &ms("ConnectionRequestPassword"),
+            TIMESTAMP_WINDOW,
+        ),
+        limiter: RateLimiter::new(3, Duration::from_secs(10), clock.monotonic()),
+        clock,
+        signal,
+        publish,
+    };
+    let server = UdpConnRequestServer::bind(
+        UdpServerConfig {
+            addr: SocketAddr::new(ip, port),
+            stun,
+        },
+        parts,
+    )
+    .await?;
+    tracing::info!(addr = %server.local_addr(), "UDP connection requests");
+    Ok(Some(server))
 }
 
 /// A Binding Request awaiting its answer.
