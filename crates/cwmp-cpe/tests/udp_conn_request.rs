@@ -13,14 +13,13 @@ use common::{Peer, Req, reply};
 use cwmp::rpc::InformResponse;
 use cwmp::udp_conn_request::UdpRequest;
 use cwmp::{Body, CwmpVersion, Envelope, Header};
-use cwmp_cpe::{Clock, ManualClock};
 use cwmp_cpe::agent::{Agent, Local};
 use cwmp_cpe::config::Config;
 use cwmp_cpe::conn_request::{
-    RateLimiter, StunSettings, UdpConnRequestServer, UdpServerConfig, UdpServerParts,
-    UdpValidator,
+    RateLimiter, StunSettings, UdpConnRequestServer, UdpServerConfig, UdpServerParts, UdpValidator,
 };
 use cwmp_cpe::stun::{Message, binding_error, binding_response};
+use cwmp_cpe::{Clock, ManualClock};
 use cwmp_datamodel::schema::LoadOptions;
 use cwmp_datamodel::{MemoryBackend, Model, ModelOptions, Profile, Schema};
 use hyper::StatusCode;
@@ -98,7 +97,11 @@ struct StunSeen {
 async fn stun_server(
     mapped: Arc<Mutex<SocketAddr>>,
     password: &'static str,
-) -> (SocketAddr, Arc<Mutex<Vec<StunSeen>>>, tokio::task::JoinHandle<()>) {
+) -> (
+    SocketAddr,
+    Arc<Mutex<Vec<StunSeen>>>,
+    tokio::task::JoinHandle<()>,
+) {
     let socket = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
     let addr = socket.local_addr().expect("addr");
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -112,7 +115,9 @@ async fn stun_server(
             let s = StunSeen {
                 cr_binding: m.is_cr_binding_request(),
                 binding_change: m.has_binding_change(),
-                username: m.username().map(|u| String::from_utf8_lossy(u).into_owned()),
+                username: m
+                    .username()
+                    .map(|u| String::from_utf8_lossy(u).into_owned()),
                 integrity_ok: m.integrity_valid(password),
             };
             let answer = if s.integrity_ok {
@@ -249,19 +254,39 @@ async fn stun_binding_udp_request_and_binding_change() {
         text(&agent, &format!("{MS}NATDetected")).as_deref(),
         Some("true")
     );
-    agent.step().await.expect("step").expect("value change session");
-    let (events, params) = informs.lock().expect("lock").last().cloned().expect("Inform");
+    agent
+        .step()
+        .await
+        .expect("step")
+        .expect("value change session");
+    let (events, params) = informs
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("Inform");
     assert_eq!(events, ["4 VALUE CHANGE"]);
-    assert!(params.contains(&(udp_path.clone(), public.to_string())), "{params:?}");
+    assert!(
+        params.contains(&(udp_path.clone(), public.to_string())),
+        "{params:?}"
+    );
 
     // A signed request triggers a 6 CONNECTION REQUEST session.
     let client = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
     let to = server.local_addr();
-    client.send_to(&datagram(T0, "1", "cr-secret"), to).await.expect("send");
+    client
+        .send_to(&datagram(T0, "1", "cr-secret"), to)
+        .await
+        .expect("send");
     recv(&mut cr_rx).await;
     agent.connection_request().expect("raise");
     agent.step().await.expect("step").expect("CR session");
-    let (events, _) = informs.lock().expect("lock").last().cloned().expect("Inform");
+    let (events, _) = informs
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("Inform");
     assert_eq!(events, ["6 CONNECTION REQUEST"]);
 
     // A bad signature, a replayed id and a stale timestamp are dropped: the next valid one is
@@ -275,16 +300,31 @@ async fn stun_binding_udp_request_and_binding_change() {
     ] {
         client.send_to(&bad, to).await.expect("send");
     }
-    client.send_to(&datagram(T0, "4", "cr-secret"), to).await.expect("send");
+    client
+        .send_to(&datagram(T0, "4", "cr-secret"), to)
+        .await
+        .expect("send");
     recv(&mut cr_rx).await;
-    assert!(cr_rx.try_recv().is_err(), "only the valid request signalled");
+    assert!(
+        cr_rx.try_recv().is_err(),
+        "only the valid request signalled"
+    );
 
     // The rate limit (2 per hour here) drops the next one until the bucket refills.
-    client.send_to(&datagram(T0, "5", "cr-secret"), to).await.expect("send");
+    client
+        .send_to(&datagram(T0, "5", "cr-secret"), to)
+        .await
+        .expect("send");
     clock.advance(Duration::from_secs(3600));
-    client.send_to(&datagram(T0 + 3600, "6", "cr-secret"), to).await.expect("send");
+    client
+        .send_to(&datagram(T0 + 3600, "6", "cr-secret"), to)
+        .await
+        .expect("send");
     recv(&mut cr_rx).await;
-    assert!(cr_rx.try_recv().is_err(), "the rate-limited request did not signal");
+    assert!(
+        cr_rx.try_recv().is_err(),
+        "the rate-limited request did not signal"
+    );
 
     // The NAT binding moves: the next keep-alive learns it, publishes it and tells the server
     // with BINDING-CHANGE.
@@ -299,14 +339,31 @@ async fn stun_binding_udp_request_and_binding_change() {
         }
     );
     let deadline = tokio::time::Instant::now() + GUARD;
-    while !stun_seen.lock().expect("lock").iter().any(|s| s.binding_change) {
+    while !stun_seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|s| s.binding_change)
+    {
         assert!(tokio::time::Instant::now() < deadline, "no BINDING-CHANGE");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     agent.local(change).expect("published");
-    agent.step().await.expect("step").expect("value change session");
-    let (events, params) = informs.lock().expect("lock").last().cloned().expect("Inform");
+    agent
+        .step()
+        .await
+        .expect("step")
+        .expect("value change session");
+    let (events, params) = informs
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("Inform");
     assert_eq!(events, ["4 VALUE CHANGE"]);
-    assert!(params.contains(&(udp_path, moved.to_string())), "{params:?}");
+    assert!(
+        params.contains(&(udp_path, moved.to_string())),
+        "{params:?}"
+    );
     stun_task.abort();
 }

@@ -206,7 +206,9 @@ mod tests {
         let req = UdpRequest::signed(1_120_673_700, "1234", "cpe user&x", "n+1%", "pw");
         let d = req.to_datagram("10.1.1.1:8080").unwrap();
         let text = String::from_utf8(d.clone()).unwrap();
-        assert!(text.starts_with("GET http://10.1.1.1:8080?ts=1120673700&id=1234&un=cpe%20user%26x&cn=n%2B1%25&sig="));
+        assert!(text.starts_with(
+            "GET http://10.1.1.1:8080?ts=1120673700&id=1234&un=cpe%20user%26x&cn=n%2B1%25&sig="
+        ));
         let back = UdpRequest::parse(&d).unwrap();
         assert_eq!(back, req);
         assert!(back.signature_valid("pw"));
@@ -234,7 +236,11 @@ mod tests {
     fn oversized_messages_are_refused() {
         let req = UdpRequest::signed(1, "1", &"é".repeat(200), "c", "pw");
         assert!(req.to_datagram("h:1").is_err());
-        assert!(UdpRequest::signed(1, "1", "u", "c", "pw").to_datagram("h 1").is_err());
+        assert!(
+            UdpRequest::signed(1, "1", "u", "c", "pw")
+                .to_datagram("h 1")
+                .is_err()
+        );
     }
 
     #[test]

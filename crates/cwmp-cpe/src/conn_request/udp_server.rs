@@ -406,11 +406,7 @@ impl Task {
             tracing::debug!(%from, "UDP connection request dropped: {e}");
             return;
         }
-        if !self
-            .parts
-            .limiter
-            .try_acquire(self.parts.clock.monotonic())
-        {
+        if !self.parts.limiter.try_acquire(self.parts.clock.monotonic()) {
             tracing::debug!(%from, "UDP connection request dropped: rate limit");
             return;
         }
@@ -453,7 +449,10 @@ mod tests {
 
     #[test]
     fn url_hosts() {
-        assert_eq!(url_host("http://acs.example.com:7547/acs"), Some("acs.example.com"));
+        assert_eq!(
+            url_host("http://acs.example.com:7547/acs"),
+            Some("acs.example.com")
+        );
         assert_eq!(url_host("https://10.0.0.1/x"), Some("10.0.0.1"));
         assert_eq!(url_host("http://[2001:db8::1]:80/"), Some("2001:db8::1"));
         assert_eq!(url_host("http://h?x"), Some("h"));
