@@ -1,7 +1,7 @@
 //! Connection Requests (TR-069 §3.2.2): an HTTP GET to the device's ConnectionRequestURL,
 //! answering a Digest challenge with the device's Connection Request credentials, within a
 //! time limit. Plain HTTP only for now; Basic is not offered (the issue allows it only when
-//! configured) and UDP (TR-111) is not implemented yet.
+//! configured). UDP (TR-111) is in [`crate::conn_request_udp`].
 
 use std::time::Duration;
 

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod config;
 pub mod conn_request;
+pub mod conn_request_udp;
 pub mod cpe_auth;
 pub mod http;
 pub mod query;

@@ -73,6 +73,14 @@ pub enum Local {
         /// The new value, as text.
         value: String,
     },
+    /// The UDP Connection Request socket learned its address (TR-111 Part 2): sets
+    /// `UDPConnectionRequestAddress` (an active notification) and `NATDetected`.
+    UdpConnectionRequestAddress {
+        /// `host:port`.
+        address: String,
+        /// The address differs from the socket's local one.
+        nat_detected: bool,
+    },
 }
 
 /// How the last session went.
@@ -246,6 +254,10 @@ impl Agent {
                     self.raise(EventCode::ValueChange, "")?;
                 }
             }
+            Local::UdpConnectionRequestAddress {
+                address,
+                nat_detected,
+            } => self.publish_udp_address(&address, nat_detected)?,
         }
         Ok(())
     }
@@ -316,5 +328,6 @@ impl Agent {
 
 mod params;
 mod session;
+mod udp;
 
 pub use params::seed;

@@ -116,6 +116,9 @@ pub struct CpeConfig {
     pub username: String,
     /// `password`: the ACS must present for a Connection Request, 1 to 26 characters; default none.
     pub password: Option<String>,
+    /// `udp_port`: UDP Connection Requests (TR-111) on this port even without STUN; with STUN
+    /// enabled and no `udp_port`, they use `port`.
+    pub udp_port: Option<u16>,
 }
 
 impl Default for CpeConfig {
@@ -127,6 +130,7 @@ impl Default for CpeConfig {
             path: "/".into(),
             username: String::new(),
             password: None,
+            udp_port: None,
         }
     }
 }
@@ -284,6 +288,9 @@ impl Config {
         }
         if self.cpe.port == 0 {
             return Err(invalid("cpe.port", "must be 1..65535"));
+        }
+        if self.cpe.udp_port == Some(0) {
+            return Err(invalid("cpe.udp_port", "must be 1..65535"));
         }
         if !self.cpe.path.starts_with('/') {
             return Err(invalid("cpe.path", "must start with /"));

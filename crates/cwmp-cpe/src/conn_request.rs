@@ -6,11 +6,13 @@ pub mod digest;
 pub mod rate;
 pub mod server;
 pub mod udp;
+pub mod udp_server;
 
 pub use digest::{Algorithm, AuthError, DigestAuth, DigestConfig};
 pub use rate::RateLimiter;
 pub use server::{ConnRequestServer, ServerConfig};
 pub use udp::{UdpError, UdpRequest, UdpValidator};
+pub use udp_server::{StunSettings, UdpConnRequestServer, UdpServerConfig, UdpServerParts};
 
 /// Compares two byte strings in time independent of where they differ.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -15,6 +15,7 @@ pub mod events;
 pub mod retry;
 pub mod schedule;
 pub mod session;
+pub mod stun;
 pub mod transport;
 
 pub use clock::{Clock, ManualClock, SystemClock};

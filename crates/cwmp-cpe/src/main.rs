@@ -112,6 +112,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         ..DigestConfig::default()
     };
     let (cr_tx, cr_rx) = tokio::sync::mpsc::channel(1);
+    let udp_cr_tx = cr_tx.clone();
     let server = ConnRequestServer::bind(
         ServerConfig {
             addr: SocketAddr::new(listen, config.cpe.port),
@@ -128,6 +129,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(addr = %server.local_addr(), "connection requests");
     // The operator CLI (Unix socket) will feed this channel.
     let (_local_tx, local_rx) = tokio::sync::mpsc::channel(8);
+    let _udp = cwmp_cpe::conn_request::udp_server::spawn_udp(
+        &config,
+        agent.tree(),
+        clock.clone(),
+        udp_cr_tx,
+        _local_tx.clone(),
+    )
+    .await
+    .context("binding the UDP Connection Request socket")?;
     tokio::select! {
         r = agent.run(cr_rx, local_rx) => r?,
         r = tokio::signal::ctrl_c() => {

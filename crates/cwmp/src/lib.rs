@@ -28,6 +28,7 @@ pub mod http_auth;
 mod limits;
 pub mod rpc;
 mod soap_fault;
+pub mod udp_conn_request;
 pub mod value;
 pub mod version;
 mod xml;

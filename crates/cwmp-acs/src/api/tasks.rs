@@ -8,7 +8,8 @@ use serde_json::{Map, Value as JsonValue, json};
 
 use super::devices::parse_query;
 use super::{ApiError, ApiResult, ApiState};
-use crate::conn_request::{self, CrCredentials};
+use crate::conn_request::CrCredentials;
+use crate::conn_request_udp::{self, CrSent};
 use crate::session::task_requests;
 use crate::store::{DeviceId, FaultInfo, NewFault, NewTask, Task, TaskFilter, TaskStatus};
 
@@ -108,21 +109,32 @@ async fn connection_request(state: &ApiState, device: &DeviceId) -> ApiResult<Js
             password: c.cr_password.unwrap_or_default(),
         })
     });
-    let result = match dev.connection_request_url.as_deref() {
-        None | Some("") => Err(conn_request::CrError::BadUrl(
-            "the device has not reported a ConnectionRequestURL".into(),
-        )),
-        Some(url) => {
-            conn_request::send(url, creds.as_ref(), state.connection_request_timeout).await
-        }
-    };
+    let mut behind_nat = false;
+    for root in ["Device.", "InternetGatewayDevice."] {
+        let nat = format!("{root}ManagementServer.NATDetected");
+        let params = state.store.get_parameters(device, &nat).await?;
+        behind_nat |= params
+            .iter()
+            .any(|p| p.path == nat && p.value.as_ref().is_some_and(|v| v.as_text() == "true"));
+    }
+    let result = conn_request_udp::send_best(
+        dev.connection_request_url.as_deref(),
+        dev.udp_connection_request_address.as_deref(),
+        behind_nat,
+        creds.as_ref(),
+        state.connection_request_timeout,
+    )
+    .await;
     match result {
-        Ok(status) => {
+        Ok(sent) => {
             state
                 .store
                 .delete_fault(device, CONNECTION_REQUEST_CHANNEL)
                 .await?;
-            Ok(json!({ "ok": true, "status": status }))
+            Ok(match sent {
+                CrSent::Http(status) => json!({ "ok": true, "status": status }),
+                CrSent::Udp => json!({ "ok": true, "udp": true }),
+            })
         }
         Err(e) => {
             tracing::info!(%device, error = %e, "connection request failed");

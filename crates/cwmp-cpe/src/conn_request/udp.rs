@@ -1,36 +1,16 @@
-//! The signed UDP Connection Request of TR-111 Part 2 (§2.2.2 of TR-111, also TR-069 Annex G):
-//! an HTTP-like datagram
-//! `GET http://host:port?ts=…&id=…&un=…&cn=…&sig=… HTTP/1.1`, where `sig` is the hex
-//! HMAC-SHA1, keyed with ConnectionRequestPassword, of the concatenation ts‖id‖un‖cn.
+//! Validation of the signed UDP Connection Request of TR-111 Part 2 (§2.2.2, TR-069 Annex G):
+//! the message format is [`cwmp::udp_conn_request`] (shared with the ACS that builds it); this
+//! adds the receiver's checks: username, signature, timestamp window and replay of `id`.
 //!
 //! The ACS repeats the same datagram (same `id`) for reliability; the CPE must act on it
 //! once, so a seen `id` is reported as [`UdpError::Duplicate`] (drop it silently).
 
 use std::collections::VecDeque;
 
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
-
-/// Largest datagram considered.
-pub const MAX_DATAGRAM: usize = 1024;
+pub use cwmp::udp_conn_request::{MAX_DATAGRAM, UdpRequest, UdpRequestError};
 
 /// Message ids remembered for replay detection.
 const SEEN_IDS: usize = 64;
-
-/// The fields of a UDP Connection Request (query values percent-decoded).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UdpRequest {
-    /// Timestamp, Unix seconds.
-    pub ts: u64,
-    /// Message id.
-    pub id: String,
-    /// Username (must be ConnectionRequestUsername).
-    pub un: String,
-    /// Random cnonce.
-    pub cn: String,
-    /// The signature as sent (hex).
-    pub sig: String,
-}
 
 /// Why a datagram is not a valid UDP Connection Request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,65 +35,12 @@ pub enum UdpError {
     Duplicate,
 }
 
-impl UdpRequest {
-    /// Parses a datagram (no signature check).
-    pub fn parse(datagram: &[u8]) -> Result<Self, UdpError> {
-        if datagram.len() > MAX_DATAGRAM {
-            return Err(UdpError::Malformed("too large"));
+impl From<UdpRequestError> for UdpError {
+    fn from(e: UdpRequestError) -> Self {
+        match e {
+            UdpRequestError::Malformed(m) => UdpError::Malformed(m),
+            UdpRequestError::Field(f) => UdpError::Field(f),
         }
-        let text = std::str::from_utf8(datagram).map_err(|_| UdpError::Malformed("not UTF-8"))?;
-        let line = text.lines().next().unwrap_or("");
-        let mut parts = line.split(' ');
-        let (Some(method), Some(uri), Some(version), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(UdpError::Malformed("request line"));
-        };
-        if method != "GET" || !version.starts_with("HTTP/1.") {
-            return Err(UdpError::Malformed("request line"));
-        }
-        let query = uri
-            .split_once('?')
-            .ok_or(UdpError::Malformed("no query"))?
-            .1;
-        let mut fields: [Option<String>; 5] = Default::default();
-        const NAMES: [&str; 5] = ["ts", "id", "un", "cn", "sig"];
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if let Some(i) = NAMES.iter().position(|n| *n == name) {
-                if fields[i].is_some() {
-                    return Err(UdpError::Field(NAMES[i]));
-                }
-                fields[i] = Some(percent_decode(value).ok_or(UdpError::Field(NAMES[i]))?);
-            }
-        }
-        let [ts, id, un, cn, sig] = fields;
-        let ts = ts.ok_or(UdpError::Field("ts"))?;
-        Ok(UdpRequest {
-            ts: ts.parse().map_err(|_| UdpError::Field("ts"))?,
-            id: id.ok_or(UdpError::Field("id"))?,
-            un: un.ok_or(UdpError::Field("un"))?,
-            cn: cn.ok_or(UdpError::Field("cn"))?,
-            sig: sig.ok_or(UdpError::Field("sig"))?,
-        })
-    }
-
-    /// The text that is signed: ts‖id‖un‖cn (decimal `ts`, decoded values).
-    pub fn signed_text(&self) -> String {
-        format!("{}{}{}{}", self.ts, self.id, self.un, self.cn)
-    }
-
-    /// True if `sig` is the HMAC-SHA1 of [`signed_text`](Self::signed_text) under `password`
-    /// (hex compared case-insensitively, in constant time).
-    pub fn signature_valid(&self, password: &str) -> bool {
-        let Some(sig) = hex_decode(&self.sig) else {
-            return false;
-        };
-        let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(password.as_bytes()) else {
-            return false;
-        };
-        mac.update(self.signed_text().as_bytes());
-        mac.verify_slice(&sig).is_ok()
     }
 }
 
@@ -168,55 +95,14 @@ impl UdpValidator {
     }
 }
 
-fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    if b.len() % 2 != 0 {
-        return None;
-    }
-    b.chunks(2)
-        .map(|p| Some(hex_val(p[0])? << 4 | hex_val(p[1])?))
-        .collect()
-}
-
-/// `%XX` decoding (`+` is kept: TR-111 values are not form-encoded); `None` if invalid.
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hi = hex_val(*b.get(i + 1)?)?;
-            let lo = hex_val(*b.get(i + 2)?)?;
-            out.push(hi << 4 | lo);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conn_request::hex;
 
     const NOW: i64 = 1_120_673_700;
 
     fn sign(password: &str, ts: u64, id: &str, un: &str, cn: &str) -> String {
-        let mut mac = Hmac::<Sha1>::new_from_slice(password.as_bytes()).unwrap();
-        mac.update(format!("{ts}{id}{un}{cn}").as_bytes());
-        hex(&mac.finalize().into_bytes())
+        UdpRequest::signed(ts, id, un, cn, password).sig
     }
 
     fn datagram(ts: u64, id: &str, un: &str, cn: &str, sig: &str) -> Vec<u8> {
