@@ -2,5 +2,6 @@
 
 mod body;
 pub mod cwmp_endpoint;
+pub mod tls;
 
 pub use cwmp_endpoint::{CwmpEndpoint, EndpointConfig, SESSION_COOKIE};
