@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 /// Prefix of the environment variables that override configuration keys.
 pub const ENV_PREFIX: &str = "CWMP_ACS_";
 
+/// Keys without a default (absent from the file unless set) that the environment may still
+/// set; they all hold paths, so their variables are taken as text.
+const OPTIONAL_PATH_KEYS: &[&str] = &["cwmp_tls_cert_file", "cwmp_tls_key_file"];
+
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -48,6 +52,11 @@ pub struct Config {
     pub file_base_url: String,
     /// Give every bootstrapping CPE random Connection Request credentials, preset or not.
     pub cr_credentials_on_bootstrap: bool,
+    /// PEM certificate chain of the CWMP endpoint; with `cwmp_tls_key_file` it serves HTTPS
+    /// only (TR-069 §3.4.4). Unset (the default): plain HTTP.
+    pub cwmp_tls_cert_file: Option<PathBuf>,
+    /// PEM private key of `cwmp_tls_cert_file`.
+    pub cwmp_tls_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -70,6 +79,8 @@ impl Default for Config {
             cpe_auth: crate::cpe_auth::CpeAuthConfig::default(),
             file_base_url: String::new(),
             cr_credentials_on_bootstrap: false,
+            cwmp_tls_cert_file: None,
+            cwmp_tls_key_file: None,
         }
     }
 }
@@ -124,7 +135,12 @@ impl Config {
         };
         let from_file: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let mut table = toml::Table::try_from(&from_file).map_err(|e| invalid(e.to_string()))?;
-        let keys: Vec<String> = table.keys().cloned().collect();
+        let mut keys: Vec<String> = table.keys().cloned().collect();
+        for key in OPTIONAL_PATH_KEYS {
+            if !table.contains_key(*key) {
+                keys.push((*key).to_owned());
+            }
+        }
         let mut overridden = false;
         for key in keys {
             let var = format!("{ENV_PREFIX}{}", key.to_ascii_uppercase());
@@ -133,9 +149,10 @@ impl Config {
                 .ok()
                 .and_then(|mut t| t.remove("v"))
                 .unwrap_or_else(|| toml::Value::String(raw.clone()));
-            // A key that holds a string takes the raw text even when it looks like a number.
+            // A key that holds a string takes the raw text even when it looks like a number;
+            // so does an unset optional key (a path).
             let value = match (table.get(&key), value) {
-                (Some(toml::Value::String(_)), v) if !v.is_str() => toml::Value::String(raw),
+                (Some(toml::Value::String(_)) | None, v) if !v.is_str() => toml::Value::String(raw),
                 (_, v) => v,
             };
             table.insert(key, value);
@@ -203,6 +220,24 @@ mod tests {
         assert_eq!(c.cwmp_listen, "127.0.0.1:9000".parse().expect("addr"));
         assert_eq!(c.node_name, "42");
         assert_eq!(c.data_dir, PathBuf::from("/var/lib/acs"));
+    }
+
+    #[test]
+    fn tls_files_from_file_or_env() {
+        let c = Config::from_toml_and_env("", "", |_| None).expect("config");
+        assert_eq!((c.cwmp_tls_cert_file, c.cwmp_tls_key_file), (None, None));
+        let text = "cwmp_tls_cert_file = \"/etc/acs/cert.pem\"\n";
+        let c = Config::from_toml_and_env(text, "", |k| {
+            (k == "CWMP_ACS_CWMP_TLS_KEY_FILE").then(|| "/etc/acs/key.pem".to_owned())
+        })
+        .expect("config");
+        assert_eq!(
+            c.cwmp_tls_cert_file,
+            Some(PathBuf::from("/etc/acs/cert.pem"))
+        );
+        assert_eq!(c.cwmp_tls_key_file, Some(PathBuf::from("/etc/acs/key.pem")));
+        let back: Config = toml::from_str(&c.to_toml()).expect("parse");
+        assert_eq!(back, c);
     }
 
     #[test]

@@ -81,6 +81,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     tracing::info!(path = %store.path().display(), "device store open");
     let store: Arc<dyn Store> = Arc::new(store);
+    let tls = cwmp_acs::http::tls::cwmp_acceptor(&config).context("loading the CWMP TLS files")?;
     let listener = tokio::net::TcpListener::bind(config.cwmp_listen)
         .await
         .with_context(|| format!("binding the CWMP endpoint to {}", config.cwmp_listen))?;
@@ -105,6 +106,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         addr = %listener.local_addr().unwrap_or(config.cwmp_listen),
         max_sessions = config.max_sessions,
         session_timeout_s = config.session_timeout_secs,
+        tls = tls.is_some(),
         "CWMP endpoint listening"
     );
     let (tokens, new_token) = ApiTokens::load_or_init(&config.data_dir)
@@ -150,7 +152,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
             std::future::pending::<()>().await;
         }
     };
-    endpoint.clone().serve(listener, shutdown).await;
+    match tls {
+        Some(tls) => endpoint.clone().serve_tls(listener, tls, shutdown).await,
+        None => endpoint.clone().serve(listener, shutdown).await,
+    }
     tracing::info!("shutting down");
     let _ = api_stop.send(());
     let _ = api_task.await;

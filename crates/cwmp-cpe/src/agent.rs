@@ -28,6 +28,7 @@ use crate::events::{EventQueue, QueueError};
 use crate::retry::{Retry, RetryPolicy};
 use crate::schedule::{PeriodicInform, Scheduler};
 use crate::session::PendingRequests;
+use crate::transport::{AcsConnector, TlsError};
 
 /// Longest sleep of [`Agent::run`], so a wall-clock jump is noticed.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -49,6 +50,9 @@ pub enum AgentError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The `[tls]` settings could not be loaded (CA bundle, client certificate or key).
+    #[error("{0}")]
+    Tls(#[from] TlsError),
     /// The tree refused a value: a config seed or a [`Local::Set`] change.
     #[error("seeding {path} from the config: {message}")]
     Seed {
@@ -97,6 +101,7 @@ pub struct Outcome {
 /// The CPE daemon: owns the tree, event queue, scheduler and retry state, and runs sessions.
 pub struct Agent {
     config: Config,
+    connector: AcsConnector,
     model: Arc<Model>,
     tree: Tree,
     backend: Box<dyn Backend>,
@@ -131,6 +136,7 @@ impl Agent {
         backend: Box<dyn Backend>,
         clock: Arc<dyn Clock>,
     ) -> Result<Agent, AgentError> {
+        let connector = AcsConnector::new(&config.tls)?;
         let dir = config.state_dir.clone();
         std::fs::create_dir_all(&dir).map_err(|source| AgentError::StateDir {
             path: dir.clone(),
@@ -152,6 +158,7 @@ impl Agent {
         let now = clock.unix();
         let mut agent = Agent {
             config,
+            connector,
             model,
             tree,
             backend,

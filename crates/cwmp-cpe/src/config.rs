@@ -78,6 +78,9 @@ pub struct Config {
     pub backup: BackupConfig,
     /// `[data_model]`: the data-model XML and device profile (required).
     pub data_model: DataModelConfig,
+    /// `[tls]`: trust and client certificate for `https` ACS URLs (defaults: see [`TlsConfig`]).
+    #[serde(default)]
+    pub tls: TlsConfig,
     /// Where the tree and the event queue are persisted.
     pub state_dir: PathBuf,
 }
@@ -184,6 +187,23 @@ pub struct BackupConfig {
     pub enable: bool,
     /// `backup --delay-time S`; default 0.
     pub delay: u32,
+}
+
+/// `[tls]`: how the CPE verifies an `https` ACS and proves its own identity to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// `ca_file`: PEM bundle of trusted CAs; default the system bundle
+    /// ([`SYSTEM_CA_FILE`](crate::transport::SYSTEM_CA_FILE)) if present, else the built-in
+    /// webpki roots.
+    pub ca_file: Option<PathBuf>,
+    /// `client_cert`: PEM certificate chain presented to the ACS (with `client_key`).
+    pub client_cert: Option<PathBuf>,
+    /// `client_key`: PEM private key of `client_cert`.
+    pub client_key: Option<PathBuf>,
+    /// `insecure_skip_verify`: accept any server certificate (lab use only, logged loudly);
+    /// default false.
+    pub insecure_skip_verify: bool,
 }
 
 /// `[data_model]`: which data model the device implements (required).
@@ -303,6 +323,12 @@ impl Config {
         if let Some(p) = &self.cpe.password {
             check_password("cpe.password", p)?;
         }
+        if self.tls.client_cert.is_some() != self.tls.client_key.is_some() {
+            return Err(invalid(
+                "tls.client_cert",
+                "client_cert and client_key go together",
+            ));
+        }
         if self.inform.interval == 0 {
             return Err(invalid("inform.interval", "must be at least 1 second"));
         }
@@ -408,6 +434,24 @@ file = "tr-181.xml"
         assert_eq!(c.data_model.profile, "tr181-gateway");
         assert_eq!(c.root(), "Device.");
         assert!(c.to_masked_toml().contains("acs.example.com"));
+        assert_eq!(c.tls, TlsConfig::default());
+        assert!(!c.tls.insecure_skip_verify, "verification is on by default");
+    }
+
+    #[test]
+    fn tls_section() {
+        let text = format!(
+            "{MIN}\n[tls]\nca_file = \"/etc/acs-ca.pem\"\nclient_cert = \"c.pem\"\nclient_key = \"k.pem\"\n"
+        );
+        let c = Config::parse(&text).expect("valid");
+        assert_eq!(c.tls.ca_file, Some(PathBuf::from("/etc/acs-ca.pem")));
+        assert!(!c.tls.insecure_skip_verify);
+        let lone_cert = format!("{MIN}\n[tls]\nclient_cert = \"c.pem\"\n");
+        assert!(Config::parse(&lone_cert).is_err());
+        let typo = format!("{MIN}\n[tls]\nskip_verify = true\n");
+        assert!(Config::parse(&typo).is_err());
+        let lab = format!("{MIN}\n[tls]\ninsecure_skip_verify = true\n");
+        assert!(Config::parse(&lab).expect("valid").tls.insecure_skip_verify);
     }
 
     #[test]

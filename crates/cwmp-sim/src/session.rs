@@ -101,6 +101,7 @@ pub fn classify(e: &TransportError) -> String {
     match e {
         TransportError::Url(_) | TransportError::Scheme(_) => "config".into(),
         TransportError::Connect { .. } => "connect".into(),
+        TransportError::Tls { .. } => "tls".into(),
         TransportError::Http(_) => "http".into(),
         TransportError::Status(code) => format!("http_{code}"),
         TransportError::Auth(_) => "auth".into(),

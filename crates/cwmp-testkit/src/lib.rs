@@ -1,3 +1,4 @@
 //! Test support shared by the workspace's crates.
 
+pub mod pki;
 pub mod xsd;

@@ -7,6 +7,10 @@
 //! without a known cookie must carry an Inform and opens a new session, unless the number
 //! of sessions in progress has reached the configured maximum: then it is refused with 503
 //! and `Retry-After`, while sessions in progress go on.
+//!
+//! With [`CwmpEndpoint::serve_tls`] every connection is TLS: the handshake runs in the
+//! connection's own task, bounded by the header read timeout, and whether a request came
+//! over TLS (`secure`) is passed down to the session.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -26,6 +30,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rand::TryRngCore;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use super::auth_gate::{self, AuthContext};
 use super::body::{self, BodyError};
@@ -99,6 +104,8 @@ struct Shared {
 struct Entry {
     session: Session,
     peer: SocketAddr,
+    /// Opened over TLS.
+    secure: bool,
     started: Instant,
     /// Returns the session's slot when the entry is dropped.
     _permit: Permit,
@@ -151,6 +158,26 @@ impl CwmpEndpoint {
     /// Accepts connections on `listener` until `shutdown` resolves, reaping expired sessions
     /// meanwhile. Connections already accepted are left to finish on their own.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        self.serve_with(listener, None, shutdown).await;
+    }
+
+    /// [`serve`](Self::serve) over TLS: a connection whose handshake fails or takes longer
+    /// than the header read timeout is logged with its peer address and dropped.
+    pub async fn serve_tls(
+        self,
+        listener: TcpListener,
+        tls: TlsAcceptor,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        self.serve_with(listener, Some(tls), shutdown).await;
+    }
+
+    async fn serve_with(
+        self,
+        listener: TcpListener,
+        tls: Option<TlsAcceptor>,
+        shutdown: impl Future<Output = ()>,
+    ) {
         let reaper = tokio::spawn(reap_loop(Arc::clone(&self.shared)));
         tokio::pin!(shutdown);
         loop {
@@ -169,25 +196,18 @@ impl CwmpEndpoint {
             };
             let _ = stream.set_nodelay(true);
             let shared = Arc::clone(&self.shared);
-            let header_timeout = shared.config.header_read_timeout;
-            // TLS MERGE POINT: plain-HTTP accept loop; the TLS accept loop passes `true`.
-            let secure = false;
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(shared.handle(req, peer, secure).await) }
-                });
-                let mut builder = hyper::server::conn::http1::Builder::new();
-                builder
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(header_timeout)
-                    .title_case_headers(true)
-                    .keep_alive(true);
-                if let Err(e) = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                let Some(tls) = tls else {
+                    return serve_connection(shared, TokioIo::new(stream), peer, false).await;
+                };
+                let limit = shared.config.header_read_timeout;
+                match tokio::time::timeout(limit, tls.accept(stream)).await {
+                    Ok(Ok(stream)) => {
+                        serve_connection(shared, TokioIo::new(stream), peer, true).await;
+                    }
+                    Ok(Err(e)) => tracing::warn!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::warn!(%peer, ?limit, "TLS handshake timed out"),
                 }
             });
         }
@@ -206,6 +226,27 @@ impl CwmpEndpoint {
                 .finish(&mut entry, reason, Timestamp::now())
                 .await;
         }
+    }
+}
+
+/// Serves HTTP/1.1 on one accepted connection; `secure`: it is TLS.
+async fn serve_connection<I>(shared: Arc<Shared>, io: I, peer: SocketAddr, secure: bool)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let header_timeout = shared.config.header_read_timeout;
+    let service = service_fn(move |req| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(shared.handle(req, peer, secure).await) }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .title_case_headers(true)
+        .keep_alive(true);
+    if let Err(e) = builder.serve_connection(io, service).await {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
     }
 }
 
@@ -277,7 +318,10 @@ impl Shared {
         };
         match (entry, cookie, permit) {
             (Some(entry), Some(id), _) => self.continue_session(&id, entry, message).await,
-            (_, _, Some(permit)) => self.open_session(peer, permit, message, &auth).await,
+            (_, _, Some(permit)) => {
+                self.open_session(peer, secure, permit, message, &auth)
+                    .await
+            }
             _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -330,6 +374,7 @@ impl Shared {
     async fn open_session(
         self: &Arc<Self>,
         peer: SocketAddr,
+        secure: bool,
         permit: Permit,
         message: Message,
         auth: &AuthContext,
@@ -360,6 +405,7 @@ impl Shared {
         let mut entry = Entry {
             session,
             peer,
+            secure,
             started: Instant::now(),
             _permit: permit,
         };
@@ -477,6 +523,7 @@ impl Shared {
         tracing::info!(
             device = %device,
             peer = %entry.peer,
+            tls = entry.secure,
             events = %events.join(","),
             rpcs = entry.session.rpc_count(),
             duration_ms = u64::try_from(entry.started.elapsed().as_millis()).unwrap_or(u64::MAX),

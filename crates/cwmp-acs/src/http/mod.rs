@@ -3,5 +3,6 @@
 mod auth_gate;
 mod body;
 pub mod cwmp_endpoint;
+pub mod tls;
 
 pub use cwmp_endpoint::{CwmpEndpoint, EndpointConfig, SESSION_COOKIE};

@@ -5,7 +5,7 @@ use cwmp_datamodel::Tree;
 
 use super::{Agent, AgentError, Outcome, seed};
 use crate::session::{Context, Effect, Options, Permissions, Session};
-use crate::transport::{TransportError, run_session};
+use crate::transport::{TransportError, TransportOptions, run_session_with};
 
 impl Agent {
     /// Runs one session now and carries out what it left to do.
@@ -24,7 +24,10 @@ impl Agent {
             },
             ..Options::default()
         };
-        let timeout = self.config.timeout();
+        let transport = TransportOptions {
+            timeout: self.config.timeout(),
+            ..TransportOptions::default()
+        };
         let ctx = Context {
             tree: &mut self.tree,
             backend: self.backend.as_mut(),
@@ -33,7 +36,15 @@ impl Agent {
         };
         let (mut session, first) = Session::start(ctx, &options, device_id, retry_count, now);
         tracing::info!(%url, retry_count, "session starts");
-        let result = run_session(&url, creds.as_ref(), &mut session, first, timeout).await;
+        let result = run_session_with(
+            &self.connector,
+            &url,
+            creds.as_ref(),
+            &mut session,
+            first,
+            &transport,
+        )
+        .await;
         let effects = session.take_effects();
         for note in session.notes() {
             tracing::info!("{note}");

@@ -5,12 +5,14 @@
 //! the whole session.
 //!
 //! The stream is a seam: [`run_session`] uses plain TCP ([`TcpConnector`]);
-//! [`run_session_with`] takes any [`Connector`] (TLS later); [`run_session_tapped`] also
-//! lets a [`Tap`] see and alter each message (the simulator's fault injection).
+//! [`run_session_with`] takes any [`Connector`], such as [`AcsConnector`] (TCP or TLS by the
+//! URL's scheme); [`run_session_tapped`] also lets a [`Tap`] see and alter each message (the
+//! simulator's fault injection).
 
 mod auth;
 mod cookies;
 mod tap;
+mod tls;
 mod url;
 
 use std::future::Future;
@@ -30,6 +32,7 @@ use tokio::task::JoinHandle;
 pub use auth::Credentials;
 pub use cookies::CookieJar;
 pub use tap::{NoTap, Outgoing, Tap};
+pub use tls::{AcsConnector, AcsStream, SYSTEM_CA_FILE, TlsError};
 pub use url::{Scheme, Target};
 
 use crate::session::{Session, Step};
@@ -61,6 +64,15 @@ pub enum TransportError {
         /// `host:port`.
         target: String,
         /// The error.
+        source: io::Error,
+    },
+    /// The TLS handshake failed: the server's certificate was not trusted or not for this
+    /// host, the server refused the client certificate, or the peer does not speak TLS.
+    #[error("TLS with {url}: {source}")]
+    Tls {
+        /// The URL being contacted.
+        url: String,
+        /// The error (rustls's reason inside).
         source: io::Error,
     },
     /// An HTTP error on the connection.
@@ -143,7 +155,7 @@ pub trait Connector {
     ) -> impl Future<Output = Result<Self::Stream, TransportError>>;
 }
 
-/// Plain TCP; `https` URLs are refused until TLS is added.
+/// Plain TCP only; `https` URLs are refused (use [`AcsConnector`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TcpConnector;
 
@@ -153,7 +165,7 @@ impl Connector for TcpConnector {
     async fn connect(&self, target: &Target) -> Result<Self::Stream, TransportError> {
         if target.scheme != Scheme::Http {
             return Err(TransportError::Scheme(
-                "https (TLS is not built in yet)".into(),
+                "https (this connector is plain TCP only)".into(),
             ));
         }
         let stream = TcpStream::connect((target.host.as_str(), target.port))
@@ -409,7 +421,7 @@ impl<C: Connector> Client<'_, C> {
             let (sender, conn) = http1::Builder::new()
                 .handshake(io)
                 .await
-                .map_err(|e| TransportError::Http(e.to_string()))?;
+                .map_err(|e| http_error(&e, &self.target))?;
             let task = tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -424,10 +436,11 @@ impl<C: Connector> Client<'_, C> {
             .conn
             .as_mut()
             .ok_or_else(|| TransportError::Http("no connection".into()))?;
+        let target = &self.target;
         conn.sender
             .ready()
             .await
-            .map_err(|e| TransportError::Http(e.to_string()))?;
+            .map_err(|e| http_error(&e, target))?;
         Ok(&mut conn.sender)
     }
 
@@ -465,11 +478,12 @@ impl<C: Connector> Client<'_, C> {
             .body(Full::new(body.unwrap_or_default()))
             .map_err(|e| TransportError::Http(e.to_string()))?;
         let max = self.options.max_response;
+        let target = self.target.clone();
         let sender = self.sender().await?;
         let response = sender
             .send_request(request)
             .await
-            .map_err(|e| TransportError::Http(e.to_string()))?;
+            .map_err(|e| http_error(&e, &target))?;
         self.requests += 1;
         let (parts, incoming) = response.into_parts();
         let body = Limited::new(incoming, max)
@@ -489,6 +503,30 @@ impl<C: Connector> Client<'_, C> {
             body,
         })
     }
+}
+
+/// An HTTP-level error with its causes spelled out. A TLS error among them (the ACS refusing
+/// the client certificate is only seen after a TLS 1.3 handshake) becomes
+/// [`TransportError::Tls`], naming the URL.
+fn http_error(e: &(dyn std::error::Error + 'static), target: &Target) -> TransportError {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let tls = c
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        if let Some(tls) = tls {
+            return TransportError::Tls {
+                url: target.to_string(),
+                source: io::Error::other(tls.clone()),
+            };
+        }
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    TransportError::Http(text)
 }
 
 fn write(env: &Envelope) -> Result<Bytes, TransportError> {

@@ -1,5 +1,5 @@
 //! A scripted peer: a hyper HTTP/1.1 server on 127.0.0.1:0 calling a synchronous handler
-//! with each whole request, counting the TCP connections it accepted.
+//! with each whole request, counting the TCP connections it accepted; optionally over TLS.
 
 #![allow(dead_code)]
 
@@ -36,6 +36,9 @@ pub type Handler = dyn Fn(Req) -> Response<Full<Bytes>> + Send + Sync;
 pub struct Peer {
     pub addr: SocketAddr,
     pub connections: Arc<AtomicUsize>,
+    /// TLS handshakes that failed.
+    pub tls_failures: Arc<AtomicUsize>,
+    scheme: &'static str,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -43,6 +46,24 @@ impl Peer {
     pub async fn start(
         handler: impl Fn(Req) -> Response<Full<Bytes>> + Send + Sync + 'static,
     ) -> Peer {
+        Peer::start_with(handler, None).await
+    }
+
+    /// An HTTPS peer with the given rustls server settings.
+    pub async fn start_tls(
+        handler: impl Fn(Req) -> Response<Full<Bytes>> + Send + Sync + 'static,
+        tls: Arc<rustls::ServerConfig>,
+    ) -> Peer {
+        Peer::start_with(handler, Some(tokio_rustls::TlsAcceptor::from(tls))).await
+    }
+
+    async fn start_with(
+        handler: impl Fn(Req) -> Response<Full<Bytes>> + Send + Sync + 'static,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Peer {
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let tls_failures = Arc::new(AtomicUsize::new(0));
+        let failures = tls_failures.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let connections = Arc::new(AtomicUsize::new(0));
@@ -52,6 +73,8 @@ impl Peer {
             while let Ok((stream, _)) = listener.accept().await {
                 count.fetch_add(1, Ordering::SeqCst);
                 let handler = handler.clone();
+                let tls = tls.clone();
+                let failures = failures.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let handler = handler.clone();
@@ -71,21 +94,38 @@ impl Peer {
                             Ok::<_, Infallible>(handler(req))
                         }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let builder = hyper::server::conn::http1::Builder::new();
+                    match tls {
+                        None => {
+                            let _ = builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(stream) => {
+                                let _ = builder
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .await;
+                            }
+                            Err(_) => {
+                                failures.fetch_add(1, Ordering::SeqCst);
+                            }
+                        },
+                    }
                 });
             }
         });
         Peer {
             addr,
             connections,
+            tls_failures,
+            scheme,
             task,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}://{}{path}", self.scheme, self.addr)
     }
 
     pub fn connections(&self) -> usize {
