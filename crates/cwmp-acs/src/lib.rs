@@ -9,6 +9,8 @@
 pub mod api;
 pub mod config;
 pub mod conn_request;
+pub mod events;
 pub mod http;
+pub mod metrics;
 pub mod session;
 pub mod store;

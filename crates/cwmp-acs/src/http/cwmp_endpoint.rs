@@ -29,6 +29,8 @@ use tokio::net::TcpListener;
 
 use super::body::{self, BodyError};
 use crate::config::Config;
+use crate::events::EventBus;
+use crate::metrics::{Metrics, Server};
 use crate::session::{Outcome, Session, SessionConfig, SessionError};
 use crate::store::{Store, Timestamp};
 
@@ -88,6 +90,8 @@ struct Shared {
     config: EndpointConfig,
     sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>,
     active: Arc<AtomicUsize>,
+    events: EventBus,
+    metrics: Arc<Metrics>,
 }
 
 /// One session in progress.
@@ -113,12 +117,25 @@ type Resp = Response<Full<Bytes>>;
 impl CwmpEndpoint {
     /// An endpoint over `store`.
     pub fn new(store: Arc<dyn Store>, config: EndpointConfig) -> CwmpEndpoint {
+        CwmpEndpoint::with_observers(store, config, EventBus::default(), Arc::default())
+    }
+
+    /// An endpoint over `store` whose sessions publish on `events` and count into `metrics`
+    /// (whose active-session gauge is the endpoint's slot count).
+    pub fn with_observers(
+        store: Arc<dyn Store>,
+        config: EndpointConfig,
+        events: EventBus,
+        metrics: Arc<Metrics>,
+    ) -> CwmpEndpoint {
         CwmpEndpoint {
             shared: Arc::new(Shared {
                 store,
                 config,
                 sessions: Mutex::new(HashMap::new()),
-                active: Arc::new(AtomicUsize::new(0)),
+                active: metrics.active_sessions(),
+                events,
+                metrics,
             }),
         }
     }
@@ -153,7 +170,13 @@ impl CwmpEndpoint {
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(shared.handle(req, peer).await) }
+                    async move {
+                        let resp = shared.handle(req, peer).await;
+                        shared
+                            .metrics
+                            .http_request(Server::Cwmp, resp.status().as_u16());
+                        Ok::<_, Infallible>(resp)
+                    }
                 });
                 let mut builder = hyper::server::conn::http1::Builder::new();
                 builder
@@ -223,6 +246,7 @@ impl Shared {
                 Some(p) => Some(p),
                 None => {
                     tracing::warn!(%peer, "overload: new session refused");
+                    self.metrics.overload_refused();
                     return retry_after_resp(self.config.overload_retry_after);
                 }
             },
@@ -316,7 +340,8 @@ impl Shared {
             config,
             Some(peer.ip().to_string()),
             now,
-        );
+        )
+        .with_observers(self.events.clone(), Arc::clone(&self.metrics));
         let outcome = session.handle(Some(*env), now).await;
         let mut entry = Entry {
             session,
@@ -328,6 +353,7 @@ impl Shared {
             Ok(Outcome::Reply(env)) => {
                 let mut resp = xml(&env);
                 if resp.status() == StatusCode::OK {
+                    self.metrics.session_started();
                     let cookie = format!("{SESSION_COOKIE}={id}; Path=/");
                     if let Ok(v) = HeaderValue::from_str(&cookie) {
                         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -342,6 +368,7 @@ impl Shared {
             }
             Ok(Outcome::Busy { retry_after }) => {
                 tracing::info!(%peer, device = ?entry.session.device(), "device already in a session: 503");
+                self.metrics.busy_refused();
                 retry_after_resp(retry_after)
             }
             Ok(Outcome::End) => {
@@ -430,6 +457,8 @@ impl Shared {
     }
 
     fn log_finished(&self, entry: &Entry, outcome: &str) {
+        self.metrics
+            .session_ended(outcome, entry.started.elapsed());
         let events: Vec<_> = entry.session.events().iter().map(|e| e.as_str()).collect();
         let device = entry
             .session

@@ -13,6 +13,8 @@ mod acs_phase;
 use super::cpe::{self, Note};
 use super::results::engine_fault;
 use super::types::{Outcome, SessionConfig, SessionError};
+use crate::events::{EventBus, EventKind};
+use crate::metrics::{Metrics, StoreOp};
 use crate::store::{
     DeviceId, DeviceIdentity, InformUpdate, ParamValue, RetryPolicy, SessionRecord, Store, Task,
     Timestamp,
@@ -64,6 +66,8 @@ pub struct Session {
     seen: HashSet<String>,
     running: Option<Running>,
     transfers: Vec<(String, u32)>,
+    bus: EventBus,
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for Session {
@@ -109,7 +113,17 @@ impl Session {
             seen: HashSet::new(),
             running: None,
             transfers: Vec::new(),
+            bus: EventBus::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Publishes this session's events on `events` and counts into `metrics` (by default
+    /// they go to a bus and metrics of its own, seen by nobody).
+    pub fn with_observers(mut self, events: EventBus, metrics: Arc<Metrics>) -> Session {
+        self.bus = events;
+        self.metrics = metrics;
+        self
     }
 
     /// The device, once the Inform has been accepted.
@@ -282,6 +296,13 @@ impl Session {
                 retry_after: self.config.busy_retry_after,
             });
         }
+        // Holding the lease, no other session of the device is alive: tasks still marked
+        // running were left by one that died with its server (crash, kill) before the CPE
+        // answered. They run again, once, in this session.
+        let orphans = store.requeue_running_tasks(&device).await?;
+        if orphans > 0 {
+            tracing::warn!(%device, orphans, "re-queued tasks left running by a dead session");
+        }
         self.device = Some(device.clone());
         self.phase = Phase::CpeRequests;
         self.version = version;
@@ -311,7 +332,12 @@ impl Session {
                 })
                 .collect(),
         };
+        let timer = std::time::Instant::now();
         store.upsert_inform(update).await?;
+        self.metrics
+            .store_op(StoreOp::UpsertInform, timer.elapsed());
+        let events = self.events.iter().map(|e| e.as_str().into_owned()).collect();
+        self.bus.publish(&device, EventKind::Inform { events });
         Ok(self.reply(header.id, InformResponse { max_envelopes: 1 }.into()))
     }
 
@@ -353,6 +379,7 @@ impl Session {
             .release_lease(&device, &self.config.holder)
             .await?;
         self.store.record_session(self.record(outcome, now)).await?;
+        self.publish_end(&device, outcome);
         Ok(Outcome::End)
     }
 
@@ -379,7 +406,23 @@ impl Session {
                 .await?;
         }
         self.store.record_session(self.record(reason, now)).await?;
+        self.publish_end(&device, reason);
         Ok(())
+    }
+
+    /// The event bus.
+    pub(super) fn bus(&self) -> &EventBus {
+        &self.bus
+    }
+
+    /// The metrics.
+    pub(super) fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    fn publish_end(&self, device: &DeviceId, outcome: &str) {
+        let outcome = outcome.to_owned();
+        self.bus.publish(device, EventKind::SessionEnd { outcome });
     }
 
     fn record(&self, outcome: &str, now: Timestamp) -> SessionRecord {
