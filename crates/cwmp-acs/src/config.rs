@@ -41,6 +41,9 @@ pub struct Config {
     pub max_xml_elements: usize,
     /// Longest XML text or attribute value (bytes).
     pub max_xml_string_bytes: usize,
+    /// Serve the API's `/metrics` without the bearer token (for scrapers that cannot send
+    /// one); off by default, since metrics reveal load and device activity.
+    pub metrics_public: bool,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             max_xml_depth: limits.max_depth,
             max_xml_elements: limits.max_elements,
             max_xml_string_bytes: limits.max_string_bytes,
+            metrics_public: false,
         }
     }
 }

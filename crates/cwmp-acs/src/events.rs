@@ -114,7 +114,12 @@ mod tests {
         bus.publish(&dev, EventKind::TaskDone { task: "t0".into() });
         let mut rx = bus.subscribe();
         for i in 1..=3 {
-            bus.publish(&dev, EventKind::TaskDone { task: format!("t{i}") });
+            bus.publish(
+                &dev,
+                EventKind::TaskDone {
+                    task: format!("t{i}"),
+                },
+            );
         }
         assert!(matches!(
             rx.recv().await,

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use cwmp_acs::api::{self, ApiState, ApiTokens};
+use cwmp_acs::api::{self, ApiExtras, ApiState, ApiTokens};
 use cwmp_acs::config::Config;
+use cwmp_acs::events::EventBus;
 use cwmp_acs::http::{CwmpEndpoint, EndpointConfig};
+use cwmp_acs::metrics::Metrics;
 use cwmp_acs::store::{SqliteConfig, SqliteStore, Store};
 
 #[derive(Parser)]
@@ -83,6 +85,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.cwmp_listen)
         .await
         .with_context(|| format!("binding the CWMP endpoint to {}", config.cwmp_listen))?;
+    let events = EventBus::default();
+    let metrics = Arc::new(Metrics::default());
+    // No CPE credentials can be configured yet: sessions are open to any client.
+    metrics.set_cpe_auth_open(true);
     tracing::warn!(
         "CPE AUTHENTICATION IS OFF: any client can open CWMP sessions and create devices; \
          configure CPE credentials before exposing this server"
@@ -112,19 +118,30 @@ async fn run(config: Config) -> anyhow::Result<()> {
     if !api_addr.ip().is_loopback() {
         tracing::warn!(addr = %api_addr, "the northbound API listens beyond loopback");
     }
-    tracing::info!(addr = %api_addr, "northbound API listening (bearer token required)");
-    let api = api::router(
+    tracing::info!(addr = %api_addr, metrics_public = config.metrics_public, "northbound API listening (bearer token required)");
+    let api = api::router_with(
         ApiState {
             store: Arc::clone(&store),
             connection_request_timeout: cwmp_acs::conn_request::DEFAULT_TIMEOUT,
         },
         tokens,
+        ApiExtras {
+            events: events.clone(),
+            metrics: Arc::clone(&metrics),
+            metrics_public: config.metrics_public,
+            ..ApiExtras::default()
+        },
     );
     let (api_stop, api_stopped) = tokio::sync::oneshot::channel::<()>();
     let api_task = tokio::spawn(api::serve(api_listener, api, async {
         let _ = api_stopped.await;
     }));
-    let endpoint = CwmpEndpoint::new(Arc::clone(&store), EndpointConfig::from_config(&config));
+    let endpoint = CwmpEndpoint::with_observers(
+        Arc::clone(&store),
+        EndpointConfig::from_config(&config),
+        events,
+        metrics,
+    );
     let shutdown = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");

@@ -145,7 +145,9 @@ impl Histogram {
 }
 
 const SESSION_BOUNDS: &[f64] = &[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
-const STORE_BOUNDS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0];
+const STORE_BOUNDS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0,
+];
 
 /// The server's metrics. Share one behind an `Arc` between the endpoint, the engine and
 /// the API.
@@ -230,7 +232,10 @@ impl Metrics {
 
     /// The ACS sent an RPC.
     pub fn rpc_sent(&self, method: &'static str) {
-        let mut map = self.rpcs_sent.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .rpcs_sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         *map.entry(method).or_insert(0) += 1;
     }
 
@@ -267,46 +272,151 @@ impl Metrics {
         let head = |o: &mut String, name: &str, kind: &str, help: &str| {
             let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}");
         };
-        head(&mut o, "acs_sessions_active", "gauge", "CWMP sessions in progress.");
+        head(
+            &mut o,
+            "acs_sessions_active",
+            "gauge",
+            "CWMP sessions in progress.",
+        );
         let active = self.active_sessions.load(Ordering::Relaxed);
         let _ = writeln!(o, "acs_sessions_active {active}");
-        head(&mut o, "acs_sessions_started_total", "counter", "CWMP sessions opened.");
-        let _ = writeln!(o, "acs_sessions_started_total {}", load(&self.sessions_started));
-        head(&mut o, "acs_sessions_ended_total", "counter", "CWMP sessions ended, by outcome.");
+        head(
+            &mut o,
+            "acs_sessions_started_total",
+            "counter",
+            "CWMP sessions opened.",
+        );
+        let _ = writeln!(
+            o,
+            "acs_sessions_started_total {}",
+            load(&self.sessions_started)
+        );
+        head(
+            &mut o,
+            "acs_sessions_ended_total",
+            "counter",
+            "CWMP sessions ended, by outcome.",
+        );
         for end in SessionEnd::ALL {
             let n = load(&self.sessions_ended[end as usize]);
-            let _ = writeln!(o, "acs_sessions_ended_total{{outcome=\"{}\"}} {n}", end.label());
+            let _ = writeln!(
+                o,
+                "acs_sessions_ended_total{{outcome=\"{}\"}} {n}",
+                end.label()
+            );
         }
-        head(&mut o, "acs_session_duration_seconds", "histogram", "Duration of CWMP sessions.");
+        head(
+            &mut o,
+            "acs_session_duration_seconds",
+            "histogram",
+            "Duration of CWMP sessions.",
+        );
         self.session_seconds
             .render(&mut o, "acs_session_duration_seconds", "");
-        head(&mut o, "acs_sessions_refused_total", "counter", "New CWMP sessions refused with 503, by reason.");
-        let _ = writeln!(o, "acs_sessions_refused_total{{reason=\"overload\"}} {}", load(&self.overload_refusals));
-        let _ = writeln!(o, "acs_sessions_refused_total{{reason=\"busy\"}} {}", load(&self.busy_refusals));
-        head(&mut o, "acs_http_requests_total", "counter", "HTTP requests answered, by server and status class.");
+        head(
+            &mut o,
+            "acs_sessions_refused_total",
+            "counter",
+            "New CWMP sessions refused with 503, by reason.",
+        );
+        let _ = writeln!(
+            o,
+            "acs_sessions_refused_total{{reason=\"overload\"}} {}",
+            load(&self.overload_refusals)
+        );
+        let _ = writeln!(
+            o,
+            "acs_sessions_refused_total{{reason=\"busy\"}} {}",
+            load(&self.busy_refusals)
+        );
+        head(
+            &mut o,
+            "acs_http_requests_total",
+            "counter",
+            "HTTP requests answered, by server and status class.",
+        );
         for (server, name) in [(Server::Cwmp, "cwmp"), (Server::Api, "api")] {
             for (i, n) in self.http_requests[server as usize].iter().enumerate() {
-                let _ = writeln!(o, "acs_http_requests_total{{server=\"{name}\",code=\"{}xx\"}} {}", i + 1, load(n));
+                let _ = writeln!(
+                    o,
+                    "acs_http_requests_total{{server=\"{name}\",code=\"{}xx\"}} {}",
+                    i + 1,
+                    load(n)
+                );
             }
         }
-        head(&mut o, "acs_rpcs_sent_total", "counter", "RPCs sent by the ACS, by method.");
-        for (method, n) in self.rpcs_sent.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+        head(
+            &mut o,
+            "acs_rpcs_sent_total",
+            "counter",
+            "RPCs sent by the ACS, by method.",
+        );
+        for (method, n) in self
+            .rpcs_sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
             let _ = writeln!(o, "acs_rpcs_sent_total{{method=\"{method}\"}} {n}");
         }
-        head(&mut o, "acs_faults_total", "counter", "Faults recorded, by code.");
-        for (code, n) in self.faults.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+        head(
+            &mut o,
+            "acs_faults_total",
+            "counter",
+            "Faults recorded, by code.",
+        );
+        for (code, n) in self
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
             let _ = writeln!(o, "acs_faults_total{{code=\"{}\"}} {n}", escape(code));
         }
-        head(&mut o, "acs_store_operation_seconds", "histogram", "Duration of store operations.");
-        for (op, name) in [(StoreOp::UpsertInform, "upsert_inform"), (StoreOp::WriteBatch, "write_batch")] {
-            self.store_seconds[op as usize].render(&mut o, "acs_store_operation_seconds", &format!("op=\"{name}\""));
+        head(
+            &mut o,
+            "acs_store_operation_seconds",
+            "histogram",
+            "Duration of store operations.",
+        );
+        for (op, name) in [
+            (StoreOp::UpsertInform, "upsert_inform"),
+            (StoreOp::WriteBatch, "write_batch"),
+        ] {
+            self.store_seconds[op as usize].render(
+                &mut o,
+                "acs_store_operation_seconds",
+                &format!("op=\"{name}\""),
+            );
         }
-        head(&mut o, "acs_connection_requests_total", "counter", "Connection Requests, by result.");
-        for (outcome, name) in [(CrOutcome::Ok, "ok"), (CrOutcome::Failed, "failed"), (CrOutcome::RateLimited, "rate_limited")] {
-            let _ = writeln!(o, "acs_connection_requests_total{{result=\"{name}\"}} {}", load(&self.connection_requests[outcome as usize]));
+        head(
+            &mut o,
+            "acs_connection_requests_total",
+            "counter",
+            "Connection Requests, by result.",
+        );
+        for (outcome, name) in [
+            (CrOutcome::Ok, "ok"),
+            (CrOutcome::Failed, "failed"),
+            (CrOutcome::RateLimited, "rate_limited"),
+        ] {
+            let _ = writeln!(
+                o,
+                "acs_connection_requests_total{{result=\"{name}\"}} {}",
+                load(&self.connection_requests[outcome as usize])
+            );
         }
-        head(&mut o, "acs_cpe_auth_open", "gauge", "1 when CWMP sessions need no CPE authentication.");
-        let _ = writeln!(o, "acs_cpe_auth_open {}", u8::from(self.cpe_auth_open.load(Ordering::Relaxed)));
+        head(
+            &mut o,
+            "acs_cpe_auth_open",
+            "gauge",
+            "1 when CWMP sessions need no CPE authentication.",
+        );
+        let _ = writeln!(
+            o,
+            "acs_cpe_auth_open {}",
+            u8::from(self.cpe_auth_open.load(Ordering::Relaxed))
+        );
         o
     }
 }
@@ -349,7 +459,10 @@ mod tests {
             "acs_connection_requests_total{result=\"rate_limited\"} 1",
             "acs_cpe_auth_open 0",
         ] {
-            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
         }
         assert!(!text.contains("a\"b"));
         // Every sample line is `name{labels} value` with a numeric value.

@@ -457,8 +457,7 @@ impl Shared {
     }
 
     fn log_finished(&self, entry: &Entry, outcome: &str) {
-        self.metrics
-            .session_ended(outcome, entry.started.elapsed());
+        self.metrics.session_ended(outcome, entry.started.elapsed());
         let events: Vec<_> = entry.session.events().iter().map(|e| e.as_str()).collect();
         let device = entry
             .session

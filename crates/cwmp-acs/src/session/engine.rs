@@ -336,7 +336,11 @@ impl Session {
         store.upsert_inform(update).await?;
         self.metrics
             .store_op(StoreOp::UpsertInform, timer.elapsed());
-        let events = self.events.iter().map(|e| e.as_str().into_owned()).collect();
+        let events = self
+            .events
+            .iter()
+            .map(|e| e.as_str().into_owned())
+            .collect();
         self.bus.publish(&device, EventKind::Inform { events });
         Ok(self.reply(header.id, InformResponse { max_envelopes: 1 }.into()))
     }

@@ -7,11 +7,11 @@ use cwmp::{Body, Envelope, Header};
 use serde_json::json;
 
 use super::{NO_RETRY, Phase, Running, Session};
+use crate::events::EventKind;
+use crate::metrics::StoreOp;
 use crate::session::results::{answers, engine_fault, fault_info, interpret, merge};
 use crate::session::task_rpc::{InvalidTask, task_requests};
 use crate::session::types::{Outcome, SessionError};
-use crate::events::EventKind;
-use crate::metrics::StoreOp;
 use crate::store::{FaultInfo, RetryPolicy, Timestamp};
 
 impl Session {
@@ -184,7 +184,8 @@ impl Session {
         self.metrics().fault(&fault.code);
         if let Some(device) = self.device() {
             let task = task.to_owned();
-            self.bus().publish(device, EventKind::TaskFault { task, fault });
+            self.bus()
+                .publish(device, EventKind::TaskFault { task, fault });
         }
     }
 

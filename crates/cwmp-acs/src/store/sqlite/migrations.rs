@@ -10,15 +10,14 @@ use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// `(version, description, sql)` of every migration, in order.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] =
-    &[
-        (1, "init", include_str!("../../../migrations/0001_init.sql")),
-        (
-            2,
-            "connection_request",
-            include_str!("../../../migrations/0002_connection_request.sql"),
-        ),
-    ];
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../../migrations/0001_init.sql")),
+    (
+        2,
+        "connection_request",
+        include_str!("../../../migrations/0002_connection_request.sql"),
+    ),
+];
 
 /// The migrator for [`MIGRATIONS`].
 pub(crate) fn migrator() -> Migrator {

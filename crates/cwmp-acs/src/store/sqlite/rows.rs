@@ -5,8 +5,9 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::store::{
-    ConnectionRequestResult,    Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo, FaultRecord, FileMeta,
-    Parameter, Preset, SessionRecord, StoreError, StoreResult, Task, TaskStatus, Timestamp,
+    ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo,
+    FaultRecord, FileMeta, Parameter, Preset, SessionRecord, StoreError, StoreResult, Task,
+    TaskStatus, Timestamp,
 };
 
 /// Columns of `devices` selected by [`device`] (tags are added separately).

@@ -8,9 +8,9 @@ use super::reads::{self, fetch};
 use super::writes::{self, exec_args};
 use super::{SqliteStore, rows};
 use crate::store::{
-    ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo, FaultRecord, FileMeta,
-    InformOutcome, InformUpdate, NewFault, NewTask, ParamBatch, Parameter, Preset, RetryPolicy,
-    SessionRecord, Store, StoreResult, Task, TaskFilter, Timestamp,
+    ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
+    FaultRecord, FileMeta, InformOutcome, InformUpdate, NewFault, NewTask, ParamBatch, Parameter,
+    Preset, RetryPolicy, SessionRecord, Store, StoreResult, Task, TaskFilter, Timestamp,
 };
 
 /// Runs a fixed statement with text binds through the writer; `true` if a row changed.
