@@ -57,6 +57,9 @@ pub struct Config {
     pub cwmp_tls_cert_file: Option<PathBuf>,
     /// PEM private key of `cwmp_tls_cert_file`.
     pub cwmp_tls_key_file: Option<PathBuf>,
+    /// Serve the API's `/metrics` without the bearer token (for scrapers that cannot send
+    /// one); off by default, since metrics reveal load and device activity.
+    pub metrics_public: bool,
 }
 
 impl Default for Config {
@@ -81,6 +84,7 @@ impl Default for Config {
             cr_credentials_on_bootstrap: false,
             cwmp_tls_cert_file: None,
             cwmp_tls_key_file: None,
+            metrics_public: false,
         }
     }
 }

@@ -4,14 +4,17 @@
 //! and the northbound API are written against, and its embedded SQLite implementation) and
 //! the [`session`] engine (TR-069 sessions as pure logic over the store, no HTTP), the
 //! [`http`] CWMP endpoint that serves it, the northbound REST [`api`], outgoing
-//! [`conn_request`]s, and the server [`config`].
+//! [`conn_request`]s, the in-process [`events`] bus, Prometheus [`metrics`], and the server
+//! [`config`].
 
 pub mod api;
 pub mod config;
 pub mod conn_request;
 pub mod conn_request_udp;
 pub mod cpe_auth;
+pub mod events;
 pub mod http;
+pub mod metrics;
 pub mod query;
 pub mod session;
 pub mod store;

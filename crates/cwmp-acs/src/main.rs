@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use cwmp_acs::api::{self, ApiState, ApiTokens};
+use cwmp_acs::api::{self, ApiExtras, ApiState, ApiTokens};
 use cwmp_acs::config::Config;
 use cwmp_acs::cpe_auth::{CpeAuth, CpeAuthMode};
-use cwmp_acs::http::{CwmpEndpoint, EndpointConfig};
+use cwmp_acs::events::EventBus;
+use cwmp_acs::http::{CwmpEndpoint, EndpointConfig, EndpointParts};
+use cwmp_acs::metrics::Metrics;
 use cwmp_acs::store::{SqliteConfig, SqliteStore, Store};
 
 #[derive(Parser)]
@@ -102,6 +104,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
             "CPE authentication on"
         );
     }
+    let events = EventBus::default();
+    let metrics = Arc::new(Metrics::default());
+    metrics.set_cpe_auth_open(cpe_auth.mode() == CpeAuthMode::Open);
     tracing::info!(
         addr = %listener.local_addr().unwrap_or(config.cwmp_listen),
         max_sessions = config.max_sessions,
@@ -128,23 +133,33 @@ async fn run(config: Config) -> anyhow::Result<()> {
     if !api_addr.ip().is_loopback() {
         tracing::warn!(addr = %api_addr, "the northbound API listens beyond loopback");
     }
-    tracing::info!(addr = %api_addr, "northbound API listening (bearer token required)");
-    let api = api::router(
+    tracing::info!(addr = %api_addr, metrics_public = config.metrics_public, "northbound API listening (bearer token required)");
+    let api = api::router_with(
         ApiState {
             store: Arc::clone(&store),
             connection_request_timeout: cwmp_acs::conn_request::DEFAULT_TIMEOUT,
             cpe_auth: Arc::clone(&cpe_auth),
         },
         tokens,
+        ApiExtras {
+            events: events.clone(),
+            metrics: Arc::clone(&metrics),
+            metrics_public: config.metrics_public,
+            ..ApiExtras::default()
+        },
     );
     let (api_stop, api_stopped) = tokio::sync::oneshot::channel::<()>();
     let api_task = tokio::spawn(api::serve(api_listener, api, async {
         let _ = api_stopped.await;
     }));
-    let endpoint = CwmpEndpoint::with_auth(
+    let endpoint = CwmpEndpoint::with_parts(
         Arc::clone(&store),
         EndpointConfig::from_config(&config),
-        cpe_auth,
+        EndpointParts {
+            auth: cpe_auth,
+            events,
+            metrics,
+        },
     );
     let shutdown = async {
         if let Err(e) = tokio::signal::ctrl_c().await {

@@ -32,13 +32,19 @@ async fn start(cr_timeout: Duration) -> Api {
             .await
             .expect("open"),
     );
-    let router = api::router(
+    // No Connection Request rate limit here: tests/api_events.rs covers it.
+    let extras = api::ApiExtras {
+        cr_limit: Arc::new(api::cr::CrRateLimit::new(Duration::ZERO)),
+        ..api::ApiExtras::default()
+    };
+    let router = api::router_with(
         ApiState {
             store: Arc::clone(&store),
             connection_request_timeout: cr_timeout,
             cpe_auth: Arc::new(cwmp_acs::cpe_auth::CpeAuth::open()),
         },
         ApiTokens::from_tokens([TOKEN]),
+        extras,
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -521,7 +527,10 @@ async fn connection_request_digest_success_and_failures() {
         })
         .await
         .expect("creds");
-    let path = format!("/devices/{}/tasks?connection_request", enc(dev.as_str()));
+    let path = format!(
+        "/devices/{}/tasks?connection_request&timeout=0",
+        enc(dev.as_str())
+    );
     let (s, body) = call(
         api.addr,
         "POST",
@@ -563,7 +572,10 @@ async fn connection_request_digest_success_and_failures() {
     let dead_url = format!("http://{}/cr", dead.local_addr().expect("addr"));
     drop(dead);
     let dev2 = add_device(&api.store, "DEAD", Some(dead_url)).await;
-    let path2 = format!("/devices/{}/tasks?connection_request", enc(dev2.as_str()));
+    let path2 = format!(
+        "/devices/{}/tasks?connection_request&timeout=0",
+        enc(dev2.as_str())
+    );
     let started = Instant::now();
     let (s, body) = call(
         api.addr,
@@ -581,7 +593,10 @@ async fn connection_request_digest_success_and_failures() {
     let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let silent_url = format!("http://{}/cr", silent.local_addr().expect("addr"));
     let dev3 = add_device(&api.store, "SILENT", Some(silent_url)).await;
-    let path3 = format!("/devices/{}/tasks?connection_request", enc(dev3.as_str()));
+    let path3 = format!(
+        "/devices/{}/tasks?connection_request&timeout=0",
+        enc(dev3.as_str())
+    );
     let started = Instant::now();
     let (_, body) = call(
         api.addr,

@@ -134,6 +134,13 @@ fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
     if let Some(ip) = &d.ip {
         root.insert("_ip".into(), json!(ip));
     }
+    if let Some(cr) = &d.last_connection_request {
+        let mut v = json!({ "time": cr.time.as_millis(), "ok": cr.error.is_none() });
+        if let Some(e) = &cr.error {
+            v["error"] = json!(e);
+        }
+        root.insert("_lastConnectionRequest".into(), v);
+    }
     for p in params {
         let segments: Vec<&str> = p.path.trim_end_matches('.').split('.').collect();
         let mut node = &mut root;

@@ -3,17 +3,24 @@
 //! token authentication ([`auth`]).
 
 pub mod auth;
+pub mod cr;
 mod credentials;
 mod devices;
+mod event_stream;
+mod extras;
 mod faults;
+mod metrics_route;
+mod openapi;
 mod presets;
 mod status;
+pub mod task_wait;
 mod tasks;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
@@ -25,6 +32,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 pub use auth::ApiTokens;
+pub use extras::ApiExtras;
 
 use crate::store::{Store, StoreError};
 
@@ -93,9 +101,16 @@ impl IntoResponse for ApiError {
 /// Result of a handler.
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
-/// The API router with authentication on every route.
+/// The API router with authentication on every route, its own event bus and metrics.
 pub fn router(state: ApiState, tokens: ApiTokens) -> Router {
-    Router::new()
+    router_with(state, tokens, ApiExtras::default())
+}
+
+/// The API router with authentication on every route (but `/metrics` when
+/// [`ApiExtras::metrics_public`]), serving `extras`.
+pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Router {
+    let metrics_public = extras.metrics_public;
+    let authenticated = Router::new()
         .route("/devices", get(devices::list))
         .route("/devices/{id}", delete(devices::remove))
         .route(
@@ -121,11 +136,26 @@ pub fn router(state: ApiState, tokens: ApiTokens) -> Router {
                 .put(presets::put_preset)
                 .delete(presets::delete_preset),
         )
+        .route("/events", get(event_stream::stream))
+        .route("/openapi.json", get(openapi::document));
+    let metrics = Router::new().route("/metrics", get(metrics_route::render));
+    let (authenticated, public) = if metrics_public {
+        (authenticated, metrics)
+    } else {
+        (authenticated.merge(metrics), Router::new())
+    };
+    authenticated
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(
             tokens,
             auth::require_token,
         ))
+        .merge(public)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&extras.metrics),
+            metrics_route::count_requests,
+        ))
+        .layer(Extension(extras))
         .with_state(state)
 }
 

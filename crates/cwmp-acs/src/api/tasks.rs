@@ -1,20 +1,21 @@
 //! `/tasks` and `POST /devices/{id}/tasks`.
 
+use std::time::Instant;
+
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue, json};
 
 use super::devices::parse_query;
-use super::{ApiError, ApiResult, ApiState};
-use crate::conn_request::CrCredentials;
-use crate::conn_request_udp::{self, CrSent};
+use super::task_wait::{self, Waited};
+use super::{ApiError, ApiExtras, ApiResult, ApiState, cr};
+use crate::metrics::CrOutcome;
 use crate::session::task_requests;
-use crate::store::{DeviceId, FaultInfo, NewFault, NewTask, Task, TaskFilter, TaskStatus};
-
-/// Fault channel where a failed Connection Request is recorded (cleared on success).
-pub const CONNECTION_REQUEST_CHANNEL: &str = "connection_request";
+use crate::store::{DeviceId, NewTask, Task, TaskFilter, TaskStatus};
 
 /// A task as GenieACS shows it: its JSON fields plus `_id`, `device`, `timestamp`, and ours
 /// (`status`, `result`, `fault`, `retries`, `expiry`).
@@ -45,8 +46,7 @@ pub(crate) fn task_json(t: &Task) -> JsonValue {
 #[derive(Debug, Deserialize)]
 pub(crate) struct CreateParams {
     connection_request: Option<String>,
-    /// Accepted for compatibility; waiting for the task is not implemented yet.
-    #[allow(dead_code)]
+    /// How long to wait for the task after a Connection Request (ms).
     timeout: Option<u64>,
 }
 
@@ -62,16 +62,33 @@ pub fn validate_task(body: &JsonValue) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
-/// `POST /devices/{id}/tasks`: 202 with the task; with `?connection_request`, the result of
-/// the Connection Request is added as `connectionRequest: {ok, status | error}`.
+/// `POST /devices/{id}/tasks`: 202 with the task. With `?connection_request` (GenieACS), a
+/// Connection Request is sent (its result added as `connectionRequest: {ok, status |
+/// error}`) and, when it succeeded, the task awaited for `timeout` ms: 200 with the task
+/// when it completed, 202 when it is still pending or faulted. A second Connection Request
+/// to a device within the rate-limit interval is refused with 429 and `Retry-After`, before
+/// anything is queued.
 pub(crate) async fn create(
     State(state): State<ApiState>,
+    Extension(extras): Extension<ApiExtras>,
     Path(id): Path<String>,
     Query(params): Query<CreateParams>,
     Json(body): Json<JsonValue>,
-) -> ApiResult<(StatusCode, Json<JsonValue>)> {
+) -> ApiResult<Response> {
     let name = validate_task(&body).map_err(ApiError::bad_request)?;
     let device = DeviceId::from_escaped(id);
+    let with_cr = params.connection_request.is_some();
+    if with_cr && let Err(wait) = extras.cr_limit.try_take(&device, Instant::now()) {
+        extras.metrics.connection_request(CrOutcome::RateLimited);
+        let secs = wait.as_secs_f64().ceil().max(1.0).to_string();
+        let message = format!("connection request rate limit: retry in {secs} s");
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [(RETRY_AFTER, secs)],
+            Json(json!({ "error": message })),
+        )
+            .into_response());
+    }
     let mut payload = body;
     if let JsonValue::Object(m) = &mut payload {
         for key in ["_id", "device", "timestamp", "status"] {
@@ -87,72 +104,27 @@ pub(crate) async fn create(
             expiry: None,
         })
         .await?;
-    let mut out = task_json(&task);
-    if params.connection_request.is_some() {
-        let cr = connection_request(&state, &device).await?;
-        if let JsonValue::Object(m) = &mut out {
-            m.insert("connectionRequest".into(), cr);
-        }
+    if !with_cr {
+        return Ok((StatusCode::ACCEPTED, Json(task_json(&task))).into_response());
     }
-    Ok((StatusCode::ACCEPTED, Json(out)))
-}
-
-/// Sends a Connection Request to the device and records the outcome as a fault on
-/// [`CONNECTION_REQUEST_CHANNEL`] (cleared on success).
-async fn connection_request(state: &ApiState, device: &DeviceId) -> ApiResult<JsonValue> {
-    let Some(dev) = state.store.get_device(device).await? else {
-        return Err(ApiError::not_found("no such device"));
+    // Subscribed before the request goes out, so that a quick session is not missed.
+    let events = extras.events.subscribe();
+    let cr = cr::send_and_record(&state, &extras, &device).await?;
+    let (status, shown) = if cr["ok"] == json!(true) {
+        let timeout = task_wait::timeout_of(params.timeout);
+        match task_wait::wait_for_task(&state, events, &device, &task.id, timeout).await? {
+            Waited::Done(t) => (StatusCode::OK, t),
+            Waited::Faulted(t) | Waited::Pending(Some(t)) => (StatusCode::ACCEPTED, t),
+            Waited::Pending(None) => (StatusCode::ACCEPTED, task),
+        }
+    } else {
+        (StatusCode::ACCEPTED, task)
     };
-    let creds = state.store.get_credentials(device).await?.and_then(|c| {
-        Some(CrCredentials {
-            username: c.cr_username?,
-            password: c.cr_password.unwrap_or_default(),
-        })
-    });
-    let mut behind_nat = false;
-    for root in ["Device.", "InternetGatewayDevice."] {
-        let nat = format!("{root}ManagementServer.NATDetected");
-        let params = state.store.get_parameters(device, &nat).await?;
-        behind_nat |= params
-            .iter()
-            .any(|p| p.path == nat && p.value.as_ref().is_some_and(|v| v.as_text() == "true"));
+    let mut out = task_json(&shown);
+    if let JsonValue::Object(m) = &mut out {
+        m.insert("connectionRequest".into(), cr);
     }
-    let result = conn_request_udp::send_best(
-        dev.connection_request_url.as_deref(),
-        dev.udp_connection_request_address.as_deref(),
-        behind_nat,
-        creds.as_ref(),
-        state.connection_request_timeout,
-    )
-    .await;
-    match result {
-        Ok(sent) => {
-            state
-                .store
-                .delete_fault(device, CONNECTION_REQUEST_CHANNEL)
-                .await?;
-            Ok(match sent {
-                CrSent::Http(status) => json!({ "ok": true, "status": status }),
-                CrSent::Udp => json!({ "ok": true, "udp": true }),
-            })
-        }
-        Err(e) => {
-            tracing::info!(%device, error = %e, "connection request failed");
-            state
-                .store
-                .record_fault(NewFault {
-                    device: device.clone(),
-                    channel: CONNECTION_REQUEST_CHANNEL.into(),
-                    fault: FaultInfo {
-                        code: "connection_request".into(),
-                        message: e.to_string(),
-                        detail: None,
-                    },
-                })
-                .await?;
-            Ok(json!({ "ok": false, "error": e.to_string() }))
-        }
-    }
+    Ok((status, Json(out)).into_response())
 }
 
 /// `?query=&skip=&limit=` for tasks; the query supports equality on `_id`, `device` and

@@ -36,6 +36,8 @@ use super::auth_gate::{self, AuthContext};
 use super::body::{self, BodyError};
 use crate::config::Config;
 use crate::cpe_auth::CpeAuth;
+use crate::events::EventBus;
+use crate::metrics::{Metrics, Server};
 use crate::session::{Outcome, Session, SessionConfig, SessionError};
 use crate::store::{Store, Timestamp};
 
@@ -98,6 +100,29 @@ struct Shared {
     sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>,
     active: Arc<AtomicUsize>,
     auth: Arc<CpeAuth>,
+    events: EventBus,
+    metrics: Arc<Metrics>,
+}
+
+/// What an endpoint needs beside its store and config; the default is open CPE
+/// authentication, a private event bus and private metrics.
+pub struct EndpointParts {
+    /// How CPEs authenticate.
+    pub auth: Arc<CpeAuth>,
+    /// Where sessions publish what happens.
+    pub events: EventBus,
+    /// Where sessions count.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Default for EndpointParts {
+    fn default() -> EndpointParts {
+        EndpointParts {
+            auth: Arc::new(CpeAuth::open()),
+            events: EventBus::default(),
+            metrics: Arc::default(),
+        }
+    }
 }
 
 /// One session in progress.
@@ -125,7 +150,7 @@ pub(super) type Resp = Response<Full<Bytes>>;
 impl CwmpEndpoint {
     /// An endpoint over `store` with no CPE authentication (open mode).
     pub fn new(store: Arc<dyn Store>, config: EndpointConfig) -> CwmpEndpoint {
-        CwmpEndpoint::with_auth(store, config, Arc::new(CpeAuth::open()))
+        CwmpEndpoint::with_parts(store, config, EndpointParts::default())
     }
 
     /// An endpoint over `store` that authenticates CPEs with `auth`.
@@ -134,13 +159,48 @@ impl CwmpEndpoint {
         config: EndpointConfig,
         auth: Arc<CpeAuth>,
     ) -> CwmpEndpoint {
+        let parts = EndpointParts {
+            auth,
+            ..EndpointParts::default()
+        };
+        CwmpEndpoint::with_parts(store, config, parts)
+    }
+
+    /// An endpoint over `store` whose sessions publish on `events` and count into `metrics`
+    /// (whose active-session gauge is the endpoint's slot count).
+    pub fn with_observers(
+        store: Arc<dyn Store>,
+        config: EndpointConfig,
+        events: EventBus,
+        metrics: Arc<Metrics>,
+    ) -> CwmpEndpoint {
+        let parts = EndpointParts {
+            events,
+            metrics,
+            ..EndpointParts::default()
+        };
+        CwmpEndpoint::with_parts(store, config, parts)
+    }
+
+    /// An endpoint over `store` with its authentication and observers.
+    pub fn with_parts(
+        store: Arc<dyn Store>,
+        config: EndpointConfig,
+        EndpointParts {
+            auth,
+            events,
+            metrics,
+        }: EndpointParts,
+    ) -> CwmpEndpoint {
         CwmpEndpoint {
             shared: Arc::new(Shared {
                 store,
                 config,
                 sessions: Mutex::new(HashMap::new()),
-                active: Arc::new(AtomicUsize::new(0)),
+                active: metrics.active_sessions(),
                 auth,
+                events,
+                metrics,
             }),
         }
     }
@@ -237,7 +297,13 @@ where
     let header_timeout = shared.config.header_read_timeout;
     let service = service_fn(move |req| {
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(shared.handle(req, peer, secure).await) }
+        async move {
+            let resp = shared.handle(req, peer, secure).await;
+            shared
+                .metrics
+                .http_request(Server::Cwmp, resp.status().as_u16());
+            Ok::<_, Infallible>(resp)
+        }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -298,6 +364,7 @@ impl Shared {
                 Some(p) => Some(p),
                 None => {
                     tracing::warn!(%peer, "overload: new session refused");
+                    self.metrics.overload_refused();
                     return retry_after_resp(self.config.overload_retry_after);
                 }
             },
@@ -400,7 +467,8 @@ impl Shared {
             config,
             Some(peer.ip().to_string()),
             now,
-        );
+        )
+        .with_observers(self.events.clone(), Arc::clone(&self.metrics));
         let outcome = session.handle(Some(*env), now).await;
         let mut entry = Entry {
             session,
@@ -413,6 +481,7 @@ impl Shared {
             Ok(Outcome::Reply(env)) => {
                 let mut resp = xml(&env);
                 if resp.status() == StatusCode::OK {
+                    self.metrics.session_started();
                     let cookie = format!("{SESSION_COOKIE}={id}; Path=/");
                     if let Ok(v) = HeaderValue::from_str(&cookie) {
                         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -427,6 +496,7 @@ impl Shared {
             }
             Ok(Outcome::Busy { retry_after }) => {
                 tracing::info!(%peer, device = ?entry.session.device(), "device already in a session: 503");
+                self.metrics.busy_refused();
                 retry_after_resp(retry_after)
             }
             Ok(Outcome::End) => {
@@ -515,6 +585,7 @@ impl Shared {
     }
 
     fn log_finished(&self, entry: &Entry, outcome: &str) {
+        self.metrics.session_ended(outcome, entry.started.elapsed());
         let events: Vec<_> = entry.session.events().iter().map(|e| e.as_str()).collect();
         let device = entry
             .session

@@ -5,4 +5,4 @@ mod body;
 pub mod cwmp_endpoint;
 pub mod tls;
 
-pub use cwmp_endpoint::{CwmpEndpoint, EndpointConfig, SESSION_COOKIE};
+pub use cwmp_endpoint::{CwmpEndpoint, EndpointConfig, EndpointParts, SESSION_COOKIE};

@@ -14,6 +14,8 @@ mod preset_phase;
 use super::cpe::{self, Note};
 use super::results::engine_fault;
 use super::types::{Outcome, SessionConfig, SessionError};
+use crate::events::{EventBus, EventKind};
+use crate::metrics::{Metrics, StoreOp};
 use crate::store::{
     DeviceId, DeviceIdentity, InformUpdate, ParamValue, RetryPolicy, SessionRecord, Store, Task,
     Timestamp,
@@ -66,6 +68,8 @@ pub struct Session {
     running: Option<Running>,
     transfers: Vec<(String, u32)>,
     presets: preset_phase::PresetRun,
+    bus: EventBus,
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for Session {
@@ -112,7 +116,17 @@ impl Session {
             running: None,
             transfers: Vec::new(),
             presets: preset_phase::PresetRun::default(),
+            bus: EventBus::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Publishes this session's events on `events` and counts into `metrics` (by default
+    /// they go to a bus and metrics of its own, seen by nobody).
+    pub fn with_observers(mut self, events: EventBus, metrics: Arc<Metrics>) -> Session {
+        self.bus = events;
+        self.metrics = metrics;
+        self
     }
 
     /// The device, once the Inform has been accepted.
@@ -285,6 +299,13 @@ impl Session {
                 retry_after: self.config.busy_retry_after,
             });
         }
+        // Holding the lease, no other session of the device is alive: tasks still marked
+        // running were left by one that died with its server (crash, kill) before the CPE
+        // answered. They run again, once, in this session.
+        let orphans = store.requeue_running_tasks(&device).await?;
+        if orphans > 0 {
+            tracing::warn!(%device, orphans, "re-queued tasks left running by a dead session");
+        }
         self.device = Some(device.clone());
         self.phase = Phase::CpeRequests;
         self.version = version;
@@ -314,7 +335,16 @@ impl Session {
                 })
                 .collect(),
         };
+        let timer = std::time::Instant::now();
         store.upsert_inform(update).await?;
+        self.metrics
+            .store_op(StoreOp::UpsertInform, timer.elapsed());
+        let events = self
+            .events
+            .iter()
+            .map(|e| e.as_str().into_owned())
+            .collect();
+        self.bus.publish(&device, EventKind::Inform { events });
         Ok(self.reply(header.id, InformResponse { max_envelopes: 1 }.into()))
     }
 
@@ -356,6 +386,7 @@ impl Session {
             .release_lease(&device, &self.config.holder)
             .await?;
         self.store.record_session(self.record(outcome, now)).await?;
+        self.publish_end(&device, outcome);
         Ok(Outcome::End)
     }
 
@@ -382,7 +413,23 @@ impl Session {
                 .await?;
         }
         self.store.record_session(self.record(reason, now)).await?;
+        self.publish_end(&device, reason);
         Ok(())
+    }
+
+    /// The event bus.
+    pub(super) fn bus(&self) -> &EventBus {
+        &self.bus
+    }
+
+    /// The metrics.
+    pub(super) fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    fn publish_end(&self, device: &DeviceId, outcome: &str) {
+        let outcome = outcome.to_owned();
+        self.bus.publish(device, EventKind::SessionEnd { outcome });
     }
 
     fn record(&self, outcome: &str, now: Timestamp) -> SessionRecord {

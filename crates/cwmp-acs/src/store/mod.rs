@@ -44,6 +44,13 @@ pub trait Store: Send + Sync {
     async fn find_devices(&self, query: &DeviceQuery) -> StoreResult<Vec<Device>>;
     /// Number of devices matching the filters (skip/limit ignored).
     async fn count_devices(&self, query: &DeviceQuery) -> StoreResult<u64>;
+    /// Records the outcome of the last Connection Request on the device; `false` when the
+    /// device does not exist.
+    async fn record_connection_request(
+        &self,
+        id: &DeviceId,
+        result: ConnectionRequestResult,
+    ) -> StoreResult<bool>;
 
     // ---- tags ----
 

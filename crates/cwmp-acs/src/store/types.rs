@@ -77,8 +77,19 @@ pub struct Device {
     pub connection_request_url: Option<String>,
     /// `ManagementServer.UDPConnectionRequestAddress` as last reported (TR-111).
     pub udp_connection_request_address: Option<String>,
+    /// Outcome of the last Connection Request sent (`None`: never sent).
+    pub last_connection_request: Option<ConnectionRequestResult>,
     /// Tags, sorted.
     pub tags: Vec<String>,
+}
+
+/// When a Connection Request was sent and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionRequestResult {
+    /// When it was sent.
+    pub time: Timestamp,
+    /// Why it failed (`None`: the device answered 2xx).
+    pub error: Option<String>,
 }
 
 /// A parameter value carried by an Inform or a `GetParameterValuesResponse`.

@@ -7,6 +7,8 @@ use cwmp::{Body, Envelope, Header};
 use serde_json::json;
 
 use super::{NO_RETRY, Phase, Running, Session};
+use crate::events::EventKind;
+use crate::metrics::StoreOp;
 use crate::session::results::{answers, engine_fault, fault_info, interpret, merge};
 use crate::session::task_rpc::{InvalidTask, task_requests};
 use crate::session::types::{Outcome, SessionError};
@@ -64,7 +66,10 @@ impl Session {
         let (batch, result) = interpret(&running.request, &env.body, now);
         let device = self.device_id()?;
         if !batch.updates.is_empty() || !batch.delete_prefixes.is_empty() {
+            let timer = std::time::Instant::now();
             self.store.write_parameters(&device, batch).await?;
+            self.metrics()
+                .store_op(StoreOp::WriteBatch, timer.elapsed());
         }
         let Some(mut running) = self.running.take() else {
             return Err(SessionError::Protocol("no ACS request outstanding".into()));
@@ -76,6 +81,7 @@ impl Session {
         self.store
             .complete_task(&running.task.id, running.result)
             .await?;
+        self.task_done(&running.task.id);
         self.next_request(now).await
     }
 
@@ -88,8 +94,9 @@ impl Session {
     ) -> Result<Outcome, SessionError> {
         if let Some(running) = self.running.take() {
             self.store
-                .fault_task(&running.task.id, fault, policy)
+                .fault_task(&running.task.id, fault.clone(), policy)
                 .await?;
+            self.task_faulted(&running.task.id, fault);
         }
         self.next_request(now).await
     }
@@ -130,12 +137,16 @@ impl Session {
                 Ok(steps) => steps.into(),
                 Err(e) => {
                     let fault = engine_fault("invalid_task", e.to_string());
-                    self.store.fault_task(&task.id, fault, NO_RETRY).await?;
+                    self.store
+                        .fault_task(&task.id, fault.clone(), NO_RETRY)
+                        .await?;
+                    self.task_faulted(&task.id, fault);
                     continue;
                 }
             };
             let Some(first) = steps.pop_front() else {
                 self.store.complete_task(&task.id, json!({})).await?;
+                self.task_done(&task.id);
                 continue;
             };
             let running = Running {
@@ -163,6 +174,7 @@ impl Session {
         self.next_id += 1;
         let id = format!("acs-{}", self.next_id);
         self.rpc_count += 1;
+        self.metrics().rpc_sent(request.name());
         let header = Header {
             id: Some(id.clone()),
             hold_requests: self.config.hold_requests.then_some(true),
@@ -170,6 +182,24 @@ impl Session {
         };
         let outcome = Outcome::Reply(Box::new(Envelope::new(self.version, header, request)));
         (id, outcome)
+    }
+
+    /// Announces a completed task.
+    fn task_done(&self, task: &str) {
+        if let Some(device) = self.device() {
+            let task = task.to_owned();
+            self.bus().publish(device, EventKind::TaskDone { task });
+        }
+    }
+
+    /// Counts and announces a task fault (already stored).
+    fn task_faulted(&self, task: &str, fault: FaultInfo) {
+        self.metrics().fault(&fault.code);
+        if let Some(device) = self.device() {
+            let task = task.to_owned();
+            self.bus()
+                .publish(device, EventKind::TaskFault { task, fault });
+        }
     }
 
     /// The ACS has nothing more to send: the empty response.

@@ -17,6 +17,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "preset_state",
         include_str!("../../../migrations/0002_preset_state.sql"),
     ),
+    (
+        3,
+        "connection_request",
+        include_str!("../../../migrations/0003_connection_request.sql"),
+    ),
 ];
 
 /// The migrator for [`MIGRATIONS`].

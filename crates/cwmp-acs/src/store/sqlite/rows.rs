@@ -5,14 +5,15 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::store::{
-    Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo, FaultRecord, FileMeta,
-    Parameter, Preset, SessionRecord, StoreError, StoreResult, Task, TaskStatus, Timestamp,
+    ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo,
+    FaultRecord, FileMeta, Parameter, Preset, SessionRecord, StoreError, StoreResult, Task,
+    TaskStatus, Timestamp,
 };
 
 /// Columns of `devices` selected by [`device`] (tags are added separately).
 pub(crate) const DEVICE_COLS: &str = "d.id, d.manufacturer, d.oui, d.product_class, \
     d.serial_number, d.created_ms, d.last_inform_ms, d.last_events, d.ip, \
-    d.connection_request_url, d.udp_connection_request_address";
+    d.connection_request_url, d.udp_connection_request_address, d.cr_time_ms, d.cr_error";
 
 /// Columns of `tasks` selected by [`task`].
 pub(crate) const TASK_COLS: &str = "id, device_id, name, payload, status, result, fault_code, \
@@ -50,6 +51,7 @@ pub(crate) fn events(text: &str) -> StoreResult<Vec<EventCode>> {
 }
 
 pub(crate) fn device(r: &SqliteRow) -> StoreResult<Device> {
+    let cr_error: Option<String> = r.try_get(12)?;
     Ok(Device {
         id: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
         identity: DeviceIdentity {
@@ -64,6 +66,10 @@ pub(crate) fn device(r: &SqliteRow) -> StoreResult<Device> {
         ip: r.try_get(8)?,
         connection_request_url: r.try_get(9)?,
         udp_connection_request_address: r.try_get(10)?,
+        last_connection_request: ts(r.try_get(11)?).map(|time| ConnectionRequestResult {
+            time,
+            error: cr_error,
+        }),
         tags: Vec::new(),
     })
 }

@@ -9,9 +9,10 @@ use super::reads::{self, fetch};
 use super::writes::{self, exec_args};
 use super::{SqliteStore, rows};
 use crate::store::{
-    Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo, FaultRecord, FileMeta,
-    InformOutcome, InformUpdate, NewFault, NewTask, ParamBatch, Parameter, Preset, PresetState,
-    RetryPolicy, SessionRecord, Store, StoreResult, Task, TaskFilter, Timestamp,
+    ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
+    FaultRecord, FileMeta, InformOutcome, InformUpdate, NewFault, NewTask, ParamBatch, Parameter,
+    Preset, PresetState, RetryPolicy, SessionRecord, Store, StoreResult, Task, TaskFilter,
+    Timestamp,
 };
 
 /// Runs a fixed statement with text binds through the writer; `true` if a row changed.
@@ -86,6 +87,21 @@ impl Store for SqliteStore {
         self.writer
             .write(move |c| Box::pin(writes::add_tag(c, id, tag)))
             .await
+    }
+
+    async fn record_connection_request(
+        &self,
+        id: &DeviceId,
+        result: ConnectionRequestResult,
+    ) -> StoreResult<bool> {
+        // The error is bound as text: an empty one is stored as NULL (success).
+        write_changed!(
+            self,
+            "UPDATE devices SET cr_time_ms = $2, cr_error = NULLIF($3, '') WHERE id = $1",
+            id,
+            result.time.as_millis(),
+            result.error.unwrap_or_default()
+        )
     }
 
     async fn remove_tag(&self, id: &DeviceId, tag: &str) -> StoreResult<bool> {
