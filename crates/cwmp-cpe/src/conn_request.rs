@@ -9,7 +9,7 @@ pub mod udp;
 
 pub use digest::{Algorithm, AuthError, DigestAuth, DigestConfig};
 pub use rate::RateLimiter;
-pub use server::{ConnRequestServer, ServerConfig};
+pub use server::{ConnRequestServer, CredentialsHandle, ServerConfig};
 pub use udp::{UdpError, UdpRequest, UdpValidator};
 
 /// Compares two byte strings in time independent of where they differ.
