@@ -255,13 +255,13 @@ impl Agent {
             }
             Local::Set { path, value } => {
                 let url_before = self.acs_url();
-                let signal = self
-                    .tree
-                    .set_local(&path, &value)
-                    .map_err(|f| AgentError::Refused {
-                        path: path.clone(),
-                        message: f.message.clone(),
-                    })?;
+                let signal =
+                    self.tree
+                        .set_local(&path, &value)
+                        .map_err(|f| AgentError::Refused {
+                            path: path.clone(),
+                            message: f.message.clone(),
+                        })?;
                 self.tree.save(&self.tree_path)?;
                 if signal.active {
                     self.raise(EventCode::ValueChange, "")?;

@@ -148,8 +148,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding the control socket {}", socket.display()))?;
     tracing::info!(socket = %socket.display(), "control socket");
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         r = agent.run(cr_rx, local_rx) => r?,
         r = tokio::signal::ctrl_c() => {

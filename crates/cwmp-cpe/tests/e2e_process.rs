@@ -245,7 +245,10 @@ async fn cli_says_when_the_daemon_is_not_running() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stderr(&o).trim(),
-        format!("cwmp-cpe is not running (no socket at {})", socket.display())
+        format!(
+            "cwmp-cpe is not running (no socket at {})",
+            socket.display()
+        )
     );
     let o = cli(&socket, &["config", "timeout", "10"]).await;
     assert_eq!(o.status.code(), Some(1));
@@ -315,7 +318,11 @@ async fn cli_against_the_running_daemon() {
     // set: a local change the next get sees; a bad value is refused.
     ok(
         &socket,
-        &["set", "Device.ManagementServer.PeriodicInformInterval", "120"],
+        &[
+            "set",
+            "Device.ManagementServer.PeriodicInformInterval",
+            "120",
+        ],
     )
     .await;
     let shown = ok(&socket, &["show", "configuration"]).await;
@@ -372,7 +379,10 @@ async fn cli_against_the_running_daemon() {
     assert!(!socket.exists(), "the socket is removed");
     let n2 = informs(&script2).len();
     let daemon = Daemon::start(dir.path(), &config).await;
-    inform_where(&script2, n2, "1 BOOT after the restart", |e| e == ["1 BOOT"]).await;
+    inform_where(&script2, n2, "1 BOOT after the restart", |e| {
+        e == ["1 BOOT"]
+    })
+    .await;
     let shown = ok(&daemon.socket, &["show", "configuration"]).await;
     for line in [
         format!("ACS URL           : {}", peer2.url("/new")),

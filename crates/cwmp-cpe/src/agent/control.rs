@@ -202,13 +202,21 @@ impl Agent {
                 self.settings.download = Some(on);
                 self.config.transfer.download = on;
                 self.save_settings()?;
-                done(if on { "download enabled" } else { "download disabled" })
+                done(if on {
+                    "download enabled"
+                } else {
+                    "download disabled"
+                })
             }
             ConfigChange::Upload(on) => {
                 self.settings.upload = Some(on);
                 self.config.transfer.upload = on;
                 self.save_settings()?;
-                done(if on { "upload enabled" } else { "upload disabled" })
+                done(if on {
+                    "upload enabled"
+                } else {
+                    "upload disabled"
+                })
             }
             ConfigChange::BackupDelay(s) => {
                 self.settings.backup_delay = Some(s);
@@ -250,11 +258,9 @@ impl Agent {
     /// The agent's state for `show status`.
     pub fn status(&self) -> Status {
         let now_unix = self.clock.unix();
-        let wait = self.scheduler.next_wakeup(
-            now_unix,
-            self.clock.monotonic(),
-            self.retry.due(),
-        );
+        let wait = self
+            .scheduler
+            .next_wakeup(now_unix, self.clock.monotonic(), self.retry.due());
         let pending = self.queue.events().iter().map(|e| {
             if e.command_key.is_empty() {
                 e.code.to_string()
@@ -271,9 +277,8 @@ impl Agent {
             }),
             pending_events: pending.collect(),
             retry_count: self.retry.retry_count(),
-            next_inform: wait.map(|w| {
-                now_unix.saturating_add(i64::try_from(w.as_secs()).unwrap_or(i64::MAX))
-            }),
+            next_inform: wait
+                .map(|w| now_unix.saturating_add(i64::try_from(w.as_secs()).unwrap_or(i64::MAX))),
             // File transfers are a later issue: their queue will be listed here.
             transfers: Vec::new(),
         }

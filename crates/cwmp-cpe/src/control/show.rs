@@ -23,7 +23,11 @@ fn masked(set: bool) -> String {
 }
 
 fn on_off(b: bool) -> String {
-    if b { "enabled".into() } else { "disabled".into() }
+    if b {
+        "enabled".into()
+    } else {
+        "disabled".into()
+    }
 }
 
 fn or_none(s: &str) -> String {
@@ -103,11 +107,7 @@ pub fn values(v: &[ParamValue]) -> String {
     let kind_w = v.iter().map(|p| p.kind.len()).max().unwrap_or(0);
     let mut out = String::new();
     for p in v {
-        let _ = writeln!(
-            out,
-            "{:<name_w$}  {:<kind_w$}  {}",
-            p.name, p.kind, p.value
-        );
+        let _ = writeln!(out, "{:<name_w$}  {:<kind_w$}  {}", p.name, p.kind, p.value);
     }
     out
 }
@@ -129,8 +129,14 @@ mod tests {
         };
         let text = status(&s);
         assert!(text.contains("Connected        : no\n"), "{text}");
-        assert!(text.contains("Last Inform      : 1970-01-01T00:00:00Z"), "{text}");
-        assert!(text.contains("Pending events   : 0 BOOTSTRAP, 1 BOOT"), "{text}");
+        assert!(
+            text.contains("Last Inform      : 1970-01-01T00:00:00Z"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Pending events   : 0 BOOTSTRAP, 1 BOOT"),
+            "{text}"
+        );
         assert!(text.contains("Queued transfers : (none)"), "{text}");
     }
 }
