@@ -70,7 +70,7 @@ pub enum AgentError {
     },
 }
 
-/// A local change for the running agent (from the operator CLI, later).
+/// A local change for the running agent (the operator CLI's `inform`, `event`, `set`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Local {
     /// Start a session now.
