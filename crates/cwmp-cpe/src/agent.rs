@@ -24,10 +24,13 @@ use tokio::sync::mpsc;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::conn_request::CredentialsHandle;
+use crate::control::Control;
 use crate::events::{EventQueue, QueueError};
 use crate::retry::{Retry, RetryPolicy};
 use crate::schedule::{PeriodicInform, Scheduler};
 use crate::session::PendingRequests;
+use crate::settings::{self, LocalSettings};
 use crate::transport::{AcsConnector, TlsError};
 
 /// Longest sleep of [`Agent::run`], so a wall-clock jump is noticed.
@@ -53,7 +56,7 @@ pub enum AgentError {
     /// The `[tls]` settings could not be loaded (CA bundle, client certificate or key).
     #[error("{0}")]
     Tls(#[from] TlsError),
-    /// The tree refused a value: a config seed or a [`Local::Set`] change.
+    /// The tree refused a value the config seeds.
     #[error("seeding {path} from the config: {message}")]
     Seed {
         /// The parameter path.
@@ -61,9 +64,17 @@ pub enum AgentError {
         /// The tree's fault, debug-formatted.
         message: String,
     },
+    /// The tree refused a [`Local::Set`] change.
+    #[error("{path}: {message}")]
+    Refused {
+        /// The parameter path.
+        path: String,
+        /// The tree's fault.
+        message: String,
+    },
 }
 
-/// A local change for the running agent (from the operator CLI, later).
+/// A local change for the running agent (the operator CLI's `inform`, `event`, `set`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Local {
     /// Start a session now.
@@ -115,6 +126,9 @@ pub struct Agent {
     boots: u32,
     last: Option<Outcome>,
     force: bool,
+    settings: LocalSettings,
+    settings_path: PathBuf,
+    cr_credentials: Option<CredentialsHandle>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -131,7 +145,7 @@ impl std::fmt::Debug for Agent {
 impl Agent {
     /// Loads (or creates) the persisted tree and event queue in the state dir and boots.
     pub fn open(
-        config: Config,
+        mut config: Config,
         model: Arc<Model>,
         backend: Box<dyn Backend>,
         clock: Arc<dyn Clock>,
@@ -142,6 +156,9 @@ impl Agent {
             path: dir.clone(),
             source,
         })?;
+        let settings_path = dir.join(settings::FILE_NAME);
+        let settings = LocalSettings::load(&settings_path)?;
+        settings.apply(&mut config);
         let tree_path = dir.join("tree.bin");
         let tree = match Tree::load(model.clone(), &tree_path)? {
             Some(t) => t,
@@ -172,6 +189,9 @@ impl Agent {
             boots: 0,
             last: None,
             force: false,
+            settings,
+            settings_path,
+            cr_credentials: None,
         };
         agent.boot()?;
         Ok(agent)
@@ -249,17 +269,19 @@ impl Agent {
                 self.raise(code, "")?;
             }
             Local::Set { path, value } => {
-                let signal = self
-                    .tree
-                    .set_local(&path, &value)
-                    .map_err(|f| AgentError::Seed {
-                        path: path.clone(),
-                        message: format!("{f:?}"),
-                    })?;
+                let url_before = self.acs_url();
+                let signal =
+                    self.tree
+                        .set_local(&path, &value)
+                        .map_err(|f| AgentError::Refused {
+                            path: path.clone(),
+                            message: f.message.clone(),
+                        })?;
                 self.tree.save(&self.tree_path)?;
                 if signal.active {
                     self.raise(EventCode::ValueChange, "")?;
                 }
+                self.management_changed(&url_before)?;
             }
             Local::UdpConnectionRequestAddress {
                 address,
@@ -301,17 +323,23 @@ impl Agent {
     }
 
     /// The daemon loop; returns only on a storage error. Run it on one task (a `LocalSet` or a
-    /// current-thread runtime): the session future is not `Send`.
+    /// current-thread runtime): the session future is not `Send`. Operator requests
+    /// (`control`) and changes from the agent's own tasks (`internal`, e.g. the UDP address the
+    /// STUN client discovered) are applied between sessions.
     pub async fn run(
         &mut self,
         mut connection_requests: mpsc::Receiver<()>,
-        mut local: mpsc::Receiver<Local>,
+        mut control: mpsc::Receiver<Control>,
+        mut internal: mpsc::Receiver<Local>,
     ) -> Result<(), AgentError> {
         loop {
             while connection_requests.try_recv().is_ok() {
                 self.connection_request()?;
             }
-            while let Ok(change) = local.try_recv() {
+            while let Ok(request) = control.try_recv() {
+                self.control(request);
+            }
+            while let Ok(change) = internal.try_recv() {
                 self.log_local(change);
             }
             if self.step().await?.is_some() {
@@ -321,7 +349,8 @@ impl Agent {
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 Some(()) = connection_requests.recv() => self.connection_request()?,
-                Some(change) = local.recv() => self.log_local(change),
+                Some(request) = control.recv() => self.control(request),
+                Some(change) = internal.recv() => self.log_local(change),
             }
         }
     }
@@ -331,8 +360,63 @@ impl Agent {
             tracing::warn!("local change refused: {e}");
         }
     }
+
+    fn control(&mut self, control: Control) {
+        let reply = self.answer(control.request);
+        // The client may have given up waiting: nothing to do then.
+        let _ = control.reply.send(reply);
+    }
+
+    /// The effective configuration: the file with the operator's persisted overrides.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Saves the tree (the event queue is saved on every change): call before exiting.
+    pub fn save(&self) -> Result<(), AgentError> {
+        self.tree.save(&self.tree_path)?;
+        Ok(())
+    }
+
+    /// Keeps the Connection Request listener's credentials equal to the tree's
+    /// `ConnectionRequestUsername`/`Password`, now and whenever they change.
+    pub fn attach_cr_credentials(&mut self, handle: CredentialsHandle) {
+        self.cr_credentials = Some(handle);
+        self.push_cr_credentials();
+    }
+
+    fn push_cr_credentials(&self) {
+        if let Some(h) = &self.cr_credentials {
+            h.set(
+                &self.ms_text("ConnectionRequestUsername"),
+                &self.ms_text("ConnectionRequestPassword"),
+            );
+        }
+    }
+
+    /// After the tree's `ManagementServer.` values may have changed (an ACS session or a local
+    /// change), as a SetParameterValues from the ACS would: reschedule the periodic Inform,
+    /// take the retry policy, push the Connection Request credentials and, on a new ACS URL,
+    /// raise `0 BOOTSTRAP` for an immediate session (§3.7.1.5).
+    fn management_changed(&mut self, url_before: &str) -> Result<(), AgentError> {
+        let now = self.clock.unix();
+        let periodic = self.periodic_from_tree();
+        if &periodic != self.scheduler.periodic() {
+            tracing::info!(?periodic, "periodic inform changed");
+            self.scheduler.set_periodic(periodic, now);
+        }
+        self.retry.set_policy(self.retry_policy());
+        self.push_cr_credentials();
+        if self.acs_url() != url_before {
+            tracing::info!(url = %self.acs_url(), "ACS URL changed");
+            self.queue.acs_url_changed()?;
+            self.retry.session_succeeded();
+        }
+        Ok(())
+    }
 }
 
+mod control;
 mod params;
 mod session;
 mod udp;

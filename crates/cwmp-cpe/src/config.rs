@@ -83,6 +83,9 @@ pub struct Config {
     pub tls: TlsConfig,
     /// Where the tree and the event queue are persisted.
     pub state_dir: PathBuf,
+    /// The operator CLI's Unix socket; default `<state_dir>/cwmp-cpe.sock`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_socket: Option<PathBuf>,
 }
 
 fn default_timeout() -> u32 {
@@ -263,7 +266,8 @@ pub fn check_password(key: &'static str, password: &str) -> Result<(), ConfigErr
     Ok(())
 }
 
-fn check_username(key: &'static str, user: &str) -> Result<(), ConfigError> {
+/// Checks a username of at most 256 characters.
+pub fn check_username(key: &'static str, user: &str) -> Result<(), ConfigError> {
     if user.len() > MAX_URL_LEN {
         return Err(invalid(key, "longer than 256 characters"));
     }
@@ -361,6 +365,13 @@ impl Config {
     /// The session timeout (`session_timeout`) as a [`Duration`].
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(u64::from(self.session_timeout))
+    }
+
+    /// The control socket's path (`control_socket`, default in the state dir).
+    pub fn control_socket(&self) -> PathBuf {
+        self.control_socket
+            .clone()
+            .unwrap_or_else(|| self.state_dir.join("cwmp-cpe.sock"))
     }
 
     /// The data-model root of the profile (`Device.` or `InternetGatewayDevice.`).

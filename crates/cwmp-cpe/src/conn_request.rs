@@ -10,7 +10,7 @@ pub mod udp_server;
 
 pub use digest::{Algorithm, AuthError, DigestAuth, DigestConfig};
 pub use rate::RateLimiter;
-pub use server::{ConnRequestServer, ServerConfig};
+pub use server::{ConnRequestServer, CredentialsHandle, ServerConfig};
 pub use udp::{UdpError, UdpRequest, UdpValidator};
 pub use udp_server::{StunSettings, UdpConnRequestServer, UdpServerConfig, UdpServerParts};
 

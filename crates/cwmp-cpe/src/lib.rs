@@ -8,13 +8,16 @@
 //! [`conn_request::server`] is the HTTP Connection Request listener.
 
 pub mod agent;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod conn_request;
+pub mod control;
 pub mod events;
 pub mod retry;
 pub mod schedule;
 pub mod session;
+pub mod settings;
 pub mod stun;
 pub mod transport;
 

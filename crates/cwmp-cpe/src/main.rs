@@ -1,20 +1,24 @@
 //! `cwmp-cpe`: the TR-069 device agent daemon.
 //!
 //! `cwmp-cpe run --config FILE` starts the daemon; `cwmp-cpe config check --config FILE`
-//! validates the config and prints the effective settings (passwords masked).
+//! validates the config and prints the effective settings (passwords masked). The other
+//! commands ([`cwmp_cpe::cli`]) talk to the running daemon over its control socket.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use cwmp_cpe::agent::Agent;
+use cwmp_cpe::cli::{ClientCommand, ConfigSet};
 use cwmp_cpe::config::Config;
 use cwmp_cpe::conn_request::{
     ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
 };
+use cwmp_cpe::control::ControlServer;
 use cwmp_cpe::{Clock, SystemClock};
 use cwmp_datamodel::schema::LoadOptions;
 use cwmp_datamodel::{LinuxBackend, Model, ModelOptions, Profile, Schema};
@@ -40,6 +44,8 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    #[command(flatten)]
+    Client(ClientCommand),
 }
 
 #[derive(Subcommand)]
@@ -49,9 +55,11 @@ enum ConfigCommand {
         #[arg(long)]
         config: PathBuf,
     },
+    #[command(flatten)]
+    Set(ConfigSet),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Config {
@@ -59,8 +67,12 @@ fn main() -> anyhow::Result<()> {
         } => {
             let c = Config::from_file(&config)?;
             print!("{}", c.to_masked_toml());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Config {
+            command: ConfigCommand::Set(set),
+        } => Ok(cwmp_cpe::cli::run(set.request())),
+        Command::Client(command) => Ok(cwmp_cpe::cli::run(command.request())),
         Command::Run { config } => {
             tracing_subscriber::fmt()
                 // Colours only on a terminal, so that log files stay plain text.
@@ -74,7 +86,8 @@ fn main() -> anyhow::Result<()> {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?
-                .block_on(run(config))
+                .block_on(run(config))?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -111,12 +124,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
         password: ms("ConnectionRequestPassword"),
         ..DigestConfig::default()
     };
+    // The operator's `config cpe-url` (persisted) may have moved the listener.
+    let cpe = agent.config().cpe.clone();
     let (cr_tx, cr_rx) = tokio::sync::mpsc::channel(1);
     let udp_cr_tx = cr_tx.clone();
     let server = ConnRequestServer::bind(
         ServerConfig {
-            addr: SocketAddr::new(listen, config.cpe.port),
-            path: config.cpe.path.clone(),
+            addr: SocketAddr::new(listen, cpe.port),
+            path: cpe.path,
             ..ServerConfig::default()
         },
         DigestAuth::new(digest, StdRng::from_os_rng()),
@@ -127,23 +142,33 @@ async fn run(config: Config) -> anyhow::Result<()> {
     .await
     .context("binding the Connection Request listener")?;
     tracing::info!(addr = %server.local_addr(), "connection requests");
-    // The operator CLI (Unix socket) will feed this channel.
-    let (_local_tx, local_rx) = tokio::sync::mpsc::channel(8);
+    agent.attach_cr_credentials(server.credentials());
+    let (control_tx, control_rx) = tokio::sync::mpsc::channel(8);
+    let (local_tx, local_rx) = tokio::sync::mpsc::channel(8);
     let _udp = cwmp_cpe::conn_request::udp_server::spawn_udp(
-        &config,
+        agent.config(),
         agent.tree(),
         clock.clone(),
         udp_cr_tx,
-        _local_tx.clone(),
+        local_tx,
     )
     .await
     .context("binding the UDP Connection Request socket")?;
+    let socket = config.control_socket();
+    let control = ControlServer::bind(&socket, control_tx)
+        .await
+        .with_context(|| format!("binding the control socket {}", socket.display()))?;
+    tracing::info!(socket = %socket.display(), "control socket");
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        r = agent.run(cr_rx, local_rx) => r?,
+        r = agent.run(cr_rx, control_rx, local_rx) => r?,
         r = tokio::signal::ctrl_c() => {
             r?;
-            tracing::info!("stopping");
+            tracing::info!("stopping (interrupt)");
         }
+        _ = terminate.recv() => tracing::info!("stopping (SIGTERM)"),
     }
+    drop(control);
+    agent.save()?;
     Ok(())
 }

@@ -253,6 +253,7 @@ async fn the_loop_answers_a_connection_request_signal() {
         return;
     };
     let (cr_tx, cr_rx) = tokio::sync::mpsc::channel(1);
+    let (_control_tx, control_rx) = tokio::sync::mpsc::channel(1);
     let (_local_tx, local_rx) = tokio::sync::mpsc::channel(1);
     let watch = async {
         for _ in 0..500 {
@@ -267,7 +268,7 @@ async fn the_loop_answers_a_connection_request_signal() {
         panic!("no Connection Request session");
     };
     tokio::select! {
-        r = agent.run(cr_rx, local_rx) => panic!("the loop ended: {r:?}"),
+        r = agent.run(cr_rx, control_rx, local_rx) => panic!("the loop ended: {r:?}"),
         () = watch => {}
     }
     let informs = script.lock().expect("lock").informs.clone();

@@ -184,3 +184,23 @@ async fn burst_beyond_the_limit_is_503() {
     assert!(rig.signals.try_recv().is_ok());
     assert!(rig.signals.try_recv().is_err());
 }
+
+#[tokio::test]
+async fn changed_credentials_apply_to_the_next_request() {
+    let mut rig = rig(5).await;
+    let addr = rig.server.local_addr();
+    rig.server.credentials().set("acs2", "new-secret");
+    let c = challenge(addr).await;
+    let old = answer(&c, "acs", "secret", "/cr", 1);
+    let r = send(addr, Method::GET, "/cr", Some(&old)).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(rig.signals.try_recv().is_err());
+    let c = challenge(addr).await;
+    let new = answer(&c, "acs2", "new-secret", "/cr", 1);
+    let r = send(addr, Method::GET, "/cr", Some(&new)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    tokio::time::timeout(Duration::from_secs(2), rig.signals.recv())
+        .await
+        .expect("signalled")
+        .expect("open");
+}

@@ -77,12 +77,6 @@ impl Agent {
 
     fn after_session(&mut self, url_before: &str, effects: Vec<Effect>) -> Result<(), AgentError> {
         let now = self.clock.unix();
-        let periodic = self.periodic_from_tree();
-        if &periodic != self.scheduler.periodic() {
-            tracing::info!(?periodic, "periodic inform changed");
-            self.scheduler.set_periodic(periodic, now);
-        }
-        self.retry.set_policy(self.retry_policy());
         let mut reboot = false;
         for effect in effects {
             match effect {
@@ -108,11 +102,7 @@ impl Agent {
                 }
             }
         }
-        if self.acs_url() != url_before {
-            tracing::info!(url = %self.acs_url(), "ACS URL changed");
-            self.queue.acs_url_changed()?;
-            self.retry.session_succeeded();
-        }
+        self.management_changed(url_before)?;
         if reboot {
             tracing::warn!("reboot (simulated: the loop state restarts)");
             self.tree.save(&self.tree_path)?;

@@ -173,6 +173,13 @@ impl DigestAuth {
         self.config = config;
     }
 
+    /// Replaces only the username and password (the tree changed them); issued nonces stay
+    /// valid.
+    pub fn set_credentials(&mut self, username: &str, password: &str) {
+        self.config.username = username.to_owned();
+        self.config.password = password.to_owned();
+    }
+
     /// The `WWW-Authenticate` header values of a 401, one per algorithm (then Basic if
     /// allowed), with a fresh nonce issued at monotonic time `now`.
     pub fn challenge(&mut self, now: Duration, stale: bool) -> Vec<String> {

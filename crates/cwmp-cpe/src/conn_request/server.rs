@@ -66,6 +66,29 @@ struct Shared {
 pub struct ConnRequestServer {
     local_addr: SocketAddr,
     task: JoinHandle<()>,
+    credentials: CredentialsHandle,
+}
+
+/// Changes the credentials the running listener checks, so that a change made by the ACS or
+/// the CLI (`ConnectionRequestUsername`/`Password`) applies to the next request.
+#[derive(Clone)]
+pub struct CredentialsHandle(Arc<Shared>);
+
+impl std::fmt::Debug for CredentialsHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CredentialsHandle")
+    }
+}
+
+impl CredentialsHandle {
+    /// Sets the username and password the next requests must present.
+    pub fn set(&self, username: &str, password: &str) {
+        self.0
+            .auth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_credentials(username, password);
+    }
 }
 
 impl ConnRequestServer {
@@ -87,6 +110,7 @@ impl ConnRequestServer {
             clock,
             signal,
         });
+        let credentials = CredentialsHandle(shared.clone());
         let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
         let lifetime = config.connection_timeout;
         let task = tokio::spawn(async move {
@@ -116,12 +140,21 @@ impl ConnRequestServer {
                 });
             }
         });
-        Ok(ConnRequestServer { local_addr, task })
+        Ok(ConnRequestServer {
+            local_addr,
+            task,
+            credentials,
+        })
     }
 
     /// The address actually bound (for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// A handle to change the credentials while the listener runs.
+    pub fn credentials(&self) -> CredentialsHandle {
+        self.credentials.clone()
     }
 }
 
