@@ -3,12 +3,14 @@
 //! limit ([`rate`]) so neither can be used to flood the device with sessions.
 
 pub mod digest;
+pub mod listener;
 pub mod rate;
 pub mod server;
 pub mod udp;
 pub mod udp_server;
 
 pub use digest::{Algorithm, AuthError, DigestAuth, DigestConfig};
+pub use listener::{ConnectionLimits, spawn_listener};
 pub use rate::RateLimiter;
 pub use server::{ConnRequestServer, CredentialsHandle, ServerConfig};
 pub use udp::{UdpError, UdpRequest, UdpValidator};

@@ -3,23 +3,19 @@
 //! checked by `cwmp-cpe`'s [`DigestAuth`]). A valid request is answered 200 and the device's
 //! index sent to the scheduler, which starts a session with `6 CONNECTION REQUEST`.
 
-use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use cwmp_cpe::conn_request::DigestAuth;
+use cwmp_cpe::conn_request::{ConnectionLimits, DigestAuth, spawn_listener};
 use http_body_util::Empty;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::serial::SerialPattern;
@@ -65,33 +61,11 @@ impl CrListener {
             epoch: Instant::now(),
             signal,
         });
-        let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                };
-                let Ok(permit) = permits.clone().try_acquire_owned() else {
-                    drop(stream);
-                    continue;
-                };
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let shared = shared.clone();
-                        async move { Ok::<_, Infallible>(handle(&shared, &req)) }
-                    });
-                    let conn = http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(Duration::from_secs(5))
-                        .max_buf_size(16 * 1024)
-                        .serve_connection(TokioIo::new(stream), service);
-                    let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
-                    drop(permit);
-                });
-            }
-        });
+        let limits = ConnectionLimits {
+            max_connections: MAX_CONNECTIONS,
+            connection_timeout: CONNECTION_TIMEOUT,
+        };
+        let task = spawn_listener(listener, limits, shared, handle);
         Ok(CrListener { local_addr, task })
     }
 

@@ -5,7 +5,6 @@
 //! once and signalled on a channel the agent loop waits on (capacity 1 is enough: requests
 //! during a session coalesce into one session right after it).
 
-use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -15,15 +14,12 @@ use bytes::Bytes;
 use http_body_util::Empty;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{DigestAuth, RateLimiter};
+use super::{ConnectionLimits, DigestAuth, RateLimiter, spawn_listener};
 use crate::clock::Clock;
 
 /// Default Connection Request port.
@@ -111,35 +107,11 @@ impl ConnRequestServer {
             signal,
         });
         let credentials = CredentialsHandle(shared.clone());
-        let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
-        let lifetime = config.connection_timeout;
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _peer)) = listener.accept().await else {
-                    // Out of descriptors and the like: back off briefly.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                };
-                let Ok(permit) = permits.clone().try_acquire_owned() else {
-                    drop(stream); // over the bound: refuse at once
-                    continue;
-                };
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let shared = shared.clone();
-                        async move { Ok::<_, Infallible>(handle(&shared, &req)) }
-                    });
-                    let conn = http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(Duration::from_secs(5))
-                        .max_buf_size(16 * 1024)
-                        .serve_connection(TokioIo::new(stream), service);
-                    let _ = tokio::time::timeout(lifetime, conn).await;
-                    drop(permit);
-                });
-            }
-        });
+        let limits = ConnectionLimits {
+            max_connections: config.max_connections,
+            connection_timeout: config.connection_timeout,
+        };
+        let task = spawn_listener(listener, limits, shared, handle);
         Ok(ConnRequestServer {
             local_addr,
             task,
