@@ -33,16 +33,32 @@ pub const UI_PREFIX: &str = "/ui/";
 
 /// Embedded files: name under `/ui/` (`""` is the page), content type, bytes.
 const FILES: &[(&str, &str, &str)] = &[
-    ("", "text/html; charset=utf-8", include_str!("../../ui/index.html")),
-    ("app.css", "text/css; charset=utf-8", include_str!("../../ui/app.css")),
+    (
+        "",
+        "text/html; charset=utf-8",
+        include_str!("../../ui/index.html"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../ui/app.css"),
+    ),
     ("js/app.js", JS, include_str!("../../ui/js/app.js")),
     ("js/api.js", JS, include_str!("../../ui/js/api.js")),
     ("js/dom.js", JS, include_str!("../../ui/js/dom.js")),
     ("js/events.js", JS, include_str!("../../ui/js/events.js")),
-    ("js/overview.js", JS, include_str!("../../ui/js/overview.js")),
+    (
+        "js/overview.js",
+        JS,
+        include_str!("../../ui/js/overview.js"),
+    ),
     ("js/devices.js", JS, include_str!("../../ui/js/devices.js")),
     ("js/device.js", JS, include_str!("../../ui/js/device.js")),
-    ("js/param_tree.js", JS, include_str!("../../ui/js/param_tree.js")),
+    (
+        "js/param_tree.js",
+        JS,
+        include_str!("../../ui/js/param_tree.js"),
+    ),
     ("js/lists.js", JS, include_str!("../../ui/js/lists.js")),
     ("js/presets.js", JS, include_str!("../../ui/js/presets.js")),
 ];

@@ -1,5 +1,5 @@
-// DOM helpers: every piece of data goes through textContent or setAttribute, never
-// innerHTML, so nothing a device or an operator typed can become markup.
+// DOM helpers: every piece of data goes through textContent or setAttribute, so that
+// nothing a device or an operator typed is ever parsed as markup.
 
 /** Builds an element: h("a", {href: "#x", onclick: fn, class: "c"}, "text", child). */
 export function h(tag, attrs = {}, ...children) {
