@@ -44,8 +44,6 @@ login.addEventListener("submit", async (ev) => {
     return;
   }
   input.value = "";
-  login.hidden = true;
-  document.body.classList.remove("logged-out");
   route();
 });
 
@@ -53,6 +51,8 @@ document.getElementById("logout").addEventListener("click", () => showLogin("Log
 
 async function route() {
   if (!token()) { showLogin(); return; }
+  login.hidden = true;
+  document.body.classList.remove("logged-out");
   if (leave) { leave(); leave = null; }
   const [name, ...rest] = location.hash.replace(/^#\/?/, "").split("/");
   const page = pages[name] ? name : "overview";
