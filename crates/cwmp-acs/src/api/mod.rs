@@ -12,9 +12,11 @@ mod faults;
 mod metrics_route;
 mod openapi;
 mod presets;
+mod sse_ticket;
 mod status;
 pub mod task_wait;
 mod tasks;
+pub mod web_ui;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -137,6 +139,8 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
                 .delete(presets::delete_preset),
         )
         .route("/events", get(event_stream::stream))
+        .route("/events/ticket", post(sse_ticket::issue))
+        .route("/presets", get(presets::list))
         .route("/openapi.json", get(openapi::document));
     let metrics = Router::new().route("/metrics", get(metrics_route::render));
     let (authenticated, public) = if metrics_public {
@@ -144,6 +148,9 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
     } else {
         (authenticated.merge(metrics), Router::new())
     };
+    let public = public
+        .route("/events/ticketed", get(sse_ticket::stream))
+        .merge(web_ui::router());
     authenticated
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(
@@ -156,6 +163,7 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
             metrics_route::count_requests,
         ))
         .layer(Extension(extras))
+        .layer(Extension(sse_ticket::SseTickets::default()))
         .with_state(state)
 }
 

@@ -97,3 +97,11 @@ pub(crate) async fn delete_preset(
         Err(ApiError::not_found("no such preset"))
     }
 }
+
+/// `GET /presets`: every preset, by name.
+pub(crate) async fn list(State(state): State<ApiState>) -> ApiResult<Json<JsonValue>> {
+    let presets = state.store.list_presets().await?;
+    Ok(Json(JsonValue::Array(
+        presets.iter().map(preset_json).collect(),
+    )))
+}
