@@ -35,6 +35,13 @@ pub struct SessionLine {
     pub line: String,
 }
 
+impl SessionLine {
+    /// True if the session ended normally.
+    pub fn ok(&self) -> bool {
+        field(&self.line, "outcome", "\u{0}") == Some("\"ok\"")
+    }
+}
+
 /// The value of `key=` in a log line, up to the next ` key=` (values may hold spaces).
 fn field<'a>(line: &'a str, key: &str, next: &str) -> Option<&'a str> {
     let start = line.find(&format!(" {key}="))? + key.len() + 2;
@@ -139,7 +146,7 @@ impl Acs {
         self.process.lines()[from..to]
             .iter()
             .filter(|l| l.contains("request sent") && l.contains(&dev))
-            .filter_map(|l| field(l, "method", "id").map(str::to_owned))
+            .filter_map(|l| field(l, "method", "id").map(|m| m.trim_matches('"').to_owned()))
             .collect()
     }
 
