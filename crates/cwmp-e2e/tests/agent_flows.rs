@@ -51,7 +51,10 @@ async fn allow_connection_requests(acs: &Acs) {
 async fn task(acs: &Acs, id: &str) -> serde_json::Value {
     let list = acs
         .api
-        .get(&format!("/tasks?query={}", enc(&json!({ "_id": id }).to_string())))
+        .get(&format!(
+            "/tasks?query={}",
+            enc(&json!({ "_id": id }).to_string())
+        ))
         .await;
     list.as_array()
         .and_then(|a| a.first())
@@ -82,7 +85,11 @@ async fn a_bootstrap_preset_sets_the_inform_interval_once() {
     let set_at = unix_now();
     // The ACS read the interval, then set it: one of each, in that order.
     let sent = acs.requests_sent(DEVICE_ID, 0, boot.index);
-    assert_eq!(sent, ["GetParameterValues", "SetParameterValues"], "{sent:?}");
+    assert_eq!(
+        sent,
+        ["GetParameterValues", "SetParameterValues"],
+        "{sent:?}"
+    );
     let device = acs.wait_device(DEVICE_ID).await;
     assert_eq!(param_value(&device, INTERVAL), Some("1800"), "{device}");
 
@@ -169,7 +176,11 @@ async fn a_connection_request_returns_the_live_value() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert_eq!(answer.body["connectionRequest"]["ok"], true, "{}", answer.body);
+    assert_eq!(
+        answer.body["connectionRequest"]["ok"], true,
+        "{}",
+        answer.body
+    );
     assert_eq!(answer.body["status"], "done", "{}", answer.body);
     assert_eq!(
         answer.body["result"]["parameterValues"],
@@ -199,13 +210,19 @@ async fn a_reboot_task_is_followed_by_m_reboot_and_1_boot() {
         "{}",
         answer.body
     );
-    assert_eq!(answer.body["connectionRequest"]["ok"], true, "{}", answer.body);
+    assert_eq!(
+        answer.body["connectionRequest"]["ok"], true,
+        "{}",
+        answer.body
+    );
     let id = answer.body["_id"].as_str().expect("task id").to_owned();
 
     events
-        .next_where("Inform with M Reboot and 1 BOOT", Instant::now() + GUARD, |e| {
-            inform_with(e, "M Reboot") && inform_with(e, "1 BOOT")
-        })
+        .next_where(
+            "Inform with M Reboot and 1 BOOT",
+            Instant::now() + GUARD,
+            |e| inform_with(e, "M Reboot") && inform_with(e, "1 BOOT"),
+        )
         .await;
     let after = acs
         .session_finished("the session after the reboot", mark, DEVICE_ID, |e| {

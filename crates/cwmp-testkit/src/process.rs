@@ -132,3 +132,45 @@ fn collect(pipe: impl Read + Send + 'static, lines: Arc<Mutex<Vec<String>>>) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "run `cargo build --workspace --bins --locked`")]
+    fn a_missing_binary_names_the_build_command() {
+        workspace_bin("no-such-binary");
+    }
+
+    #[test]
+    fn output_lines_are_kept_and_found() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo out one; echo err two >&2; echo out three"]);
+        let mut p = Process::spawn("sh", cmd).expect("spawn sh");
+        let started = Instant::now();
+        while p.line_count() < 3 {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{:?}",
+                p.lines()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(p.lines().contains(&"err two".to_owned()));
+        let (i, line) = p.find_line(0, |l| l.starts_with("out")).expect("a line");
+        assert_eq!(line, "out one");
+        let (_, next) = p
+            .find_line(i + 1, |l| l.starts_with("out"))
+            .expect("another");
+        assert_eq!(next, "out three");
+        assert!(p.find_line(0, |l| l == "none").is_none());
+        while p.exited().is_none() {
+            assert!(started.elapsed() < Duration::from_secs(30));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(p.tail(1).starts_with("[sh] "));
+    }
+}

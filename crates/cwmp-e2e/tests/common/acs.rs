@@ -46,7 +46,10 @@ impl SessionLine {
 fn field<'a>(line: &'a str, key: &str, next: &str) -> Option<&'a str> {
     let start = line.find(&format!(" {key}="))? + key.len() + 2;
     let rest = &line[start..];
-    Some(rest.find(&format!(" {next}=")).map_or(rest, |end| &rest[..end]))
+    Some(
+        rest.find(&format!(" {next}="))
+            .map_or(rest, |end| &rest[..end]),
+    )
 }
 
 impl Acs {
@@ -116,9 +119,10 @@ impl Acs {
         let dev = format!(" device={device} ");
         eventually(what, GUARD, async || {
             let mut at = from;
-            while let Some((index, line)) = self.process.find_line(at, |l| {
-                l.contains("session finished") && l.contains(&dev)
-            }) {
+            while let Some((index, line)) = self
+                .process
+                .find_line(at, |l| l.contains("session finished") && l.contains(&dev))
+            {
                 let events: Vec<String> = field(&line, "events", "rpcs")
                     .unwrap_or_default()
                     .split(',')

@@ -64,7 +64,10 @@ impl Api {
                 Json::Null
             } else {
                 serde_json::from_slice(&body).unwrap_or_else(|e| {
-                    panic!("{method} {path}: JSON body ({e}): {}", String::from_utf8_lossy(&body))
+                    panic!(
+                        "{method} {path}: JSON body ({e}): {}",
+                        String::from_utf8_lossy(&body)
+                    )
                 })
             };
             Answer {

@@ -31,7 +31,9 @@ impl EventStream {
     pub async fn open(api: &Api, device: &str) -> EventStream {
         let path = format!("/events?device={}", super::enc(device));
         let fut = async {
-            let stream = tokio::net::TcpStream::connect(api.addr).await.expect("connect");
+            let stream = tokio::net::TcpStream::connect(api.addr)
+                .await
+                .expect("connect");
             let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
                 .await
                 .expect("handshake");
@@ -43,19 +45,27 @@ impl EventStream {
                 .expect("request");
             sender.send_request(req).await.expect("send")
         };
-        let resp = tokio::time::timeout(GUARD, fut).await.expect("/events in time");
+        let resp = tokio::time::timeout(GUARD, fut)
+            .await
+            .expect("/events in time");
         assert_eq!(resp.status(), StatusCode::OK);
         let (tx, rx) = mpsc::channel(256);
         let mut body = resp.into_body();
         let reader = tokio::spawn(async move {
             let mut pending = Vec::<u8>::new();
             while let Some(Ok(frame)) = body.frame().await {
-                let Ok(data) = frame.into_data() else { continue };
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
                 pending.extend_from_slice(&data);
                 while let Some(end) = pending.iter().position(|&b| b == b'\n') {
                     let line: Vec<u8> = pending.drain(..=end).collect();
-                    let Some(json) = line.strip_prefix(b"data: ") else { continue };
-                    let Ok(event) = serde_json::from_slice::<Json>(json) else { continue };
+                    let Some(json) = line.strip_prefix(b"data: ") else {
+                        continue;
+                    };
+                    let Ok(event) = serde_json::from_slice::<Json>(json) else {
+                        continue;
+                    };
                     if tx.send(event).await.is_err() {
                         return;
                     }
