@@ -175,6 +175,13 @@ impl Session {
         let id = format!("acs-{}", self.next_id);
         self.rpc_count += 1;
         self.metrics().rpc_sent(request.name());
+        // The session's history, request by request, for operators and the e2e tests.
+        tracing::debug!(
+            device = %self.device().map_or("", |d| d.as_str()),
+            method = request.name(),
+            %id,
+            "request sent"
+        );
         let header = Header {
             id: Some(id.clone()),
             hold_requests: self.config.hold_requests.then_some(true),
