@@ -32,12 +32,40 @@ pub async fn run_hook(
     file_type: &str,
     timeout: Duration,
 ) -> Result<HookReport, String> {
+    let args = [path.as_os_str(), file_type.as_ref()];
+    let (out, _) = run(command, &args, timeout, MAX_HOOK_OUTPUT).await?;
+    Ok(HookReport {
+        version: version_line(&String::from_utf8_lossy(&out)),
+    })
+}
+
+/// Runs `command` with `file_type` as `$1`; its stdout (at most `max` bytes) is the file.
+pub async fn produce(
+    command: &str,
+    file_type: &str,
+    timeout: Duration,
+    max: u64,
+) -> Result<Vec<u8>, String> {
+    let (out, cut) = run(command, &[file_type.as_ref()], timeout, max).await?;
+    if cut {
+        return Err(format!("{command:?} produced more than {max} bytes"));
+    }
+    Ok(out)
+}
+
+/// Runs `sh -c '<command> "$@"' cwmp-hook <args>`: its stdout (the first `max` bytes, and
+/// whether there was more), or why it failed (start, non-zero exit, `timeout`).
+async fn run(
+    command: &str,
+    args: &[&std::ffi::OsStr],
+    timeout: Duration,
+    max: u64,
+) -> Result<(Vec<u8>, bool), String> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(format!("{command} \"$@\""))
         .arg("cwmp-hook")
-        .arg(path)
-        .arg(file_type)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -47,10 +75,13 @@ pub async fn run_hook(
     let run = async {
         let mut out = Vec::new();
         if let Some(s) = stdout.as_mut() {
-            s.take(MAX_HOOK_OUTPUT)
+            (&mut *s)
+                .take(max.saturating_add(1))
                 .read_to_end(&mut out)
                 .await
                 .map_err(|e| format!("reading the output of {command:?}: {e}"))?;
+            // Drain the rest so the command is not stopped by a full pipe.
+            let _ = tokio::io::copy(s, &mut tokio::io::sink()).await;
         }
         let status = child
             .wait()
@@ -58,15 +89,15 @@ pub async fn run_hook(
             .map_err(|e| format!("waiting for {command:?}: {e}"))?;
         Ok::<_, String>((status, out))
     };
-    let (status, out) = tokio::time::timeout(timeout, run)
+    let (status, mut out) = tokio::time::timeout(timeout, run)
         .await
         .map_err(|_| format!("{command:?} did not finish within {} s", timeout.as_secs()))??;
     if !status.success() {
         return Err(format!("{command:?} failed ({status})"));
     }
-    Ok(HookReport {
-        version: version_line(&String::from_utf8_lossy(&out)),
-    })
+    let cut = out.len() as u64 > max;
+    out.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+    Ok((out, cut))
 }
 
 /// The value of the last `version=V` line.
@@ -108,10 +139,8 @@ impl FirmwareStore {
         std::fs::create_dir_all(&self.dir)?;
         match std::fs::rename(self.installed(), self.backup()) {
             Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let _ = std::fs::remove_file(self.backup());
-                Ok(false)
-            }
+            // Nothing installed: a backup left by a cut install is still the one to keep.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(self.backup().is_file()),
             Err(e) => Err(e),
         }
     }

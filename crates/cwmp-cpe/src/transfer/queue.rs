@@ -208,6 +208,10 @@ impl Transfer {
 pub struct UpgradeWatch {
     /// The transfer that installed the image (its TransferComplete reports a rollback).
     pub transfer_id: u64,
+    /// Its method (for a new report if its success was acknowledged already).
+    pub kind: Kind,
+    /// Its CommandKey.
+    pub command_key: String,
     /// The SoftwareVersion before the install.
     pub previous_version: String,
     /// The image installed before, kept in the state dir (none on the first install).
@@ -310,6 +314,14 @@ impl TransferQueue {
     pub fn set_phase(&mut self, id: u64, phase: Phase) -> Result<(), StoreError> {
         if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
             t.phase = phase;
+        }
+        self.save()
+    }
+
+    /// Moves a not-started transfer's start to `not_before` (its next window) and saves.
+    pub fn reschedule(&mut self, id: u64, not_before: i64) -> Result<(), StoreError> {
+        if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
+            t.not_before = not_before;
         }
         self.save()
     }
