@@ -13,19 +13,25 @@ use bytes::Bytes;
 use common::{Peer, Req, reply};
 use cwmp::rpc::{
     CancelTransfer, Download, GetAllQueuedTransfers, GetQueuedTransfers, InformResponse,
-    ScheduleDownload, TimeWindowStruct, TransferComplete, TransferCompleteResponse,
-    TransferState, Upload,
+    ScheduleDownload, TimeWindowStruct, TransferComplete, TransferCompleteResponse, TransferState,
+    Upload,
 };
 use cwmp::{Body, CwmpVersion, Envelope, Header};
 use cwmp_cpe::ManualClock;
 use cwmp_cpe::agent::Agent;
 use cwmp_cpe::config::Config;
+use cwmp_cpe::config::TlsConfig;
 use cwmp_cpe::conn_request::{DigestAuth, DigestConfig};
+use cwmp_cpe::transfer::{Fetch, Limits, TransferError, fetch};
+use cwmp_cpe::transport::AcsConnector;
 use cwmp_datamodel::schema::LoadOptions;
 use cwmp_datamodel::{MemoryBackend, Model, ModelOptions, Profile, Schema};
+use cwmp_testkit::pki::TestCa;
 use hyper::{Method, StatusCode};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rustls_pki_types::pem::PemObject as _;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 const TR181: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -91,7 +97,10 @@ async fn acs(script: Shared) -> Peer {
                 if s.down {
                     return reply(StatusCode::INTERNAL_SERVER_ERROR, Bytes::new());
                 }
-                reply(StatusCode::OK, xml("1", InformResponse { max_envelopes: 1 }))
+                reply(
+                    StatusCode::OK,
+                    xml("1", InformResponse { max_envelopes: 1 }),
+                )
             }
             Some(Body::TransferComplete(tc)) => {
                 s.completes.push(tc);
@@ -126,20 +135,18 @@ async fn file_server(files: Arc<Files>) -> Peer {
             {
                 let mut r = reply(StatusCode::UNAUTHORIZED, Bytes::new());
                 for c in d.challenge(Duration::ZERO, false) {
-                    r.headers_mut().append(
-                        "www-authenticate",
-                        c.parse().expect("header value"),
-                    );
+                    r.headers_mut()
+                        .append("www-authenticate", c.parse().expect("header value"));
                 }
                 return r;
             }
         }
         if let Some(name) = req.path.strip_prefix("/up/") {
-            files
-                .uploads
-                .lock()
-                .expect("lock")
-                .push((req.method.clone(), name.to_owned(), req.body.clone()));
+            files.uploads.lock().expect("lock").push((
+                req.method.clone(),
+                name.to_owned(),
+                req.body.clone(),
+            ));
             return reply(StatusCode::CREATED, Bytes::new());
         }
         *files.gets.lock().expect("lock") += 1;
@@ -253,7 +260,11 @@ impl World {
     }
 
     fn send(&self, body: impl Into<Body>) {
-        self.script.lock().expect("lock").sends.push_back(body.into());
+        self.script
+            .lock()
+            .expect("lock")
+            .sends
+            .push_back(body.into());
     }
 
     fn url(&self, name: &str) -> String {
@@ -265,7 +276,13 @@ impl World {
     }
 
     fn last_inform(&self) -> Vec<String> {
-        self.script.lock().expect("lock").informs.last().cloned().expect("an Inform")
+        self.script
+            .lock()
+            .expect("lock")
+            .informs
+            .last()
+            .cloned()
+            .expect("an Inform")
     }
 
     fn answers(&self) -> Vec<Body> {
@@ -314,7 +331,13 @@ async fn download_with_digest_is_written_and_reported() {
         return;
     };
     let mut agent = w.agent();
-    let mut d = download("dl1", &w.url("page.html"), "2 Web Content", content.len(), 0);
+    let mut d = download(
+        "dl1",
+        &w.url("page.html"),
+        "2 Web Content",
+        content.len(),
+        0,
+    );
     d.username = "fs".into();
     d.password = "pw".into();
     w.send(d);
@@ -331,7 +354,10 @@ async fn download_with_digest_is_written_and_reported() {
     assert!(w.completes().is_empty(), "reported in the next session");
     session(&mut agent).await;
     let events = w.last_inform();
-    assert!(events.contains(&"7 TRANSFER COMPLETE".to_owned()), "{events:?}");
+    assert!(
+        events.contains(&"7 TRANSFER COMPLETE".to_owned()),
+        "{events:?}"
+    );
     assert!(events.contains(&"M Download".to_owned()), "{events:?}");
     let tcs = w.completes();
     assert_eq!(tcs.len(), 1);
@@ -352,10 +378,22 @@ async fn failures_map_to_transfer_complete_faults() {
         d.password = pass.into();
         d
     };
-    w.send(creds(download("short", &w.url("f"), "2 Web Content", 20, 0), "pw"));
-    w.send(creds(download("long", &w.url("f"), "2 Web Content", 5, 0), "pw"));
-    w.send(creds(download("missing", &w.url("nope"), "4 Tone File", 0, 0), "pw"));
-    w.send(creds(download("badauth", &w.url("f"), "5 Ringer File", 10, 0), "wrong"));
+    w.send(creds(
+        download("short", &w.url("f"), "2 Web Content", 20, 0),
+        "pw",
+    ));
+    w.send(creds(
+        download("long", &w.url("f"), "2 Web Content", 5, 0),
+        "pw",
+    ));
+    w.send(creds(
+        download("missing", &w.url("nope"), "4 Tone File", 0, 0),
+        "pw",
+    ));
+    w.send(creds(
+        download("badauth", &w.url("f"), "5 Ringer File", 10, 0),
+        "wrong",
+    ));
     session(&mut agent).await;
     session(&mut agent).await;
     let tcs = w.completes();
@@ -364,7 +402,12 @@ async fn failures_map_to_transfer_complete_faults() {
     assert_eq!(fault_code(by_key(&tcs, "long")), 9018);
     assert_eq!(fault_code(by_key(&tcs, "missing")), 9016);
     assert_eq!(fault_code(by_key(&tcs, "badauth")), 9012);
-    assert!(by_key(&tcs, "missing").fault_struct.fault_string.contains("404"));
+    assert!(
+        by_key(&tcs, "missing")
+            .fault_struct
+            .fault_string
+            .contains("404")
+    );
     let left: Vec<_> = std::fs::read_dir(w.downloads())
         .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
         .unwrap_or_default();
@@ -393,8 +436,15 @@ async fn delay_queue_answers_and_cancel() {
         panic!("{answers:?}");
     };
     assert_eq!(q.transfer_list.len(), 2);
-    assert!(q.transfer_list.iter().all(|t| t.state == TransferState::NotStarted));
-    assert!(matches!(answers[3], Body::CancelTransferResponse(_)), "{answers:?}");
+    assert!(
+        q.transfer_list
+            .iter()
+            .all(|t| t.state == TransferState::NotStarted)
+    );
+    assert!(
+        matches!(answers[3], Body::CancelTransferResponse(_)),
+        "{answers:?}"
+    );
     assert!(
         matches!(&answers[4], Body::Fault(f) if f.code().map(|c| c.value()) == Some(9003)),
         "{answers:?}"
@@ -404,11 +454,19 @@ async fn delay_queue_answers_and_cancel() {
     };
     assert_eq!(all.transfer_list.len(), 1);
     assert!(all.transfer_list[0].is_download);
-    assert_eq!(*w.files.gets.lock().expect("lock"), 0, "DelaySeconds not over");
+    assert_eq!(
+        *w.files.gets.lock().expect("lock"),
+        0,
+        "DelaySeconds not over"
+    );
     assert_eq!(agent.next_wakeup(), Duration::from_secs(30));
     let status = agent.status();
     assert_eq!(status.transfers.len(), 1, "{:?}", status.transfers);
-    assert!(status.transfers[0].contains("not started"), "{:?}", status.transfers);
+    assert!(
+        status.transfers[0].contains("not started"),
+        "{:?}",
+        status.transfers
+    );
 
     w.clock.advance(Duration::from_secs(29));
     assert!(agent.step().await.expect("step").is_none());
@@ -471,7 +529,10 @@ async fn schedule_download_runs_inside_its_window() {
         matches!(&answers[0], Body::Fault(f) if f.code().map(|c| c.value()) == Some(9003)),
         "no window can be honoured: {answers:?}"
     );
-    assert!(matches!(answers[1], Body::ScheduleDownloadResponse(_)), "{answers:?}");
+    assert!(
+        matches!(answers[1], Body::ScheduleDownloadResponse(_)),
+        "{answers:?}"
+    );
     w.clock.advance(Duration::from_secs(30));
     assert!(agent.step().await.expect("step").is_none());
     assert_eq!(*w.files.gets.lock().expect("lock"), 0, "before the window");
@@ -481,7 +542,10 @@ async fn schedule_download_runs_inside_its_window() {
     session(&mut agent).await;
     assert!(w.last_inform().contains(&"M ScheduleDownload".to_owned()));
     let tcs = w.completes();
-    assert_eq!((tcs[0].command_key.as_str(), fault_code(&tcs[0])), ("s1", 0));
+    assert_eq!(
+        (tcs[0].command_key.as_str(), fault_code(&tcs[0])),
+        ("s1", 0)
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -498,7 +562,11 @@ async fn upload_by_put_and_disabled_transfers() {
         password: String::new(),
         delay_seconds: 0,
     };
-    w.send(upload("u1", "1 Vendor Configuration File", w.server.url("/up/cfg")));
+    w.send(upload(
+        "u1",
+        "1 Vendor Configuration File",
+        w.server.url("/up/cfg"),
+    ));
     w.send(upload("u2", "2 Vendor Log File", w.server.url("/up/log")));
     session(&mut agent).await;
     session(&mut agent).await;
@@ -511,14 +579,22 @@ async fn upload_by_put_and_disabled_transfers() {
     );
     let tcs = w.completes();
     assert_eq!(fault_code(by_key(&tcs, "u1")), 0);
-    assert_eq!(fault_code(by_key(&tcs, "u2")), 9011, "no log file configured");
+    assert_eq!(
+        fault_code(by_key(&tcs, "u2")),
+        9011,
+        "no log file configured"
+    );
     assert!(w.last_inform().contains(&"M Upload".to_owned()));
     drop(agent);
 
     w.transfer = "download = false\nupload = false".into();
     let mut agent = w.agent();
     w.send(download("d", &w.url("x"), FIRMWARE, 0, 0));
-    w.send(upload("u3", "1 Vendor Configuration File", w.server.url("/up/cfg")));
+    w.send(upload(
+        "u3",
+        "1 Vendor Configuration File",
+        w.server.url("/up/cfg"),
+    ));
     agent.local(cwmp_cpe::agent::Local::Inform).expect("inform");
     session(&mut agent).await;
     let answers = w.answers();
@@ -527,7 +603,11 @@ async fn upload_by_put_and_disabled_transfers() {
             panic!("a fault: {a:?}");
         };
         assert_eq!(f.code().map(|c| c.value()), Some(9001));
-        let text = f.detail.as_ref().and_then(|d| d.string.clone()).unwrap_or_default();
+        let text = f
+            .detail
+            .as_ref()
+            .and_then(|d| d.string.clone())
+            .unwrap_or_default();
         assert!(text.contains("disabled"), "{text}");
     }
 }
@@ -549,7 +629,10 @@ async fn firmware_upgrade_reported_once_across_restarts() {
     };
     let hook_dir = tempfile::tempdir().expect("tempdir");
     let (cmd, log) = hook(hook_dir.path());
-    w.transfer = format!("apply_firmware = \"{}\"\nreboot = \"exit\"", cmd.replace('"', "\\\""));
+    w.transfer = format!(
+        "apply_firmware = \"{}\"\nreboot = \"exit\"",
+        cmd.replace('"', "\\\"")
+    );
     let mut agent = w.agent();
     w.send(download("fw1", &w.url("fw"), FIRMWARE, 3, 0));
     session(&mut agent).await;
@@ -561,7 +644,10 @@ async fn firmware_upgrade_reported_once_across_restarts() {
     // Restarted (the process exits; here: reopened); killed again before any session.
     let agent = w.agent();
     assert_eq!(
-        agent.tree().stored_value(VERSION).map(|v| v.as_text().into_owned()),
+        agent
+            .tree()
+            .stored_value(VERSION)
+            .map(|v| v.as_text().into_owned()),
         Some("2.0".into())
     );
     drop(agent);
@@ -584,12 +670,18 @@ async fn firmware_upgrade_reported_once_across_restarts() {
     let mut agent = w.agent();
     session(&mut agent).await;
     let events = w.last_inform();
-    assert!(!events.contains(&"7 TRANSFER COMPLETE".to_owned()), "{events:?}");
+    assert!(
+        !events.contains(&"7 TRANSFER COMPLETE".to_owned()),
+        "{events:?}"
+    );
     let tcs = w.completes();
     assert_eq!(tcs.len(), 1, "exactly once: {tcs:?}");
     assert_eq!(fault_code(&tcs[0]), 0);
     assert!(agent.transfers().transfers().is_empty());
-    assert!(agent.transfers().upgrade().is_none(), "confirmed by the sessions");
+    assert!(
+        agent.transfers().upgrade().is_none(),
+        "confirmed by the sessions"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -616,7 +708,11 @@ async fn unconfirmed_upgrade_is_rolled_back() {
     session(&mut agent).await;
     // Installed, rebooted (simulated, in process).
     assert_eq!(agent.boots(), 2);
-    let version = |a: &Agent| a.tree().stored_value(VERSION).map(|v| v.as_text().into_owned());
+    let version = |a: &Agent| {
+        a.tree()
+            .stored_value(VERSION)
+            .map(|v| v.as_text().into_owned())
+    };
     assert_eq!(version(&agent).as_deref(), Some("3.0"));
     w.script.lock().expect("lock").down = true;
     let out = agent.step().await.expect("step").expect("a session");
@@ -642,9 +738,87 @@ async fn unconfirmed_upgrade_is_rolled_back() {
     let tcs = w.completes();
     assert_eq!(tcs.len(), 1, "{tcs:?}");
     assert_eq!(fault_code(&tcs[0]), 9010);
-    assert!(tcs[0].fault_struct.fault_string.contains("rolled back"), "{tcs:?}");
+    assert!(
+        tcs[0].fault_struct.fault_string.contains("rolled back"),
+        "{tcs:?}"
+    );
     let events = w.last_inform();
     for e in ["1 BOOT", "7 TRANSFER COMPLETE", "M Download"] {
         assert!(events.contains(&e.to_owned()), "{e} in {events:?}");
     }
+}
+
+fn server_tls(ca: &TestCa) -> Arc<rustls::ServerConfig> {
+    let server = ca.server(&["127.0.0.1"]);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain = CertificateDer::pem_slice_iter(server.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .expect("chain");
+    let key = PrivateKeyDer::from_pem_slice(server.key_pem.as_bytes()).expect("key");
+    Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("server config"),
+    )
+}
+
+/// The reusable downloader over HTTPS with the agent's `[tls]` trust: a trusted server
+/// serves the file; an untrusted one is "server unreachable" (9015).
+#[tokio::test(flavor = "current_thread")]
+async fn fetch_over_https_with_the_agent_trust() {
+    let ca = TestCa::new("File server CA");
+    let rogue = TestCa::new("Rogue CA");
+    let content = Bytes::from_static(b"firmware over TLS");
+    let body = content.clone();
+    let good = Peer::start_tls(
+        move |_| reply(StatusCode::OK, body.clone()),
+        server_tls(&ca),
+    )
+    .await;
+    let bad = Peer::start_tls(|_| reply(StatusCode::OK, Bytes::new()), server_tls(&rogue)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let connector = AcsConnector::new(&TlsConfig {
+        ca_file: Some(ca.write(dir.path(), "ca")),
+        ..TlsConfig::default()
+    })
+    .expect("connector");
+    let limits = Limits {
+        max_size: 1024,
+        timeout: Duration::from_secs(10),
+    };
+    let dest = dir.path().join("fw.bin");
+    let url = good.url("/fw.bin");
+    let n = fetch(
+        &connector,
+        Fetch {
+            url: &url,
+            credentials: None,
+            expected_size: Some(content.len() as u64),
+            dest: &dest,
+            limits,
+        },
+    )
+    .await
+    .expect("fetched over TLS");
+    assert_eq!(n, content.len() as u64);
+    assert_eq!(std::fs::read(&dest).expect("written"), content);
+    let url = bad.url("/fw.bin");
+    let err = fetch(
+        &connector,
+        Fetch {
+            url: &url,
+            credentials: None,
+            expected_size: None,
+            dest: &dir.path().join("other.bin"),
+            limits,
+        },
+    )
+    .await
+    .expect_err("untrusted server");
+    assert!(matches!(err, TransferError::Unreachable(_)), "{err:?}");
+    assert_eq!(err.fault_code(true).value(), 9015);
+    assert!(!dir.path().join("other.bin").exists());
 }

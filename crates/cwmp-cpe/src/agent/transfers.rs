@@ -70,7 +70,11 @@ impl Agent {
         let Some(t) = self.transfers.get(id).cloned() else {
             return Ok(());
         };
-        let Phase::Completed { outcome, raised: false } = t.phase.clone() else {
+        let Phase::Completed {
+            outcome,
+            raised: false,
+        } = t.phase.clone()
+        else {
             return Ok(());
         };
         if !self.event_queued(&t) {
@@ -93,7 +97,12 @@ impl Agent {
         if outcome.fault_code == 0 {
             tracing::info!(id, "transfer done");
         } else {
-            tracing::warn!(id, code = outcome.fault_code, "transfer failed: {}", outcome.fault_string);
+            tracing::warn!(
+                id,
+                code = outcome.fault_code,
+                "transfer failed: {}",
+                outcome.fault_string
+            );
         }
         self.transfers.set_phase(
             id,
@@ -122,7 +131,10 @@ impl Agent {
         if let Some(watch) = self.transfers.upgrade().cloned() {
             if watch.deadline.is_none() {
                 let deadline = self.clock.unix() + i64::from(self.config.backup.delay);
-                tracing::info!(deadline, "firmware upgrade: waiting for a session with the ACS");
+                tracing::info!(
+                    deadline,
+                    "firmware upgrade: waiting for a session with the ACS"
+                );
                 self.transfers.set_upgrade(Some(UpgradeWatch {
                     deadline: Some(deadline),
                     ..watch
@@ -204,8 +216,7 @@ impl Agent {
             let Some(t) = due else {
                 return Ok(());
             };
-            if !t.windows.is_empty() && !t.windows.iter().any(|w| w.start <= now && now <= w.end)
-            {
+            if !t.windows.is_empty() && !t.windows.iter().any(|w| w.start <= now && now <= w.end) {
                 match t.windows.iter().find(|w| w.start > now) {
                     Some(next) => self.transfers.reschedule(t.id, next.start)?,
                     None => self.complete(
@@ -284,7 +295,10 @@ impl Agent {
         .await?;
         tracing::info!(id = t.id, bytes, path = %dest.display(), "downloaded");
         match t.file_type.as_str() {
-            FIRMWARE => self.install_firmware(t, &dest).await.map(|()| After::Reboot),
+            FIRMWARE => self
+                .install_firmware(t, &dest)
+                .await
+                .map(|()| After::Reboot),
             CONFIG_FILE => self.apply_config(&dest).await.map(|()| After::Nothing),
             _ => Ok(After::Nothing),
         }
@@ -296,9 +310,7 @@ impl Agent {
         let store = self.firmware();
         let local = |e: std::io::Error| TransferError::Io(e.to_string());
         let had_backup = store.back_up().map_err(local)?;
-        let previous_version = self
-            .text(&self.software_version_path())
-            .unwrap_or_default();
+        let previous_version = self.text(&self.software_version_path()).unwrap_or_default();
         let report = match self.config.transfer.apply_firmware.clone() {
             Some(cmd) => run_hook(&cmd, image, FIRMWARE, HOOK_TIMEOUT).await,
             None => {
@@ -312,7 +324,9 @@ impl Agent {
                 if had_backup {
                     let _ = store.restore();
                 }
-                return Err(TransferError::Local(format!("installing the image: {message}")));
+                return Err(TransferError::Local(format!(
+                    "installing the image: {message}"
+                )));
             }
         };
         store.install(image).map_err(local)?;
@@ -425,13 +439,17 @@ impl Agent {
             return Ok(());
         }
         let delay = self.config.backup.delay;
-        tracing::warn!("no session with the ACS within {delay} s of a firmware upgrade: rolling back");
+        tracing::warn!(
+            "no session with the ACS within {delay} s of a firmware upgrade: rolling back"
+        );
         let mut message =
             format!("firmware upgrade rolled back: no session with the ACS within {delay} s");
         if let Some(backup) = &watch.backup {
             let hook = self.config.transfer.apply_firmware.clone();
             let restored = match hook {
-                Some(cmd) => run_hook(&cmd, backup, FIRMWARE, HOOK_TIMEOUT).await.map(|_| ()),
+                Some(cmd) => run_hook(&cmd, backup, FIRMWARE, HOOK_TIMEOUT)
+                    .await
+                    .map(|_| ()),
                 None => Ok(()),
             };
             match restored.and_then(|()| self.firmware().restore().map_err(|e| e.to_string())) {

@@ -165,16 +165,31 @@ mod tests {
     async fn hook_gets_path_and_type_and_reports_a_version() {
         let dir = tempfile::tempdir().expect("tempdir");
         let seen = dir.path().join("seen");
-        let cmd = format!("echo \"$1|$2\" > {}; echo noise; echo version=2.0", seen.display());
-        let r = run_hook(&cmd, Path::new("/x/fw.bin"), "1 Firmware Upgrade Image", HOOK_TIMEOUT)
-            .await
-            .expect("runs");
+        // The path and type are appended to the command: a script takes them as $1 $2.
+        let cmd = format!(
+            "sh -c 'echo \"$1|$2\" > {}; echo noise; echo version=2.0' hook",
+            seen.display()
+        );
+        let r = run_hook(
+            &cmd,
+            Path::new("/x/fw.bin"),
+            "1 Firmware Upgrade Image",
+            HOOK_TIMEOUT,
+        )
+        .await
+        .expect("runs");
         assert_eq!(r.version.as_deref(), Some("2.0"));
         let text = std::fs::read_to_string(&seen).expect("written");
         assert_eq!(text.trim(), "/x/fw.bin|1 Firmware Upgrade Image");
         let err = run_hook("exit 3", Path::new("/x"), "t", HOOK_TIMEOUT).await;
         assert!(err.is_err_and(|e| e.contains("failed")));
-        let slow = run_hook("sleep 5", Path::new("/x"), "t", Duration::from_millis(100)).await;
+        let slow = run_hook(
+            "sh -c 'sleep 5' hook",
+            Path::new("/x"),
+            "t",
+            Duration::from_millis(100),
+        )
+        .await;
         assert!(slow.is_err_and(|e| e.contains("did not finish")));
     }
 

@@ -199,10 +199,15 @@ mod tests {
         assert_eq!(size(10, 5).fault_code(true).value(), 9017);
         assert_eq!(size(10, 15).fault_code(true).value(), 9018);
         assert_eq!(TransferError::Status(404).fault_code(true).value(), 9016);
-        assert_eq!(TransferError::Auth(String::new()).fault_code(false).value(), 9012);
+        assert_eq!(
+            TransferError::Auth(String::new()).fault_code(false).value(),
+            9012
+        );
         assert_eq!(TransferError::Status(500).fault_code(false).value(), 9011);
         assert_eq!(
-            TransferError::Unreachable(String::new()).fault_code(true).value(),
+            TransferError::Unreachable(String::new())
+                .fault_code(true)
+                .value(),
             9015
         );
     }

@@ -6,8 +6,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use cwmp::rpc::{
-    AllQueuedTransferStruct, QueuedTransferStruct, TransferComplete,
-    TransferCompleteFaultStruct, TransferState,
+    AllQueuedTransferStruct, QueuedTransferStruct, TransferComplete, TransferCompleteFaultStruct,
+    TransferState,
 };
 use cwmp::{DateTime, FaultCode};
 use cwmp_datamodel::store::{StoreError, save_with};
@@ -194,7 +194,11 @@ impl Transfer {
         };
         format!(
             "{} {:?} [{}] {} ({state})",
-            if self.kind.is_download() { "download" } else { "upload" },
+            if self.kind.is_download() {
+                "download"
+            } else {
+                "upload"
+            },
             self.command_key,
             self.file_type,
             self.url
@@ -404,7 +408,10 @@ mod tests {
         let q = TransferQueue::open(&path).expect("reopen");
         assert_eq!(q.get(a).map(|t| t.state()), Some(TransferState::NotStarted));
         let tc = q.get(b).and_then(Transfer::transfer_complete).expect("tc");
-        assert_eq!(tc.fault_struct.fault_code, Some(FaultCode::FILE_TRANSFER_FAILURE));
+        assert_eq!(
+            tc.fault_struct.fault_code,
+            Some(FaultCode::FILE_TRANSFER_FAILURE)
+        );
         assert_eq!(tc.command_key, "b");
         std::fs::write(&path, b"{").expect("write");
         assert!(TransferQueue::open(&path).is_err());

@@ -31,8 +31,17 @@ pub const UPLOAD_CONFIG_FILE: &str = "1 Vendor Configuration File";
 /// `2 Vendor Log File`.
 pub const LOG_FILE: &str = "2 Vendor Log File";
 
-fn fault(code: FaultCode, message: impl Into<String>) -> Body {
-    Body::Fault(Fault::new(code, message))
+/// Why a request is refused: the fault to answer.
+struct Refusal(FaultCode, String);
+
+impl From<Refusal> for Body {
+    fn from(r: Refusal) -> Body {
+        Body::Fault(Fault::new(r.0, r.1))
+    }
+}
+
+fn fault(code: FaultCode, message: impl Into<String>) -> Refusal {
+    Refusal(code, message.into())
 }
 
 fn is_vendor(file_type: &str) -> bool {
@@ -40,7 +49,7 @@ fn is_vendor(file_type: &str) -> bool {
 }
 
 /// A fault if `url` is not HTTP(S): 9013 for another scheme, 9003 for no scheme.
-fn check_url(url: &str) -> Result<(), Body> {
+fn check_url(url: &str) -> Result<(), Refusal> {
     let Some((scheme, _)) = url.split_once("://") else {
         return Err(fault(
             FaultCode::INVALID_ARGUMENTS,
@@ -57,7 +66,7 @@ fn check_url(url: &str) -> Result<(), Body> {
     }
 }
 
-fn queue(q: &mut TransferQueue, transfer: Transfer) -> Result<(), Body> {
+fn queue(q: &mut TransferQueue, transfer: Transfer) -> Result<(), Refusal> {
     if q.is_full() {
         return Err(fault(
             FaultCode::RESOURCES_EXCEEDED,
@@ -70,7 +79,7 @@ fn queue(q: &mut TransferQueue, transfer: Transfer) -> Result<(), Body> {
     })
 }
 
-fn download_type_ok(file_type: &str) -> Result<(), Body> {
+fn download_type_ok(file_type: &str) -> Result<(), Refusal> {
     if DOWNLOAD_TYPES.contains(&file_type) || is_vendor(file_type) {
         Ok(())
     } else {
@@ -111,14 +120,14 @@ pub fn download(q: &mut TransferQueue, r: &Download, now: i64) -> Body {
             complete_time: DateTime::UNKNOWN,
         }
         .into(),
-        Err(body) => body,
+        Err(refusal) => refusal.into(),
     }
 }
 
 /// Queues an Upload to start `DelaySeconds` after `now`.
 pub fn upload(q: &mut TransferQueue, r: &Upload, now: i64) -> Body {
-    let type_ok = [UPLOAD_CONFIG_FILE, LOG_FILE].contains(&r.file_type.as_str())
-        || is_vendor(&r.file_type);
+    let type_ok =
+        [UPLOAD_CONFIG_FILE, LOG_FILE].contains(&r.file_type.as_str()) || is_vendor(&r.file_type);
     let accepted = if type_ok {
         Ok(())
     } else {
@@ -153,7 +162,7 @@ pub fn upload(q: &mut TransferQueue, r: &Upload, now: i64) -> Body {
             complete_time: DateTime::UNKNOWN,
         }
         .into(),
-        Err(body) => body,
+        Err(refusal) => refusal.into(),
     }
 }
 
@@ -161,7 +170,7 @@ pub fn upload(q: &mut TransferQueue, r: &Upload, now: i64) -> Body {
 /// `3 When Idle` (the agent is idle between sessions) run at the window's start; `4
 /// Confirmation Needed` and vendor modes are skipped (there is no user to confirm).
 /// Overlapping, unordered or inverted windows are refused (§A.4.1.8).
-fn windows(list: &[TimeWindowStruct], now: i64) -> Result<Vec<Window>, Body> {
+fn windows(list: &[TimeWindowStruct], now: i64) -> Result<Vec<Window>, Refusal> {
     let mut out = Vec::new();
     let mut previous_end: Option<u32> = None;
     for w in list {
@@ -226,7 +235,7 @@ pub fn schedule_download(q: &mut TransferQueue, r: &ScheduleDownload, now: i64) 
         });
     match accepted {
         Ok(()) => ScheduleDownloadResponse {}.into(),
-        Err(body) => body,
+        Err(refusal) => refusal.into(),
     }
 }
 
@@ -240,21 +249,22 @@ pub fn cancel(q: &mut TransferQueue, r: &CancelTransfer) -> Body {
         .map(|t| (t.id, t.phase == Phase::Queued))
         .collect();
     if matching.is_empty() {
-        return fault(
+        return Body::from(fault(
             FaultCode::INVALID_ARGUMENTS,
             format!("no transfer with CommandKey {:?}", r.command_key),
-        );
+        ));
     }
     if !matching.iter().any(|&(_, queued)| queued) {
         return fault(
             FaultCode::CANCELATION_NOT_PERMITTED,
             "the transfer has already started or completed",
-        );
+        )
+        .into();
     }
     for (id, _) in matching.into_iter().filter(|&(_, queued)| queued) {
         if let Err(e) = q.remove(id) {
             tracing::error!("saving the transfer queue: {e}");
-            return fault(FaultCode::INTERNAL_ERROR, "cannot save the transfer queue");
+            return fault(FaultCode::INTERNAL_ERROR, "cannot save the transfer queue").into();
         }
     }
     CancelTransferResponse {}.into()
@@ -313,8 +323,14 @@ mod tests {
         let ok = download(&mut q, &dl("a", "http://h/f", FIRMWARE), 100);
         assert!(matches!(ok, Body::DownloadResponse(ref r) if r.status == Status::Pending));
         assert_eq!(q.transfers()[0].not_before, 105);
-        assert_eq!(code(&download(&mut q, &dl("b", "ftp://h/f", FIRMWARE), 0)), Some(9013));
-        assert_eq!(code(&download(&mut q, &dl("b", "http://h/f", "9 X"), 0)), Some(9003));
+        assert_eq!(
+            code(&download(&mut q, &dl("b", "ftp://h/f", FIRMWARE), 0)),
+            Some(9013)
+        );
+        assert_eq!(
+            code(&download(&mut q, &dl("b", "http://h/f", "9 X"), 0)),
+            Some(9003)
+        );
         assert!(!matches!(
             download(&mut q, &dl("v", "https://h/f", "X 00D09E Blob"), 0),
             Body::Fault(_)
@@ -331,12 +347,18 @@ mod tests {
         };
         assert_eq!(code(&cancel(&mut q, &c("v"))), Some(9021));
         assert_eq!(code(&cancel(&mut q, &c("none"))), Some(9003));
-        assert!(matches!(cancel(&mut q, &c("a")), Body::CancelTransferResponse(_)));
+        assert!(matches!(
+            cancel(&mut q, &c("a")),
+            Body::CancelTransferResponse(_)
+        ));
         assert_eq!(q.transfers().len(), 1);
         for _ in 0..15 {
             download(&mut q, &dl("f", "http://h/f", FIRMWARE), 0);
         }
-        assert_eq!(code(&download(&mut q, &dl("g", "http://h/f", FIRMWARE), 0)), Some(9004));
+        assert_eq!(
+            code(&download(&mut q, &dl("g", "http://h/f", FIRMWARE), 0)),
+            Some(9004)
+        );
     }
 
     #[test]
@@ -360,7 +382,10 @@ mod tests {
         };
         let mut q = TransferQueue::in_memory();
         let only_confirm = sd(vec![w(10, 20, TimeWindowStruct::CONFIRMATION_NEEDED)]);
-        assert_eq!(code(&schedule_download(&mut q, &only_confirm, 0)), Some(9003));
+        assert_eq!(
+            code(&schedule_download(&mut q, &only_confirm, 0)),
+            Some(9003)
+        );
         let inverted = sd(vec![w(20, 10, TimeWindowStruct::AT_ANY_TIME)]);
         assert_eq!(code(&schedule_download(&mut q, &inverted, 0)), Some(9003));
         let overlap = sd(vec![
