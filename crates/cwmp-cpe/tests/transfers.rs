@@ -664,7 +664,9 @@ async fn firmware_upgrade_reported_once_across_restarts() {
     for e in ["1 BOOT", "7 TRANSFER COMPLETE", "M Download"] {
         assert!(events.contains(&e.to_owned()), "{e} in {events:?}");
     }
-    assert_eq!(events.iter().filter(|e| *e == "1 BOOT").count(), 1);
+    for e in ["1 BOOT", "M Download"] {
+        assert_eq!(events.iter().filter(|x| *x == e).count(), 1, "{e} once");
+    }
     drop(agent);
     // Reopened after the acknowledgement: nothing is reported twice.
     let mut agent = w.agent();
@@ -821,4 +823,21 @@ async fn fetch_over_https_with_the_agent_trust() {
     assert!(matches!(err, TransferError::Unreachable(_)), "{err:?}");
     assert_eq!(err.fault_code(true).value(), 9015);
     assert!(!dir.path().join("other.bin").exists());
+}
+
+/// The example config's `[transfer]` and `[backup]` sections parse to the documented values.
+#[test]
+fn example_config_has_the_transfer_settings() {
+    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/cpe.example.toml"));
+    let c = Config::from_file(path).expect("the example parses");
+    assert!(c.transfer.download && c.transfer.upload);
+    assert_eq!(c.transfer.max_size, 256 * 1024 * 1024);
+    assert_eq!(
+        c.transfer.upload_method,
+        cwmp_cpe::config::UploadMethod::Put
+    );
+    assert_eq!(c.transfer.reboot, cwmp_cpe::config::RebootMode::Simulate);
+    let bad = "state_dir = \"/x\"\n[acs]\nurl = \"http://a/\"\n[data_model]\nfile = \"f\"\n\
+               [transfer]\nreboot = \"halt\"\n";
+    assert!(Config::parse(bad).is_err(), "unknown reboot mode refused");
 }

@@ -147,7 +147,8 @@ impl Agent {
     /// Before a session: the TransferComplete of every reported transfer not yet waiting.
     pub(super) fn push_transfer_completes(&mut self) {
         for t in self.transfers.transfers() {
-            if !matches!(t.phase, Phase::Completed { raised: true, .. }) {
+            // Not raised yet, or its event is gone (acknowledged, or discarded by a BOOTSTRAP).
+            if !matches!(t.phase, Phase::Completed { raised: true, .. }) || !self.event_queued(t) {
                 continue;
             }
             if let Some(tc) = t.transfer_complete() {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use hyper::Method;
 use hyper::header;
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
 use super::http::{TransferError, send};
 use crate::transport::{Connector, Credentials};
@@ -73,16 +73,55 @@ async fn fetch_to<C: Connector>(
     fetch: &Fetch<'_>,
     part: &Path,
 ) -> Result<u64, TransferError> {
+    let dir = fetch.dest.parent().unwrap_or(Path::new("."));
+    let io = |e: std::io::Error| TransferError::Io(format!("{}: {e}", part.display()));
+    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    if let Some(needed) = fetch.expected_size.filter(|&n| n > 0) {
+        check_space(dir, needed)?;
+    }
+    let mut file = tokio::fs::File::create(part).await.map_err(io)?;
+    let written = get_into(connector, fetch, Some(dir), &mut file).await?;
+    file.flush().await.map_err(io)?;
+    file.sync_all().await.map_err(io)?;
+    Ok(written)
+}
+
+/// Downloads `url` and drops the bytes, with the same checks as [`fetch`] (size limit,
+/// announced size, time): for a simulator that only proves the file can be fetched.
+pub async fn fetch_discard<C: Connector>(
+    connector: &C,
+    url: &str,
+    credentials: Option<&Credentials>,
+    expected_size: Option<u64>,
+    limits: Limits,
+) -> Result<u64, TransferError> {
+    let fetch = Fetch {
+        url,
+        credentials,
+        expected_size,
+        dest: Path::new(""),
+        limits,
+    };
+    let mut sink = tokio::io::sink();
+    let run = get_into(connector, &fetch, None, &mut sink);
+    tokio::time::timeout(limits.timeout, run)
+        .await
+        .unwrap_or(Err(TransferError::Timeout(limits.timeout.as_secs())))
+}
+
+/// `GET fetch.url` into `sink`: refuses a file over the limit or the announced size (by its
+/// Content-Length, then while it streams), checks the space in `dir` for a file of unknown
+/// size, and checks the total against the announced size.
+async fn get_into<C: Connector, W: AsyncWrite + Unpin>(
+    connector: &C,
+    fetch: &Fetch<'_>,
+    dir: Option<&Path>,
+    sink: &mut W,
+) -> Result<u64, TransferError> {
     let expected = fetch.expected_size.filter(|&n| n > 0);
     let limit = expected.map_or(fetch.limits.max_size, |e| e.min(fetch.limits.max_size));
     if expected.is_some_and(|e| e > fetch.limits.max_size) {
         return Err(TransferError::TooLarge(fetch.limits.max_size));
-    }
-    let dir = fetch.dest.parent().unwrap_or(Path::new("."));
-    let io = |e: std::io::Error| TransferError::Io(format!("{}: {e}", part.display()));
-    tokio::fs::create_dir_all(dir).await.map_err(io)?;
-    if let Some(needed) = expected {
-        check_space(dir, needed)?;
     }
     let response = send(
         connector,
@@ -104,11 +143,10 @@ async fn fetch_to<C: Connector>(
         if len > limit {
             return Err(TransferError::TooLarge(limit));
         }
-        if expected.is_none() {
+        if let (None, Some(dir)) = (expected, dir) {
             check_space(dir, len)?;
         }
     }
-    let mut file = tokio::fs::File::create(part).await.map_err(io)?;
     let mut body = response.into_body();
     let mut written: u64 = 0;
     while let Some(frame) = body.frame().await {
@@ -120,10 +158,10 @@ async fn fetch_to<C: Connector>(
         if written > limit {
             return Err(TransferError::TooLarge(limit));
         }
-        file.write_all(&data).await.map_err(io)?;
+        sink.write_all(&data)
+            .await
+            .map_err(|e| TransferError::Io(e.to_string()))?;
     }
-    file.flush().await.map_err(io)?;
-    file.sync_all().await.map_err(io)?;
     if let Some(e) = expected {
         if e != written {
             return Err(TransferError::SizeMismatch {

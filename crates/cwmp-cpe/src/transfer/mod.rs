@@ -13,6 +13,6 @@ pub mod queue;
 pub mod rpc;
 pub mod upload;
 
-pub use download::{Fetch, Limits, fetch};
+pub use download::{Fetch, Limits, fetch, fetch_discard};
 pub use http::TransferError;
 pub use queue::{Kind, Outcome, Phase, Transfer, TransferQueue, UpgradeWatch};
