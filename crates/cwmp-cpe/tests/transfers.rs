@@ -517,6 +517,10 @@ async fn schedule_download_runs_inside_its_window() {
         vec![window(0, 60, TimeWindowStruct::CONFIRMATION_NEEDED)],
     ));
     w.send(sd(
+        "late",
+        vec![window(5, 10, TimeWindowStruct::IMMEDIATELY)],
+    ));
+    w.send(sd(
         "s1",
         vec![
             window(10, 20, TimeWindowStruct::CONFIRMATION_NEEDED),
@@ -529,22 +533,76 @@ async fn schedule_download_runs_inside_its_window() {
         matches!(&answers[0], Body::Fault(f) if f.code().map(|c| c.value()) == Some(9003)),
         "no window can be honoured: {answers:?}"
     );
-    assert!(
-        matches!(answers[1], Body::ScheduleDownloadResponse(_)),
-        "{answers:?}"
-    );
+    for a in &answers[1..3] {
+        assert!(
+            matches!(a, Body::ScheduleDownloadResponse(_)),
+            "{answers:?}"
+        );
+    }
     w.clock.advance(Duration::from_secs(30));
     assert!(agent.step().await.expect("step").is_none());
     assert_eq!(*w.files.gets.lock().expect("lock"), 0, "before the window");
+    // "late" failed at once (its window passed): this step's session reports it, then s1 runs.
     w.clock.advance(Duration::from_secs(31));
-    assert!(agent.step().await.expect("step").is_none());
+    session(&mut agent).await;
     assert_eq!(*w.files.gets.lock().expect("lock"), 1, "inside the window");
     session(&mut agent).await;
     assert!(w.last_inform().contains(&"M ScheduleDownload".to_owned()));
     let tcs = w.completes();
-    assert_eq!(
-        (tcs[0].command_key.as_str(), fault_code(&tcs[0])),
-        ("s1", 0)
+    assert_eq!(tcs.len(), 2, "{tcs:?}");
+    assert_eq!(fault_code(by_key(&tcs, "s1")), 0);
+    // The agent was busy (here: the clock jumped) past the only window of "late".
+    assert_eq!(fault_code(by_key(&tcs, "late")), 9020);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn config_file_goes_through_its_hook() {
+    let Some(mut w) = World::new(&[("good", b"good"), ("bad", b"bad")], None).await else {
+        return;
+    };
+    let hook_dir = tempfile::tempdir().expect("tempdir");
+    let log = hook_dir.path().join("hook.log");
+    let cmd = format!(
+        "sh -c 'echo \"$2\" >> {}; test \"$(cat \"$1\")\" = good' hook",
+        log.display()
+    );
+    w.transfer = format!("apply_config = \"{}\"", cmd.replace('"', "\\\""));
+    let mut agent = w.agent();
+    w.send(download(
+        "good",
+        &w.url("good"),
+        "3 Vendor Configuration File",
+        4,
+        0,
+    ));
+    w.send(download(
+        "bad",
+        &w.url("bad"),
+        "3 Vendor Configuration File",
+        3,
+        0,
+    ));
+    session(&mut agent).await;
+    session(&mut agent).await;
+    let tcs = w.completes();
+    assert_eq!(fault_code(by_key(&tcs, "good")), 0);
+    let bad = by_key(&tcs, "bad");
+    assert_eq!(fault_code(bad), 9010);
+    assert!(
+        bad.fault_struct
+            .fault_string
+            .contains("applying the configuration"),
+        "{bad:?}"
+    );
+    let calls = std::fs::read_to_string(&log).expect("the hook ran");
+    assert_eq!(calls.lines().count(), 2, "{calls}");
+    assert!(
+        calls.lines().all(|l| l == "3 Vendor Configuration File"),
+        "{calls}"
+    );
+    assert!(
+        w.dir.path().join("config-backup.bin").is_file(),
+        "the configuration was backed up"
     );
 }
 
