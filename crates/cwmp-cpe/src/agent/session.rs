@@ -98,6 +98,7 @@ impl Agent {
                     seed(&mut self.tree, &self.config)?;
                     self.tree.save(&self.tree_path)?;
                     self.queue.factory_reset()?;
+                    self.transfers.clear()?;
                     self.scheduler.clear_scheduled();
                     reboot = true;
                 }

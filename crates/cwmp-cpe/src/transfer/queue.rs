@@ -338,6 +338,13 @@ impl TransferQueue {
         Ok(removed)
     }
 
+    /// Forgets every transfer and the upgrade watch (factory reset) and saves.
+    pub fn clear(&mut self) -> Result<(), StoreError> {
+        self.transfers.clear();
+        self.upgrade = None;
+        self.save()
+    }
+
     /// The firmware install waiting for confirmation, if any.
     pub fn upgrade(&self) -> Option<&UpgradeWatch> {
         self.upgrade.as_ref()
@@ -413,6 +420,14 @@ mod tests {
             Some(FaultCode::FILE_TRANSFER_FAILURE)
         );
         assert_eq!(tc.command_key, "b");
+        let mut q = q;
+        q.clear().expect("factory reset");
+        assert!(
+            TransferQueue::open(&path)
+                .expect("reopen")
+                .transfers()
+                .is_empty()
+        );
         std::fs::write(&path, b"{").expect("write");
         assert!(TransferQueue::open(&path).is_err());
     }
