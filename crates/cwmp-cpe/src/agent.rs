@@ -31,6 +31,7 @@ use crate::retry::{Retry, RetryPolicy};
 use crate::schedule::{PeriodicInform, Scheduler};
 use crate::session::PendingRequests;
 use crate::settings::{self, LocalSettings};
+use crate::transfer::{TransferQueue, queue as transfer_queue};
 use crate::transport::{AcsConnector, TlsError};
 
 /// Longest sleep of [`Agent::run`], so a wall-clock jump is noticed.
@@ -129,6 +130,8 @@ pub struct Agent {
     settings: LocalSettings,
     settings_path: PathBuf,
     cr_credentials: Option<CredentialsHandle>,
+    transfers: TransferQueue,
+    restart: bool,
 }
 
 impl std::fmt::Debug for Agent {
@@ -170,6 +173,7 @@ impl Agent {
             }
         };
         let queue = EventQueue::open(&dir.join("events.json"))?;
+        let transfers = TransferQueue::open(&dir.join(transfer_queue::FILE_NAME))?;
         let seed_rng = clock.now().elapsed().map_or(0, |d| d.as_nanos() as u64)
             ^ u64::from(std::process::id());
         let now = clock.unix();
@@ -192,6 +196,8 @@ impl Agent {
             settings,
             settings_path,
             cr_credentials: None,
+            transfers,
+            restart: false,
         };
         agent.boot()?;
         Ok(agent)
@@ -209,7 +215,7 @@ impl Agent {
         let now = self.clock.unix();
         self.scheduler = Scheduler::new(self.periodic_from_tree(), now);
         self.retry = Retry::new(self.retry_policy());
-        Ok(())
+        self.transfers_booted()
     }
 
     /// The data-model tree.
@@ -306,12 +312,18 @@ impl Agent {
         })
     }
 
-    /// One turn of the loop at the clock's time: the session it ran, if any.
+    /// One turn of the loop at the clock's time: the session it ran, if any, then the file
+    /// transfers that are due.
     pub async fn step(&mut self) -> Result<Option<Outcome>, AgentError> {
-        if !self.poll()? {
-            return Ok(None);
+        let outcome = if self.poll()? {
+            Some(self.session().await?)
+        } else {
+            None
+        };
+        if !self.restart {
+            self.run_transfers().await?;
         }
-        self.session().await.map(Some)
+        Ok(outcome)
     }
 
     /// Time until the next timer (periodic, scheduled, retry), capped.
@@ -319,10 +331,12 @@ impl Agent {
         self.scheduler
             .next_wakeup(self.clock.unix(), self.clock.monotonic(), self.retry.due())
             .unwrap_or(MAX_SLEEP)
+            .min(self.transfer_wakeup().unwrap_or(MAX_SLEEP))
             .min(MAX_SLEEP)
     }
 
-    /// The daemon loop; returns only on a storage error. Run it on one task (a `LocalSet` or a
+    /// The daemon loop; returns only on a storage error, or when a firmware install asks for a
+    /// process restart ([`restart_requested`](Self::restart_requested)). Run it on one task (a `LocalSet` or a
     /// current-thread runtime): the session future is not `Send`. Operator requests
     /// (`control`) and changes from the agent's own tasks (`internal`, e.g. the UDP address the
     /// STUN client discovered) are applied between sessions.
@@ -342,7 +356,11 @@ impl Agent {
             while let Ok(change) = internal.try_recv() {
                 self.log_local(change);
             }
-            if self.step().await?.is_some() {
+            let ran = self.step().await?.is_some();
+            if self.restart {
+                return Ok(());
+            }
+            if ran || self.force {
                 continue;
             }
             let wait = self.next_wakeup();
@@ -419,6 +437,7 @@ impl Agent {
 mod control;
 mod params;
 mod session;
+mod transfers;
 mod udp;
 
 pub use params::seed;

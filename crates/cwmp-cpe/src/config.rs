@@ -171,6 +171,29 @@ pub struct TransferConfig {
     pub download: bool,
     /// `upload`: accept `Upload` requests from the ACS; default true.
     pub upload: bool,
+    /// `download_dir`: where downloads are stored; default `<state_dir>/downloads`.
+    pub download_dir: Option<PathBuf>,
+    /// `max_size`: largest file downloaded, in bytes; default 256 MiB.
+    pub max_size: u64,
+    /// `timeout`: longest one transfer may take, in seconds; default 600.
+    pub timeout: u32,
+    /// `apply_firmware`: shell command that installs a firmware image, run with the file's
+    /// path and FileType as `$1` `$2`; a `version=V` line on its stdout is the new
+    /// SoftwareVersion. Default: none (log only, the reboot is the agent's own).
+    pub apply_firmware: Option<String>,
+    /// `apply_config`: shell command that applies a vendor configuration file (`$1` `$2` as
+    /// above). Default: none (log only).
+    pub apply_config: Option<String>,
+    /// `upload_config`: shell command whose stdout is the configuration file to upload.
+    /// Default: the saved data-model tree.
+    pub upload_config: Option<String>,
+    /// `log_file`: the file uploaded as `2 Vendor Log File`; default none (refused).
+    pub log_file: Option<PathBuf>,
+    /// `upload_method`: `PUT` (default) or `POST`.
+    pub upload_method: UploadMethod,
+    /// `reboot`: after a firmware install, `simulate` (default: the agent's simulated reboot)
+    /// or `exit` (the process exits with [`REBOOT_EXIT_STATUS`] for a supervisor to restart).
+    pub reboot: RebootMode,
 }
 
 impl Default for TransferConfig {
@@ -178,11 +201,44 @@ impl Default for TransferConfig {
         TransferConfig {
             download: true,
             upload: true,
+            download_dir: None,
+            max_size: 256 * 1024 * 1024,
+            timeout: 600,
+            apply_firmware: None,
+            apply_config: None,
+            upload_config: None,
+            log_file: None,
+            upload_method: UploadMethod::Put,
+            reboot: RebootMode::Simulate,
         }
     }
 }
 
-/// `[backup]`: the `backup` CLI setting, validated and kept but not acted on by the agent yet.
+/// The exit status of the agent when it restarts itself for a reboot (`reboot = "exit"`).
+pub const REBOOT_EXIT_STATUS: i32 = 75;
+
+/// The HTTP method of an Upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum UploadMethod {
+    /// HTTP PUT (TR-069 §3.4.3: the CPE SHOULD use PUT).
+    Put,
+    /// HTTP POST.
+    Post,
+}
+
+/// How the agent reboots after installing firmware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RebootMode {
+    /// The agent's simulated reboot: loop state rebuilt, `1 BOOT` raised, process kept.
+    Simulate,
+    /// Exit with [`REBOOT_EXIT_STATUS`]; a supervisor (or test) starts the agent again.
+    Exit,
+}
+
+/// `[backup]`: the `backup` CLI setting. With `delay` > 0, a firmware upgrade after which the
+/// agent completes no ACS session within `delay` seconds is rolled back.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BackupConfig {

@@ -182,7 +182,7 @@ pub struct Status {
     pub retry_count: u32,
     /// When the next session is due (Unix seconds): periodic, scheduled or retry.
     pub next_inform: Option<i64>,
-    /// Queued file transfers, one line each (transfers are not implemented yet: empty).
+    /// Queued file transfers, one line each.
     pub transfers: Vec<String>,
 }
 

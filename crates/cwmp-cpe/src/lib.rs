@@ -19,6 +19,7 @@ pub mod schedule;
 pub mod session;
 pub mod settings;
 pub mod stun;
+pub mod transfer;
 pub mod transport;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -170,5 +170,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     }
     drop(control);
     agent.save()?;
+    if agent.restart_requested() {
+        let status = cwmp_cpe::config::REBOOT_EXIT_STATUS;
+        tracing::warn!("exiting with status {status} to be restarted (reboot)");
+        std::process::exit(status);
+    }
     Ok(())
 }

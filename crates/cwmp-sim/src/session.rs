@@ -1,7 +1,8 @@
 //! One session of one virtual CPE: the device is taken out of the fleet, the CPE session
 //! state machine of `cwmp-cpe` ([`Session`]) is driven over HTTP by its transport with a
-//! [`FaultTap`] on the wire, the device methods the ACS asked for are carried out, and the
-//! device goes back with the time of its next session.
+//! [`FaultTap`] on the wire, the device methods the ACS asked for are carried out (a Download
+//! is fetched for real and its size checked; the bytes are dropped), and the device goes back
+//! with the time of its next session.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use cwmp::event::MethodEvent;
 use cwmp::rpc::{TransferComplete, TransferCompleteFaultStruct};
 use cwmp::{Body, CwmpVersion, DateTime, EventCode};
 use cwmp_cpe::session::{Context, Options};
+use cwmp_cpe::transfer::{Limits, fetch_discard};
 use cwmp_cpe::transport::{
     Credentials, TcpConnector, TransportError, TransportOptions, run_session_tapped,
 };
@@ -170,7 +172,16 @@ pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<
     let (outcome, http_requests, next_in) = match result {
         Ok(r) => {
             device.failures = 0;
-            let next = after_success(fleet, settings, job.index, &mut device, effects, &mut rng);
+            let downloads = fetch_downloads(settings, &effects).await;
+            let next = after_success(
+                fleet,
+                settings,
+                job.index,
+                &mut device,
+                effects,
+                downloads,
+                &mut rng,
+            );
             (Ok(()), r.requests, next)
         }
         Err(e) => {
@@ -217,8 +228,10 @@ fn after_success(
     index: u32,
     device: &mut Device,
     effects: Vec<Effect>,
+    downloads: Vec<Report>,
     rng: &mut StdRng,
 ) -> Option<Duration> {
+    let mut downloads = downloads.into_iter();
     let mut next = periodic_wait(fleet, settings, device, rng);
     let mut soon = |d: Duration| next = Some(next.map_or(d, |n| n.min(d)));
     let (mut reboot, mut reset) = (false, false);
@@ -239,11 +252,17 @@ fn after_success(
                 soon(Duration::from_secs(u64::from(delay_seconds)));
             }
             Effect::Download(d) => {
-                transfer_done(device, MethodEvent::Download, d.command_key);
+                let report = downloads.next().unwrap_or_else(Report::at_once);
+                transfer_done(device, MethodEvent::Download, d.command_key, report);
                 soon(settings.reboot_delay);
             }
             Effect::Upload(u) => {
-                transfer_done(device, MethodEvent::Upload, u.command_key);
+                transfer_done(
+                    device,
+                    MethodEvent::Upload,
+                    u.command_key,
+                    Report::at_once(),
+                );
                 soon(settings.reboot_delay);
             }
         }
@@ -269,19 +288,79 @@ fn after_success(
     next
 }
 
-/// A transfer the ACS asked for completed at once: `7 TRANSFER COMPLETE`, `M Download` or
-/// `M Upload`, and a TransferComplete for the next session.
-fn transfer_done(device: &mut Device, method: MethodEvent, command_key: String) {
+/// How a transfer the ACS asked for ended, for its TransferComplete.
+struct Report {
+    fault_struct: TransferCompleteFaultStruct,
+    start_time: DateTime,
+    complete_time: DateTime,
+}
+
+impl Report {
+    /// Done at once, successfully (an Upload: nothing is sent).
+    fn at_once() -> Report {
+        let now = DateTime::now_utc();
+        Report {
+            fault_struct: TransferCompleteFaultStruct::success(),
+            start_time: now,
+            complete_time: now,
+        }
+    }
+}
+
+/// Largest file a virtual CPE fetches when the Download gives no FileSize.
+const MAX_DOWNLOAD: u64 = 64 * 1024 * 1024;
+
+/// Fetches every file the ACS asked the device to download, for real (the bytes are
+/// dropped), checking the announced FileSize: one report per Download, in order.
+async fn fetch_downloads(settings: &SessionSettings, effects: &[Effect]) -> Vec<Report> {
+    let mut reports = Vec::new();
+    for effect in effects {
+        let Effect::Download(d) = effect else {
+            continue;
+        };
+        let credentials =
+            (!d.username.is_empty()).then(|| Credentials::new(&d.username, &d.password));
+        let start_time = DateTime::now_utc();
+        let result = fetch_discard(
+            &TcpConnector,
+            &d.url,
+            credentials.as_ref(),
+            Some(u64::from(d.file_size)),
+            Limits {
+                max_size: MAX_DOWNLOAD,
+                timeout: settings.transport.timeout,
+            },
+        )
+        .await;
+        let fault_struct = match result {
+            Ok(_) => TransferCompleteFaultStruct::success(),
+            Err(e) => {
+                tracing::debug!(url = %d.url, "download failed: {e}");
+                let text: String = e.to_string().chars().take(256).collect();
+                TransferCompleteFaultStruct::fault(e.fault_code(true), text)
+            }
+        };
+        reports.push(Report {
+            fault_struct,
+            start_time,
+            complete_time: DateTime::now_utc(),
+        });
+    }
+    reports
+}
+
+/// A transfer the ACS asked for ended: `7 TRANSFER COMPLETE`, `M Download` or `M Upload`,
+/// and a TransferComplete for the next session.
+fn transfer_done(device: &mut Device, method: MethodEvent, command_key: String, report: Report) {
     raise(device, EventCode::TransferComplete, "");
     raise(device, EventCode::Method(method), &command_key);
-    let now = DateTime::now_utc();
     device
         .requests
         .push(CpeRequest::TransferComplete(TransferComplete {
             command_key,
-            fault_struct: TransferCompleteFaultStruct::success(),
-            start_time: now,
-            complete_time: now,
+            fault_struct: report.fault_struct,
+            start_time: report.start_time,
+            complete_time: report.complete_time,
         }));
 }
 

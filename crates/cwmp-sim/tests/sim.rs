@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Script, ScriptedAcs, TEST_TIMEOUT, connection_request, schema_dir, wait_for};
-use cwmp::rpc::{GetParameterValues, ParameterValueStruct, Reboot, SetParameterValues};
+use cwmp::rpc::{Download, GetParameterValues, ParameterValueStruct, Reboot, SetParameterValues};
 use cwmp::{Body, Value};
 use cwmp_sim::faults::{FaultKind, FaultShares};
 use cwmp_sim::load::Pacing;
@@ -304,4 +304,71 @@ async fn a_rate_is_held() {
     // 20/s for 2 s plus the one token the bucket starts with.
     assert!((38..=42).contains(&report.sessions_started), "{report:?}");
     assert_eq!(report.sessions_ok, acs.seen().completed);
+}
+
+/// A file server on 127.0.0.1 serving `content` at any path.
+async fn file_server(
+    content: &'static [u8],
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    use hyper::service::service_fn;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = service_fn(|_req| async move {
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                        http_body_util::Full::new(bytes::Bytes::from_static(content)),
+                    ))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn downloads_are_fetched_and_their_size_checked() {
+    let (files, server) = file_server(b"0123456789").await;
+    let download = |key: &str, path: &str, size: u32| -> Body {
+        Download {
+            command_key: key.into(),
+            file_type: "1 Firmware Upgrade Image".into(),
+            url: format!("http://{files}{path}"),
+            username: String::new(),
+            password: String::new(),
+            file_size: size,
+            target_file_name: String::new(),
+            delay_seconds: 0,
+            success_url: String::new(),
+            failure_url: String::new(),
+        }
+        .into()
+    };
+    let acs = ScriptedAcs::start(Script {
+        bootstrap: vec![download("ok", "/fw", 10), download("bad", "/fw", 12)],
+        other: Vec::new(),
+    })
+    .await;
+    let Some(mut c) = config(&acs, 1) else { return };
+    c.reboot_delay = Duration::from_millis(100);
+    c.duration = None;
+    c.max_sessions = Some(2);
+    let report = tokio::time::timeout(TEST_TIMEOUT, Simulator::prepare(c).await.unwrap().run())
+        .await
+        .unwrap()
+        .unwrap();
+    server.abort();
+    assert_eq!(report.sessions_ok, 2, "{report:?}");
+    let seen = acs.seen();
+    assert_eq!(
+        seen.transfer_completes,
+        [("ok".to_owned(), 0), ("bad".to_owned(), 9017)],
+        "the short file is reported incomplete"
+    );
+    let informs = &seen.by_serial["SIM00000001"];
+    assert!(informs[1].contains(&"M Download".to_owned()), "{informs:?}");
 }

@@ -279,8 +279,12 @@ impl Agent {
             retry_count: self.retry.retry_count(),
             next_inform: wait
                 .map(|w| now_unix.saturating_add(i64::try_from(w.as_secs()).unwrap_or(i64::MAX))),
-            // File transfers are a later issue: their queue will be listed here.
-            transfers: Vec::new(),
+            transfers: self
+                .transfers
+                .transfers()
+                .iter()
+                .map(crate::transfer::Transfer::summary)
+                .collect(),
         }
     }
 }

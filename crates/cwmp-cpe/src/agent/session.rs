@@ -11,6 +11,8 @@ impl Agent {
     /// Runs one session now and carries out what it left to do.
     pub async fn session(&mut self) -> Result<Outcome, AgentError> {
         self.retry.attempt_started();
+        // This session is the one any pending request for a session asked for.
+        self.force = false;
         let url = self.acs_url();
         let creds = self.credentials();
         let device_id = self.device_id();
@@ -28,6 +30,7 @@ impl Agent {
             timeout: self.config.timeout(),
             ..TransportOptions::default()
         };
+        self.push_transfer_completes();
         let ctx = Context {
             tree: &mut self.tree,
             backend: self.backend.as_mut(),
@@ -35,6 +38,7 @@ impl Agent {
             requests: &mut self.requests,
         };
         let (mut session, first) = Session::start(ctx, &options, device_id, retry_count, now);
+        session.attach_transfers(&mut self.transfers, started);
         tracing::info!(%url, retry_count, "session starts");
         let result = run_session_with(
             &self.connector,
@@ -65,6 +69,7 @@ impl Agent {
             }
         };
         self.tree.save(&self.tree_path)?;
+        self.transfers_after_session(result.is_ok())?;
         self.after_session(&url, effects)?;
         let outcome = Outcome {
             started,
@@ -93,12 +98,13 @@ impl Agent {
                     seed(&mut self.tree, &self.config)?;
                     self.tree.save(&self.tree_path)?;
                     self.queue.factory_reset()?;
+                    self.transfers.clear()?;
                     self.scheduler.clear_scheduled();
                     reboot = true;
                 }
                 Effect::Download(_) | Effect::Upload(_) => {
-                    // File transfers are a separate issue: the seam is here.
-                    tracing::warn!("file transfers are not implemented yet");
+                    // The session answers transfers from the attached queue instead.
+                    tracing::error!("a transfer effect from a session without a transfer queue");
                 }
             }
         }

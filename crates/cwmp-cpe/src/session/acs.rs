@@ -12,6 +12,7 @@ use cwmp_datamodel::rpc::answer_with_methods;
 use cwmp_datamodel::{Backend, Tree};
 
 use crate::events::EventQueue;
+use crate::transfer::{TransferQueue, rpc};
 
 /// Every method this agent answers, for GetRPCMethods.
 pub const SUPPORTED_METHODS: &[&str] = &[
@@ -28,6 +29,10 @@ pub const SUPPORTED_METHODS: &[&str] = &[
     "Upload",
     "FactoryReset",
     "ScheduleInform",
+    "GetQueuedTransfers",
+    "GetAllQueuedTransfers",
+    "ScheduleDownload",
+    "CancelTransfer",
 ];
 
 /// Something the ACS asked for that the agent carries out once the session is over (TR-069
@@ -79,6 +84,10 @@ pub(crate) struct Device<'a> {
     pub backend: &'a mut dyn Backend,
     pub queue: &'a mut EventQueue,
     pub permissions: Permissions,
+    /// The agent's transfer queue and the Unix time, once attached
+    /// ([`Session::attach_transfers`](super::Session::attach_transfers)); without it,
+    /// Download and Upload become [`Effect`]s and the queue methods fault 9000.
+    pub transfers: Option<(&'a mut TransferQueue, i64)>,
 }
 
 /// The response (or fault) to `request`, an ACS request; device methods add to `effects`,
@@ -90,6 +99,9 @@ pub(crate) fn answer(
     notes: &mut Vec<String>,
 ) -> Body {
     if let Some(body) = answer_with_methods(dev.tree, dev.backend, request, SUPPORTED_METHODS) {
+        return body;
+    }
+    if let Some(body) = answer_transfer(dev, request) {
         return body;
     }
     let pending = || (Status::Pending, DateTime::UNKNOWN, DateTime::UNKNOWN);
@@ -125,6 +137,10 @@ pub(crate) fn answer(
             FaultCode::REQUEST_DENIED,
             "Download is disabled on this device",
         ),
+        Body::ScheduleDownload(_) if !dev.permissions.download => fault(
+            FaultCode::REQUEST_DENIED,
+            "Download is disabled on this device",
+        ),
         Body::Download(r) => {
             effects.push(Effect::Download(r.clone()));
             let (status, start_time, complete_time) = pending();
@@ -154,6 +170,23 @@ pub(crate) fn answer(
             format!("{} is not supported", other.name()),
         ),
     }
+}
+
+/// The transfer methods, answered from the attached transfer queue (a disabled Download or
+/// Upload is left to the 9001 answer).
+fn answer_transfer(dev: &mut Device<'_>, request: &Body) -> Option<Body> {
+    let (q, now) = dev.transfers.as_mut()?;
+    let now = *now;
+    let allowed = dev.permissions;
+    Some(match request {
+        Body::Download(r) if allowed.download => rpc::download(q, r, now),
+        Body::ScheduleDownload(r) if allowed.download => rpc::schedule_download(q, r, now),
+        Body::Upload(r) if allowed.upload => rpc::upload(q, r, now),
+        Body::CancelTransfer(r) => rpc::cancel(q, r),
+        Body::GetQueuedTransfers(_) => rpc::get_queued(q),
+        Body::GetAllQueuedTransfers(_) => rpc::get_all_queued(q),
+        _ => return None,
+    })
 }
 
 fn fault(code: FaultCode, message: impl Into<String>) -> Body {

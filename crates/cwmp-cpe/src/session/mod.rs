@@ -28,6 +28,7 @@ use cwmp::{Body, CwmpVersion, DateTime, Envelope, FaultCode, Header};
 use cwmp_datamodel::{Backend, Tree};
 
 use crate::events::EventQueue;
+use crate::transfer::TransferQueue;
 use acs::Device;
 
 /// Most messages the ACS may send in one session before the CPE gives up.
@@ -139,6 +140,7 @@ impl<'a> Session<'a> {
                 backend: ctx.backend,
                 queue: ctx.queue,
                 permissions: options.permissions,
+                transfers: None,
             },
             requests: ctx.requests,
             version: options.version,
@@ -190,6 +192,12 @@ impl<'a> Session<'a> {
             self.notes.push(format!("session failed: {reason}"));
         }
         Step::Failed(reason)
+    }
+
+    /// Answers the ACS's transfer methods from `transfers` (requests timed at `now`, Unix
+    /// seconds) instead of handing Download/Upload back as [`Effect`]s.
+    pub fn attach_transfers(&mut self, transfers: &'a mut TransferQueue, now: i64) {
+        self.dev.transfers = Some((transfers, now));
     }
 
     /// True once the session ended successfully.

@@ -9,7 +9,7 @@
 //! URL's scheme); [`run_session_tapped`] also lets a [`Tap`] see and alter each message (the
 //! simulator's fault injection).
 
-mod auth;
+pub(crate) mod auth;
 mod cookies;
 mod tap;
 mod tls;

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use cwmp::rpc::InformResponse;
+use cwmp::rpc::{InformResponse, TransferCompleteResponse};
 use cwmp::{Body, CwmpVersion, Envelope, Header, Limits};
 use http_body_util::{BodyExt as _, Full};
 use hyper::server::conn::http1;
@@ -71,6 +71,8 @@ pub struct Seen {
     pub duplicate_informs: u64,
     /// Requests sent, by method.
     pub requests: BTreeMap<String, u64>,
+    /// TransferCompletes received: (CommandKey, FaultCode).
+    pub transfer_completes: Vec<(String, u32)>,
 }
 
 #[derive(Default)]
@@ -229,6 +231,18 @@ async fn handle(
                     env.version,
                     Header::with_id(env.header.id.clone().unwrap_or_default()),
                     InformResponse { max_envelopes: 1 },
+                )),
+            )
+        }
+        Body::TransferComplete(tc) => {
+            let code = tc.fault_struct.fault_code.map_or(0, |c| c.value());
+            seen.transfer_completes.push((tc.command_key.clone(), code));
+            reply(
+                StatusCode::OK,
+                Some(Envelope::new(
+                    env.version,
+                    Header::with_id(env.header.id.clone().unwrap_or_default()),
+                    TransferCompleteResponse {},
                 )),
             )
         }
