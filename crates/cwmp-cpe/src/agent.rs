@@ -129,6 +129,7 @@ pub struct Agent {
     settings: LocalSettings,
     settings_path: PathBuf,
     cr_credentials: Option<CredentialsHandle>,
+    answers: requests::AcsAnswers,
 }
 
 impl std::fmt::Debug for Agent {
@@ -192,6 +193,7 @@ impl Agent {
             settings,
             settings_path,
             cr_credentials: None,
+            answers: requests::AcsAnswers::default(),
         };
         agent.boot()?;
         Ok(agent)
@@ -418,6 +420,7 @@ impl Agent {
 
 mod control;
 mod params;
+mod requests;
 mod session;
 mod udp;
 

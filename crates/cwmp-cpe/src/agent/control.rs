@@ -62,6 +62,10 @@ impl Agent {
                 })
                 .map(|()| done(format!("{path} set"))),
             Request::Config { change } => self.configure(change),
+            Request::AskAcs { ask } => self.ask_acs(ask).map(|r| match r {
+                Ok(message) => done(message),
+                Err(message) => refused(message),
+            }),
         };
         result.unwrap_or_else(|e| {
             tracing::warn!("control request refused: {e}");
@@ -281,6 +285,9 @@ impl Agent {
                 .map(|w| now_unix.saturating_add(i64::try_from(w.as_secs()).unwrap_or(i64::MAX))),
             // File transfers are a later issue: their queue will be listed here.
             transfers: Vec::new(),
+            pending_requests: self.pending_request_names(),
+            acs_methods: self.answers.methods.clone(),
+            kicked_next_url: self.answers.kicked_next_url.clone(),
         }
     }
 }
