@@ -24,7 +24,8 @@ use tokio::sync::mpsc;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::conn_request::CredentialsHandle;
+use crate::conn_request::udp_server::StunSettings;
+use crate::conn_request::{CredentialsHandle, StunHandle};
 use crate::control::Control;
 use crate::events::{EventQueue, QueueError};
 use crate::retry::{Retry, RetryPolicy};
@@ -130,6 +131,7 @@ pub struct Agent {
     settings_path: PathBuf,
     cr_credentials: Option<CredentialsHandle>,
     answers: requests::AcsAnswers,
+    stun: Option<StunHandle>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -194,6 +196,7 @@ impl Agent {
             settings_path,
             cr_credentials: None,
             answers: requests::AcsAnswers::default(),
+            stun: None,
         };
         agent.boot()?;
         Ok(agent)
@@ -396,10 +399,23 @@ impl Agent {
         }
     }
 
+    /// Keeps the UDP Connection Request socket's STUN settings equal to the tree's `STUN*`
+    /// parameters, now and whenever they change.
+    pub fn attach_stun(&mut self, handle: StunHandle) {
+        self.stun = Some(handle);
+        self.push_stun();
+    }
+
+    fn push_stun(&self) {
+        if let Some(h) = &self.stun {
+            h.set(StunSettings::from_tree(&self.tree, self.config.root()));
+        }
+    }
+
     /// After the tree's `ManagementServer.` values may have changed (an ACS session or a local
     /// change), as a SetParameterValues from the ACS would: reschedule the periodic Inform,
-    /// take the retry policy, push the Connection Request credentials and, on a new ACS URL,
-    /// raise `0 BOOTSTRAP` for an immediate session (§3.7.1.5).
+    /// take the retry policy, push the Connection Request credentials and STUN settings and,
+    /// on a new ACS URL, raise `0 BOOTSTRAP` for an immediate session (§3.7.1.5).
     fn management_changed(&mut self, url_before: &str) -> Result<(), AgentError> {
         let now = self.clock.unix();
         let periodic = self.periodic_from_tree();
@@ -409,6 +425,7 @@ impl Agent {
         }
         self.retry.set_policy(self.retry_policy());
         self.push_cr_credentials();
+        self.push_stun();
         if self.acs_url() != url_before {
             tracing::info!(url = %self.acs_url(), "ACS URL changed");
             self.queue.acs_url_changed()?;

@@ -157,7 +157,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     agent.attach_cr_credentials(server.credentials());
     let (control_tx, control_rx) = tokio::sync::mpsc::channel(8);
     let (local_tx, local_rx) = tokio::sync::mpsc::channel(8);
-    let _udp = cwmp_cpe::conn_request::udp_server::spawn_udp(
+    let udp = cwmp_cpe::conn_request::udp_service::spawn_udp(
         agent.config(),
         agent.tree(),
         clock.clone(),
@@ -166,6 +166,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     )
     .await
     .context("binding the UDP Connection Request socket")?;
+    agent.attach_stun(udp.stun_handle());
     let socket = config.control_socket();
     let control = ControlServer::bind(&socket, control_tx)
         .await
