@@ -476,7 +476,7 @@ async fn release_node_leases_frees_only_that_nodes_devices() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = open(&dir).await;
     let long = Duration::from_secs(30);
-    let dev = |n: u32| DeviceId::from_escaped(&format!("00259E-X-{n}"));
+    let dev = |n: u32| DeviceId::from_escaped(format!("00259E-X-{n}"));
     for (n, holder) in [(1, "n1/s1"), (2, "n1/s2"), (3, "n10/s3"), (4, "n%/s4")] {
         assert!(
             store
