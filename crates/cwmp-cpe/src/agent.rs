@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::conn_request::udp_server::StunSettings;
-use crate::conn_request::{CredentialsHandle, StunHandle};
+use crate::conn_request::{CredentialsHandle, UdpHandle};
 use crate::control::Control;
 use crate::events::{EventQueue, QueueError};
 use crate::retry::{Retry, RetryPolicy};
@@ -131,7 +131,7 @@ pub struct Agent {
     settings_path: PathBuf,
     cr_credentials: Option<CredentialsHandle>,
     answers: requests::AcsAnswers,
-    stun: Option<StunHandle>,
+    udp: Option<UdpHandle>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -196,7 +196,7 @@ impl Agent {
             settings_path,
             cr_credentials: None,
             answers: requests::AcsAnswers::default(),
-            stun: None,
+            udp: None,
         };
         agent.boot()?;
         Ok(agent)
@@ -391,24 +391,27 @@ impl Agent {
     }
 
     fn push_cr_credentials(&self) {
+        let username = self.ms_text("ConnectionRequestUsername");
+        let password = self.ms_text("ConnectionRequestPassword");
         if let Some(h) = &self.cr_credentials {
-            h.set(
-                &self.ms_text("ConnectionRequestUsername"),
-                &self.ms_text("ConnectionRequestPassword"),
-            );
+            h.set(&username, &password);
+        }
+        if let Some(h) = &self.udp {
+            h.set_credentials(&username, &password);
         }
     }
 
-    /// Keeps the UDP Connection Request socket's STUN settings equal to the tree's `STUN*`
-    /// parameters, now and whenever they change.
-    pub fn attach_stun(&mut self, handle: StunHandle) {
-        self.stun = Some(handle);
+    /// Keeps the UDP Connection Request socket's STUN settings and credentials equal to the
+    /// tree's `STUN*` and `ConnectionRequest*` parameters, now and whenever they change.
+    pub fn attach_udp(&mut self, handle: UdpHandle) {
+        self.udp = Some(handle);
+        self.push_cr_credentials();
         self.push_stun();
     }
 
     fn push_stun(&self) {
-        if let Some(h) = &self.stun {
-            h.set(StunSettings::from_tree(&self.tree, self.config.root()));
+        if let Some(h) = &self.udp {
+            h.set_stun(StunSettings::from_tree(&self.tree, self.config.root()));
         }
     }
 

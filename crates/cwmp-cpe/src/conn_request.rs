@@ -14,7 +14,7 @@ pub use rate::RateLimiter;
 pub use server::{ConnRequestServer, CredentialsHandle, ServerConfig};
 pub use udp::{UdpError, UdpRequest, UdpValidator};
 pub use udp_server::{
-    StunHandle, StunSettings, UdpConnRequestServer, UdpServerConfig, UdpServerParts,
+    StunSettings, UdpConnRequestServer, UdpHandle, UdpServerConfig, UdpServerParts,
 };
 pub use udp_service::UdpService;
 

@@ -166,7 +166,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     )
     .await
     .context("binding the UDP Connection Request socket")?;
-    agent.attach_stun(udp.stun_handle());
+    agent.attach_udp(udp.handle());
     let socket = config.control_socket();
     let control = ControlServer::bind(&socket, control_tx)
         .await

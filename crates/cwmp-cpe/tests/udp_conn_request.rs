@@ -404,7 +404,7 @@ async fn stun_settings_apply_without_restart() {
     let clock = Arc::new(ManualClock::at_unix(T0));
     let mut agent = Agent::open(config, model, Box::new(MemoryBackend::new()), clock.clone())
         .expect("agent opens");
-    let (cr_tx, _cr_rx) = mpsc::channel(4);
+    let (cr_tx, mut cr_rx) = mpsc::channel(4);
     let (local_tx, mut local_rx) = mpsc::channel(8);
     let udp = spawn_udp(agent.config(), agent.tree(), clock.clone(), cr_tx, local_tx)
         .await
@@ -414,9 +414,9 @@ async fn stun_settings_apply_without_restart() {
         None,
         "no STUN, no udp_port: not bound yet"
     );
-    let stun = udp.stun_handle();
-    agent.attach_stun(stun.clone());
-    assert_eq!(stun.current(), None);
+    let stun = udp.handle();
+    agent.attach_udp(stun.clone());
+    assert_eq!(stun.stun(), None);
 
     // The ACS enables STUN: the socket is bound and discovers its binding at server A.
     set_ms(&mut agent, "STUNServerAddress", "127.0.0.1");
@@ -424,13 +424,33 @@ async fn stun_settings_apply_without_restart() {
     set_ms(&mut agent, "STUNUsername", "stun-user");
     set_ms(&mut agent, "STUNPassword", "stun-secret");
     set_ms(&mut agent, "STUNEnable", "true");
-    assert_eq!(stun.current().map(|s| s.port), Some(a.port()));
+    assert_eq!(stun.stun().map(|s| s.port), Some(a.port()));
     let published = |address: SocketAddr, nat_detected| Local::UdpConnectionRequestAddress {
         address: address.to_string(),
         nat_detected,
     };
     assert_eq!(recv(&mut local_rx).await, published(mapped_a, true));
     assert!(b_seen.lock().expect("lock").is_empty());
+
+    // New Connection Request credentials: a request signed with them gets in, one signed with
+    // the old password no longer does.
+    let socket: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    set_ms(&mut agent, "ConnectionRequestPassword", "cr-new");
+    let client = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let send = |id: &'static str, password: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .send_to(&datagram(T0, id, password), socket)
+                .await
+                .expect("send");
+        }
+    };
+    send("1", "cr-new").await;
+    recv(&mut cr_rx).await;
+    send("2", "cr-secret").await;
+    let old = tokio::time::timeout(Duration::from_millis(300), cr_rx.recv()).await;
+    assert!(old.is_err(), "the old password still signs a valid request");
 
     // A new server port: discovery starts over at server B, whose mapping is published.
     set_ms(&mut agent, "STUNServerPort", &b.port().to_string());
@@ -445,21 +465,20 @@ async fn stun_settings_apply_without_restart() {
 
     // Keep-alive bounds follow the data model (an unset maximum, 0, is no maximum).
     assert_eq!(
-        stun.current().map(|s| s.keepalive),
+        stun.stun().map(|s| s.keepalive),
         Some(Duration::from_secs(30))
     );
     set_ms(&mut agent, "STUNMinimumKeepAlivePeriod", "120");
     assert_eq!(
-        stun.current().map(|s| s.keepalive),
+        stun.stun().map(|s| s.keepalive),
         Some(Duration::from_secs(120))
     );
 
     // STUN disabled: the socket's own address is the Connection Request address again.
     let a_count = a_seen.lock().expect("lock").len();
     set_ms(&mut agent, "STUNEnable", "false");
-    assert_eq!(stun.current(), None);
-    let local: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
-    assert_eq!(recv(&mut local_rx).await, published(local, false));
+    assert_eq!(stun.stun(), None);
+    assert_eq!(recv(&mut local_rx).await, published(socket, false));
     assert_eq!(
         a_seen.lock().expect("lock").len(),
         a_count,

@@ -131,35 +131,61 @@ pub struct UdpServerParts {
     pub publish: mpsc::Sender<Local>,
 }
 
-/// Changes the STUN settings of the running UDP socket, so that an ACS or CLI change of the
-/// `STUN*` parameters applies at once: a new server or credentials start a fresh binding
-/// discovery, `None` stops STUN and publishes the local address instead.
-#[derive(Debug, Clone)]
-pub struct StunHandle(Arc<watch::Sender<Option<StunSettings>>>);
+/// What the agent changes in the running UDP socket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Live {
+    /// STUN; `None` when disabled.
+    pub(super) stun: Option<StunSettings>,
+    /// ConnectionRequestUsername and Password; `None`: the validator's own.
+    pub(super) credentials: Option<(String, String)>,
+}
 
-impl StunHandle {
-    /// A handle with the settings in force at start.
-    pub fn new(initial: Option<StunSettings>) -> StunHandle {
-        StunHandle(Arc::new(watch::channel(initial).0))
+/// Changes the running UDP socket as the data model changes (by the ACS or the CLI), at once:
+/// its STUN settings (a new server or credentials start a fresh binding discovery, `None`
+/// stops STUN and publishes the local address instead) and the Connection Request
+/// credentials the requests must be signed with.
+#[derive(Debug, Clone)]
+pub struct UdpHandle(Arc<watch::Sender<Live>>);
+
+impl UdpHandle {
+    /// A handle with the STUN settings in force at start.
+    pub fn new(stun: Option<StunSettings>) -> UdpHandle {
+        let live = Live {
+            stun,
+            credentials: None,
+        };
+        UdpHandle(Arc::new(watch::channel(live).0))
     }
 
-    /// Applies `settings` if they differ from the current ones.
-    pub fn set(&self, settings: Option<StunSettings>) {
-        self.0.send_if_modified(|current| {
-            let changed = *current != settings;
+    /// Applies `stun` if it differs from the current settings.
+    pub fn set_stun(&self, stun: Option<StunSettings>) {
+        self.0.send_if_modified(|live| {
+            let changed = live.stun != stun;
             if changed {
-                *current = settings;
+                live.stun = stun;
             }
             changed
         });
     }
 
-    /// The settings in force.
-    pub fn current(&self) -> Option<StunSettings> {
-        self.0.borrow().clone()
+    /// Requests must be signed with these credentials from now on.
+    pub fn set_credentials(&self, username: &str, password: &str) {
+        let new = Some((username.to_owned(), password.to_owned()));
+        self.0.send_if_modified(|live| {
+            let changed = live.credentials != new;
+            if changed {
+                live.credentials = new;
+            }
+            changed
+        });
     }
 
-    pub(super) fn subscribe(&self) -> watch::Receiver<Option<StunSettings>> {
+    /// The STUN settings in force.
+    pub fn stun(&self) -> Option<StunSettings> {
+        self.0.borrow().stun.clone()
+    }
+
+    pub(super) fn subscribe(&self) -> watch::Receiver<Live> {
         self.0.subscribe()
     }
 }
@@ -168,7 +194,7 @@ impl StunHandle {
 #[derive(Debug)]
 pub struct UdpConnRequestServer {
     local_addr: SocketAddr,
-    stun: StunHandle,
+    handle: UdpHandle,
     task: JoinHandle<()>,
 }
 
@@ -178,24 +204,28 @@ impl UdpConnRequestServer {
         config: UdpServerConfig,
         parts: UdpServerParts,
     ) -> io::Result<UdpConnRequestServer> {
-        Self::bind_with(config.addr, parts, StunHandle::new(config.stun)).await
+        Self::bind_with(config.addr, parts, UdpHandle::new(config.stun)).await
     }
 
-    /// Binds `addr` and runs the socket with the STUN settings `stun` holds, now and as they
+    /// Binds `addr` and runs the socket with the settings `handle` holds, now and as they
     /// change.
     pub async fn bind_with(
         addr: SocketAddr,
-        parts: UdpServerParts,
-        stun: StunHandle,
+        mut parts: UdpServerParts,
+        handle: UdpHandle,
     ) -> io::Result<UdpConnRequestServer> {
         let socket = UdpSocket::bind(addr).await?;
         let local_addr = socket.local_addr()?;
-        let mut changes = stun.subscribe();
+        let mut changes = handle.subscribe();
         let initial = changes.borrow_and_update().clone();
+        if let Some((username, password)) = initial.credentials {
+            parts.validator.username = username;
+            parts.validator.password = password;
+        }
         let mut task = Task {
             socket,
             local_addr,
-            stun: initial,
+            stun: initial.stun,
             changes: Some(changes),
             parts,
             mapped: None,
@@ -206,11 +236,11 @@ impl UdpConnRequestServer {
             unpublished: None,
             rng: StdRng::from_os_rng(),
         };
-        let handle = tokio::spawn(async move { task.run().await });
+        let task = tokio::spawn(async move { task.run().await });
         Ok(UdpConnRequestServer {
             local_addr,
-            stun,
-            task: handle,
+            handle,
+            task,
         })
     }
 
@@ -219,9 +249,9 @@ impl UdpConnRequestServer {
         self.local_addr
     }
 
-    /// Changes the STUN settings of the running socket.
-    pub fn stun_handle(&self) -> StunHandle {
-        self.stun.clone()
+    /// Changes the running socket's STUN settings and credentials.
+    pub fn handle(&self) -> UdpHandle {
+        self.handle.clone()
     }
 }
 
@@ -246,7 +276,7 @@ struct Task {
     local_addr: SocketAddr,
     stun: Option<StunSettings>,
     /// New STUN settings; `None` once every handle is gone (the settings stay as they are).
-    changes: Option<watch::Receiver<Option<StunSettings>>>,
+    changes: Option<watch::Receiver<Live>>,
     parts: UdpServerParts,
     mapped: Option<SocketAddr>,
     binding_change: bool,
@@ -267,16 +297,19 @@ impl Task {
             let deadline = self.deadline();
             let watching = self.changes.is_some();
             tokio::select! {
+                // Changes first: a request that follows a credential change is checked
+                // against the new credentials.
+                biased;
+                r = changed(&mut self.changes), if watching => match r {
+                    Ok(()) => self.settings_changed().await,
+                    Err(_) => self.changes = None,
+                },
                 r = self.socket.recv_from(&mut buf) => match r {
                     Ok((n, from)) => self.datagram(&buf[..n], from).await,
                     // ICMP port unreachable and the like surface here on some systems.
                     Err(e) => tracing::debug!("UDP connection request socket: {e}"),
                 },
                 () = tokio::time::sleep_until(deadline) => self.timer().await,
-                r = changed(&mut self.changes), if watching => match r {
-                    Ok(()) => self.stun_changed().await,
-                    Err(_) => self.changes = None,
-                },
             }
         }
     }
@@ -288,14 +321,25 @@ impl Task {
         }
     }
 
-    /// New STUN settings: the Binding Request in flight is abandoned and discovery starts
-    /// over at once (the new server may map differently, or want credentials); without STUN
-    /// the local address is published.
-    async fn stun_changed(&mut self) {
+    /// New credentials apply to the next request. New STUN settings: the Binding Request in
+    /// flight is abandoned and discovery starts over at once (the new server may map
+    /// differently, or want credentials); without STUN the local address is published.
+    async fn settings_changed(&mut self) {
         let Some(changes) = &mut self.changes else {
             return;
         };
-        let stun = changes.borrow_and_update().clone();
+        let Live { stun, credentials } = changes.borrow_and_update().clone();
+        let validator = &mut self.parts.validator;
+        if let Some((username, password)) = credentials {
+            if validator.username != username || validator.password != password {
+                tracing::info!("UDP connection request credentials changed");
+                validator.username = username;
+                validator.password = password;
+            }
+        }
+        if stun == self.stun {
+            return;
+        }
         tracing::info!(
             enabled = stun.is_some(),
             server = stun.as_ref().map_or("", |s| s.server.as_str()),
@@ -488,7 +532,7 @@ impl Task {
 
 /// The next change of the STUN settings; never, when there is no receiver.
 async fn changed(
-    changes: &mut Option<watch::Receiver<Option<StunSettings>>>,
+    changes: &mut Option<watch::Receiver<Live>>,
 ) -> Result<(), watch::error::RecvError> {
     match changes {
         Some(rx) => rx.changed().await,

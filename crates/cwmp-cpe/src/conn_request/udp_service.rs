@@ -1,7 +1,7 @@
 //! The daemon's UDP Connection Request socket over its whole life (TR-111 Part 2): bound at
 //! start-up when STUN is enabled or `cpe.udp_port` is set, otherwise the first time the ACS or
-//! the operator enables STUN; its STUN settings follow the data model through a
-//! [`StunHandle`].
+//! the operator enables STUN; its STUN settings and credentials follow the data model through
+//! a [`UdpHandle`].
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -12,7 +12,7 @@ use cwmp_datamodel::Tree;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::udp_server::{StunHandle, StunSettings, TIMESTAMP_WINDOW, UdpServerParts};
+use super::udp_server::{StunSettings, TIMESTAMP_WINDOW, UdpHandle, UdpServerParts};
 use super::{RateLimiter, UdpConnRequestServer, UdpValidator};
 use crate::agent::Local;
 use crate::clock::Clock;
@@ -21,14 +21,15 @@ use crate::config::Config;
 /// The UDP Connection Request socket, bound or waiting for STUN; dropping it stops it.
 #[derive(Debug)]
 pub struct UdpService {
-    stun: StunHandle,
+    stun: UdpHandle,
     local_addr: Option<SocketAddr>,
     task: JoinHandle<()>,
 }
 
 impl UdpService {
-    /// Changes the STUN settings (and, from disabled to enabled, binds the socket).
-    pub fn stun_handle(&self) -> StunHandle {
+    /// Changes the STUN settings (from disabled to enabled, binds the socket) and the
+    /// credentials.
+    pub fn handle(&self) -> UdpHandle {
         self.stun.clone()
     }
 
@@ -98,7 +99,7 @@ pub async fn spawn_udp(
     };
     let initial = StunSettings::from_tree(tree, root);
     let now = initial.is_some() || config.cpe.udp_port.is_some();
-    let stun = StunHandle::new(initial);
+    let stun = UdpHandle::new(initial);
     if now {
         let server = UdpConnRequestServer::bind_with(addr, parts.build(), stun.clone()).await?;
         let local_addr = server.local_addr();
@@ -114,7 +115,7 @@ pub async fn spawn_udp(
     let mut changes = waiting.subscribe();
     let task = tokio::spawn(async move {
         while changes.changed().await.is_ok() {
-            if changes.borrow_and_update().is_none() {
+            if changes.borrow_and_update().stun.is_none() {
                 continue;
             }
             match UdpConnRequestServer::bind_with(addr, parts.build(), waiting.clone()).await {
