@@ -62,10 +62,7 @@ impl Agent {
                 })
                 .map(|()| done(format!("{path} set"))),
             Request::Config { change } => self.configure(change),
-            Request::AskAcs { ask } => self.ask_acs(ask).map(|r| match r {
-                Ok(message) => done(message),
-                Err(message) => refused(message),
-            }),
+            Request::AskAcs { ask } => self.ask_acs(ask),
         };
         result.unwrap_or_else(|e| {
             tracing::warn!("control request refused: {e}");

@@ -6,7 +6,7 @@ use cwmp::rpc::{ArgStruct, Kicked, RequestDownload};
 use cwmp::{CwmpVersion, Envelope, Header};
 
 use super::{Agent, AgentError, Local};
-use crate::control::AcsRequest;
+use crate::control::{AcsRequest, Reply};
 use crate::session::CpeRequest;
 
 /// What the ACS answered to the CPE's own requests, latest first seen.
@@ -49,20 +49,19 @@ fn cpe_request(request: AcsRequest) -> Result<CpeRequest, String> {
 }
 
 impl Agent {
-    /// Queues the operator's request for the ACS and starts a session; `Err` (for the
+    /// Queues the operator's request for the ACS and starts a session; refused (to the
     /// operator) when a field is out of the schema's bounds.
-    pub(super) fn ask_acs(
-        &mut self,
-        request: AcsRequest,
-    ) -> Result<Result<String, String>, AgentError> {
+    pub(super) fn ask_acs(&mut self, request: AcsRequest) -> Result<Reply, AgentError> {
         let request = match cpe_request(request) {
             Ok(r) => r,
-            Err(e) => return Ok(Err(e)),
+            Err(message) => return Ok(Reply::Error { message }),
         };
         let name = request.name();
         self.requests.push(request);
         self.local(Local::Inform)?;
-        Ok(Ok(format!("{name} queued; a session starts now")))
+        Ok(Reply::Done {
+            message: format!("{name} queued; a session starts now"),
+        })
     }
 
     /// Keeps what the session's ACS answered to the CPE's own requests.
