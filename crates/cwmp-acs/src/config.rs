@@ -25,7 +25,9 @@ pub struct Config {
     pub cwmp_listen: SocketAddr,
     /// Address of the northbound API (loopback by default).
     pub api_listen: SocketAddr,
-    /// Name of this node, the prefix of its session lease holders.
+    /// Name of this node, the prefix of its session lease holders. Keep it across restarts:
+    /// at start-up the node releases the leases held under this name (its previous run's).
+    /// Nodes sharing one store need distinct names.
     pub node_name: String,
     /// A session with no message for this long is over (seconds).
     pub session_timeout_secs: u64,

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use cwmp::http_auth::{param, parse_params, quote, split_scheme};
 use http_body_util::Empty;
 use hyper::header::{AUTHORIZATION, HOST, WWW_AUTHENTICATE};
 use hyper::{Request, StatusCode, Uri};
@@ -120,52 +121,9 @@ async fn get(
         .get_all(WWW_AUTHENTICATE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("digest "))
+        .find(|v| split_scheme(v).0.eq_ignore_ascii_case("Digest"))
         .map(str::to_owned);
     Ok((response.status(), challenge))
-}
-
-/// `key=value` pairs of a challenge (values quoted or not).
-pub fn parse_params(s: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut rest = s.trim();
-    while !rest.is_empty() {
-        let Some((key, after)) = rest.split_once('=') else {
-            break;
-        };
-        let key = key
-            .trim()
-            .trim_start_matches(',')
-            .trim()
-            .to_ascii_lowercase();
-        let after = after.trim_start();
-        let (value, tail) = if let Some(q) = after.strip_prefix('"') {
-            let mut value = String::new();
-            let mut chars = q.char_indices();
-            let mut end = q.len();
-            while let Some((i, c)) = chars.next() {
-                match c {
-                    '\\' => {
-                        if let Some((_, n)) = chars.next() {
-                            value.push(n);
-                        }
-                    }
-                    '"' => {
-                        end = i + 1;
-                        break;
-                    }
-                    c => value.push(c),
-                }
-            }
-            (value, &q[end..])
-        } else {
-            let end = after.find(',').unwrap_or(after.len());
-            (after[..end].trim().to_owned(), &after[end..])
-        };
-        out.push((key, value));
-        rest = tail.trim_start().trim_start_matches(',').trim_start();
-    }
-    out
 }
 
 fn hash_hex(sha256: bool, data: &str) -> String {
@@ -181,17 +139,18 @@ fn digest_authorization(
     creds: &CrCredentials,
     uri: &str,
 ) -> Result<String, CrError> {
-    let params = parse_params(&challenge[7..]);
-    let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let realm = param("realm").unwrap_or("");
-    let nonce = param("nonce").ok_or_else(|| CrError::Auth("challenge without nonce".into()))?;
-    let algorithm = param("algorithm").unwrap_or("MD5");
+    let params = parse_params(split_scheme(challenge).1)
+        .ok_or_else(|| CrError::Auth("malformed Digest challenge".into()))?;
+    let field = |k: &str| param(&params, k);
+    let realm = field("realm").unwrap_or("");
+    let nonce = field("nonce").ok_or_else(|| CrError::Auth("challenge without nonce".into()))?;
+    let algorithm = field("algorithm").unwrap_or("MD5");
     let sha256 = match algorithm.to_ascii_uppercase().as_str() {
         "MD5" => false,
         "SHA-256" => true,
         other => return Err(CrError::Auth(format!("unsupported algorithm {other}"))),
     };
-    let qop_auth = param("qop").is_some_and(|q| q.split(',').any(|q| q.trim() == "auth"));
+    let qop_auth = field("qop").is_some_and(|q| q.split(',').any(|q| q.trim() == "auth"));
     let ha1 = hash_hex(
         sha256,
         &format!("{}:{realm}:{}", creds.username, creds.password),
@@ -202,13 +161,12 @@ fn digest_authorization(
         .try_fill_bytes(&mut raw)
         .map_err(|e| CrError::Io(e.to_string()))?;
     let cnonce = crate::api::auth::hex(&raw);
-    let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     let mut header = format!(
-        "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\", algorithm={algorithm}",
-        esc(&creds.username),
-        esc(realm),
-        esc(nonce),
-        esc(uri)
+        "Digest username={}, realm={}, nonce={}, uri={}, algorithm={algorithm}",
+        quote(&creds.username),
+        quote(realm),
+        quote(nonce),
+        quote(uri)
     );
     let response = if qop_auth {
         header.push_str(&format!(", qop=auth, nc=00000001, cnonce=\"{cnonce}\""));
@@ -220,27 +178,8 @@ fn digest_authorization(
         hash_hex(sha256, &format!("{ha1}:{nonce}:{ha2}"))
     };
     header.push_str(&format!(", response=\"{response}\""));
-    if let Some(opaque) = param("opaque") {
-        header.push_str(&format!(", opaque=\"{}\"", esc(opaque)));
+    if let Some(opaque) = field("opaque") {
+        header.push_str(&format!(", opaque={}", quote(opaque)));
     }
     Ok(header)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_params;
-
-    #[test]
-    fn challenge_params() {
-        let p = parse_params(r#"realm="a, b", nonce="n\"1", qop="auth,auth-int", stale=false"#);
-        assert_eq!(
-            p,
-            vec![
-                ("realm".into(), "a, b".into()),
-                ("nonce".into(), "n\"1".into()),
-                ("qop".into(), "auth,auth-int".into()),
-                ("stale".into(), "false".into()),
-            ]
-        );
-    }
 }

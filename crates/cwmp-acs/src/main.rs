@@ -83,6 +83,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     tracing::info!(path = %store.path().display(), "device store open");
     let store: Arc<dyn Store> = Arc::new(store);
+    // None of this node's previous sessions survived its restart: free their devices now.
+    let released = store
+        .release_node_leases(&config.node_name)
+        .await
+        .context("releasing the session leases of this node's previous run")?;
+    if released > 0 {
+        tracing::info!(node = %config.node_name, released, "session leases of the previous run released");
+    }
     let tls = cwmp_acs::http::tls::cwmp_acceptor(&config).context("loading the CWMP TLS files")?;
     let listener = tokio::net::TcpListener::bind(config.cwmp_listen)
         .await

@@ -491,11 +491,12 @@ fn md5_hex(s: &str) -> String {
 }
 
 fn check_digest(header: &str, path: &str) -> bool {
-    let p = cwmp_acs::conn_request::parse_params(header);
+    let Some(p) = cwmp::http_auth::parse_params(header) else {
+        return false;
+    };
     let get = |k: &str| {
-        p.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
+        cwmp::http_auth::param(&p, k)
+            .map(str::to_owned)
             .unwrap_or_default()
     };
     let ha1 = md5_hex("cr:cpe:crpw");

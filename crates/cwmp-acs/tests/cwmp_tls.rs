@@ -5,10 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use bytes::Bytes;
 use cwmp::rpc::*;
 use cwmp::{Body, CwmpVersion, DateTime, Envelope, EventCode, Header};
 use cwmp_acs::config::Config;
+use cwmp_acs::cpe_auth::{CpeAuth, CpeAuthConfig, Secret};
 use cwmp_acs::http::{CwmpEndpoint, EndpointConfig, tls};
 use cwmp_acs::store::*;
 use cwmp_testkit::pki::TestCa;
@@ -26,14 +28,22 @@ const STEP: Duration = Duration::from_secs(10);
 
 struct Server {
     addr: SocketAddr,
+    /// The same endpoint (same store and CPE authentication) over plain HTTP.
+    plain: SocketAddr,
     store: Arc<dyn Store>,
     ca: TestCa,
     _stop: tokio::sync::oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
 
-/// An ACS serving HTTPS with a certificate for 127.0.0.1 issued by a fresh CA.
+/// An ACS serving HTTPS with a certificate for 127.0.0.1 issued by a fresh CA, open to every
+/// CPE.
 async fn start(header_read_timeout_secs: u64) -> Server {
+    start_with(header_read_timeout_secs, CpeAuthConfig::default()).await
+}
+
+/// An ACS serving HTTPS (and plain HTTP on a second port) with the given CPE authentication.
+async fn start_with(header_read_timeout_secs: u64, cpe_auth: CpeAuthConfig) -> Server {
     let dir = tempfile::tempdir().expect("tmp");
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(SqliteConfig::new(dir.path()))
@@ -46,22 +56,38 @@ async fn start(header_read_timeout_secs: u64) -> Server {
         header_read_timeout_secs,
         cwmp_tls_cert_file: Some(cert),
         cwmp_tls_key_file: Some(key),
+        cpe_auth,
         ..Config::default()
     };
+    let auth = CpeAuth::new(config.cpe_auth.resolve().expect("valid section")).expect("rng");
     let acceptor = tls::cwmp_acceptor(&config)
         .expect("TLS files load")
         .expect("TLS configured");
-    let endpoint = CwmpEndpoint::new(Arc::clone(&store), EndpointConfig::from_config(&config));
+    let endpoint = CwmpEndpoint::with_auth(
+        Arc::clone(&store),
+        EndpointConfig::from_config(&config),
+        Arc::new(auth),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let plain_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let plain = plain_listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(
+        endpoint
+            .clone()
+            .serve(plain_listener, std::future::pending()),
+    );
     tokio::spawn(endpoint.serve_tls(listener, acceptor, async {
         let _ = stopped.await;
     }));
     Server {
         addr,
+        plain,
         store,
         ca,
         _stop: stop,
@@ -73,6 +99,8 @@ async fn start(header_read_timeout_secs: u64) -> Server {
 struct Cpe {
     send: SendRequest<Full<Bytes>>,
     cookie: Option<String>,
+    /// Sent as `Authorization` with every request.
+    authorization: Option<String>,
 }
 
 impl Cpe {
@@ -102,7 +130,11 @@ impl Cpe {
         };
         let (send, conn) = tokio::time::timeout(STEP, connect).await.expect("in time");
         tokio::spawn(conn);
-        Cpe { send, cookie: None }
+        Cpe {
+            send,
+            cookie: None,
+            authorization: None,
+        }
     }
 
     async fn post(&mut self, env: Option<&Envelope>) -> (StatusCode, Bytes) {
@@ -110,6 +142,9 @@ impl Cpe {
         let mut req = Request::post("/").header("content-type", "text/xml; charset=utf-8");
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c.as_str());
+        }
+        if let Some(a) = &self.authorization {
+            req = req.header("authorization", a.as_str());
         }
         let req = req.body(Full::new(Bytes::from(body))).expect("request");
         let exchange = async {
@@ -248,4 +283,72 @@ async fn a_silent_client_neither_blocks_the_accept_loop_nor_stays_forever() {
         .await
         .expect("closed by the handshake timeout");
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+}
+
+fn basic(user: &str, password: &str) -> String {
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {token}")
+}
+
+/// One POST of `body` over plain HTTP on a fresh connection: the status and the
+/// `WWW-Authenticate` challenges.
+async fn plain_post(
+    addr: SocketAddr,
+    body: Vec<u8>,
+    authorization: &str,
+) -> (StatusCode, Vec<String>) {
+    let exchange = async {
+        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+            .await
+            .expect("handshake");
+        tokio::spawn(conn);
+        let req = Request::post("/")
+            .header("content-type", "text/xml; charset=utf-8")
+            .header("authorization", authorization)
+            .body(Full::new(Bytes::from(body)))
+            .expect("request");
+        let resp = send.send_request(req).await.expect("send");
+        let challenges = resp
+            .headers()
+            .get_all("www-authenticate")
+            .iter()
+            .map(|v| v.to_str().expect("ascii").to_owned())
+            .collect();
+        (resp.status(), challenges)
+    };
+    tokio::time::timeout(STEP, exchange).await.expect("in time")
+}
+
+#[tokio::test]
+async fn basic_is_accepted_over_tls_by_default_and_refused_over_plain_http() {
+    let auth = CpeAuthConfig {
+        username: "cpe".into(),
+        password: Secret::new("secret"),
+        ..CpeAuthConfig::default()
+    };
+    assert!(!auth.basic_over_http, "the default under test");
+    let server = start_with(30, auth).await;
+
+    let mut wrong = Cpe::connect(&server).await;
+    wrong.authorization = Some(basic("cpe", "nope"));
+    let (status, _) = wrong.post(Some(&inform("TB1"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let mut cpe = Cpe::connect(&server).await;
+    cpe.authorization = Some(basic("cpe", "secret"));
+    inform_ok(&mut cpe, "TB1").await;
+    assert_eq!(cpe.post(None).await.0, StatusCode::NO_CONTENT);
+    assert!(device_known(&server, "TB1").await);
+
+    // The same endpoint and credentials over plain HTTP: refused, and Basic is not offered.
+    let inform_xml = inform("TB2").to_xml().expect("xml").into_bytes();
+    let (status, challenges) = plain_post(server.plain, inform_xml, &basic("cpe", "secret")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!challenges.is_empty(), "a Digest challenge instead");
+    assert!(
+        challenges.iter().all(|c| !c.starts_with("Basic")),
+        "{challenges:?}"
+    );
+    assert!(!device_known(&server, "TB2").await);
 }

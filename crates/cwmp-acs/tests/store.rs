@@ -472,6 +472,40 @@ async fn faults_presets_files_sessions_credentials() {
 }
 
 #[tokio::test]
+async fn release_node_leases_frees_only_that_nodes_devices() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    let long = Duration::from_secs(30);
+    let dev = |n: u32| DeviceId::from_escaped(format!("00259E-X-{n}"));
+    for (n, holder) in [(1, "n1/s1"), (2, "n1/s2"), (3, "n10/s3"), (4, "n%/s4")] {
+        assert!(
+            store
+                .try_acquire_lease(&dev(n), holder, long)
+                .await
+                .expect("acquire")
+        );
+    }
+    assert_eq!(store.release_node_leases("n1").await.expect("release"), 2);
+    assert_eq!(store.release_node_leases("n").await.expect("release"), 0);
+    for n in [1, 2] {
+        assert!(
+            store
+                .try_acquire_lease(&dev(n), "n2/s9", long)
+                .await
+                .expect("free again")
+        );
+    }
+    for n in [3, 4] {
+        assert!(
+            !store
+                .try_acquire_lease(&dev(n), "n2/s9", long)
+                .await
+                .expect("still held")
+        );
+    }
+}
+
+#[tokio::test]
 async fn lease_rules() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = open(&dir).await;

@@ -24,7 +24,8 @@ use tokio::sync::mpsc;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::conn_request::CredentialsHandle;
+use crate::conn_request::udp_server::StunSettings;
+use crate::conn_request::{CredentialsHandle, UdpHandle};
 use crate::control::Control;
 use crate::events::{EventQueue, QueueError};
 use crate::retry::{Retry, RetryPolicy};
@@ -132,6 +133,8 @@ pub struct Agent {
     cr_credentials: Option<CredentialsHandle>,
     transfers: TransferQueue,
     restart: bool,
+    answers: requests::AcsAnswers,
+    udp: Option<UdpHandle>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -198,6 +201,8 @@ impl Agent {
             cr_credentials: None,
             transfers,
             restart: false,
+            answers: requests::AcsAnswers::default(),
+            udp: None,
         };
         agent.boot()?;
         Ok(agent)
@@ -404,18 +409,34 @@ impl Agent {
     }
 
     fn push_cr_credentials(&self) {
+        let username = self.ms_text("ConnectionRequestUsername");
+        let password = self.ms_text("ConnectionRequestPassword");
         if let Some(h) = &self.cr_credentials {
-            h.set(
-                &self.ms_text("ConnectionRequestUsername"),
-                &self.ms_text("ConnectionRequestPassword"),
-            );
+            h.set(&username, &password);
+        }
+        if let Some(h) = &self.udp {
+            h.set_credentials(&username, &password);
+        }
+    }
+
+    /// Keeps the UDP Connection Request socket's STUN settings and credentials equal to the
+    /// tree's `STUN*` and `ConnectionRequest*` parameters, now and whenever they change.
+    pub fn attach_udp(&mut self, handle: UdpHandle) {
+        self.udp = Some(handle);
+        self.push_cr_credentials();
+        self.push_stun();
+    }
+
+    fn push_stun(&self) {
+        if let Some(h) = &self.udp {
+            h.set_stun(StunSettings::from_tree(&self.tree, self.config.root()));
         }
     }
 
     /// After the tree's `ManagementServer.` values may have changed (an ACS session or a local
     /// change), as a SetParameterValues from the ACS would: reschedule the periodic Inform,
-    /// take the retry policy, push the Connection Request credentials and, on a new ACS URL,
-    /// raise `0 BOOTSTRAP` for an immediate session (§3.7.1.5).
+    /// take the retry policy, push the Connection Request credentials and STUN settings and,
+    /// on a new ACS URL, raise `0 BOOTSTRAP` for an immediate session (§3.7.1.5).
     fn management_changed(&mut self, url_before: &str) -> Result<(), AgentError> {
         let now = self.clock.unix();
         let periodic = self.periodic_from_tree();
@@ -425,6 +446,7 @@ impl Agent {
         }
         self.retry.set_policy(self.retry_policy());
         self.push_cr_credentials();
+        self.push_stun();
         if self.acs_url() != url_before {
             tracing::info!(url = %self.acs_url(), "ACS URL changed");
             self.queue.acs_url_changed()?;
@@ -436,6 +458,7 @@ impl Agent {
 
 mod control;
 mod params;
+mod requests;
 mod session;
 mod transfers;
 mod udp;

@@ -1,6 +1,6 @@
 //! The operator CLI's commands that talk to the running daemon over its control socket
-//! (`show`, `inform`, `get`, `set`, `event`, `config SETTING …`), parsed with clap and printed
-//! with [`control::show`](crate::control::show).
+//! (`show`, `inform`, `get`, `set`, `event`, `request …`, `config SETTING …`), parsed with
+//! clap and printed with [`control::show`](crate::control::show).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::control::client::{self, ClientError};
-use crate::control::{ConfigChange, Reply, Request, show};
+use crate::control::{AcsRequest, ConfigChange, Reply, Request, show};
 
 /// Where the daemon's control socket is.
 #[derive(Debug, Clone, Args)]
@@ -76,6 +76,61 @@ pub enum ClientCommand {
         #[command(flatten)]
         target: Target,
     },
+    /// Send one of the CPE's own requests to the ACS in a session started now
+    /// (`show status` shows the answer).
+    Request {
+        /// Which request.
+        #[command(subcommand)]
+        what: AskAcs,
+    },
+}
+
+/// `request …`.
+#[derive(Debug, Subcommand)]
+pub enum AskAcs {
+    /// GetRPCMethods: which methods the ACS supports.
+    GetRpcMethods {
+        /// Where the daemon listens.
+        #[command(flatten)]
+        target: Target,
+    },
+    /// RequestDownload: ask the ACS for a file.
+    Download {
+        /// FileType, e.g. "1 Firmware Upgrade Image".
+        file_type: String,
+        /// FileTypeArg entry (repeatable, at most 16).
+        #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = name_value)]
+        args: Vec<(String, String)>,
+        /// Where the daemon listens.
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Kicked (TR-069 Annex B): a web page's command for the ACS.
+    Kicked {
+        /// Command.
+        #[arg(long)]
+        command: String,
+        /// Referer: the page that kicked.
+        #[arg(long)]
+        referer: String,
+        /// The command's argument.
+        #[arg(long, default_value = "")]
+        arg: String,
+        /// Where the browser goes next.
+        #[arg(long)]
+        next: String,
+        /// Where the daemon listens.
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+/// `NAME=VALUE` of `--arg`.
+fn name_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .filter(|(name, _)| !name.is_empty())
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))
 }
 
 /// `show …`.
@@ -226,6 +281,32 @@ impl ClientCommand {
                 target,
             } => (Request::Set { path, value }, target),
             ClientCommand::Event { code, target } => (Request::Event { code }, target),
+            ClientCommand::Request { what } => {
+                let (request, target) = match what {
+                    AskAcs::GetRpcMethods { target } => (AcsRequest::GetRpcMethods, target),
+                    AskAcs::Download {
+                        file_type,
+                        args,
+                        target,
+                    } => (AcsRequest::Download { file_type, args }, target),
+                    AskAcs::Kicked {
+                        command,
+                        referer,
+                        arg,
+                        next,
+                        target,
+                    } => (
+                        AcsRequest::Kicked {
+                            command,
+                            referer,
+                            arg,
+                            next,
+                        },
+                        target,
+                    ),
+                };
+                (Request::AskAcs { ask: request }, target)
+            }
         }
     }
 }
@@ -303,4 +384,80 @@ pub fn run((request, target): (Request, Target)) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: ClientCommand,
+    }
+
+    fn parse(args: &[&str]) -> Request {
+        let cli = Cli::try_parse_from(std::iter::once("cwmp-cpe").chain(args.iter().copied()))
+            .expect("parses");
+        cli.command.request().0
+    }
+
+    #[test]
+    fn request_commands() {
+        let s = ["--socket", "/s"];
+        assert_eq!(
+            parse(&[&["request", "get-rpc-methods"][..], &s].concat()),
+            Request::AskAcs {
+                ask: AcsRequest::GetRpcMethods
+            }
+        );
+        let download = [
+            "request",
+            "download",
+            "1 Firmware Upgrade Image",
+            "--arg",
+            "Version=2.0",
+            "--arg",
+            "Note=a=b",
+        ];
+        assert_eq!(
+            parse(&[&download[..], &s].concat()),
+            Request::AskAcs {
+                ask: AcsRequest::Download {
+                    file_type: "1 Firmware Upgrade Image".into(),
+                    args: vec![
+                        ("Version".into(), "2.0".into()),
+                        ("Note".into(), "a=b".into())
+                    ],
+                }
+            }
+        );
+        let kicked = [
+            "request",
+            "kicked",
+            "--command",
+            "c",
+            "--referer",
+            "r",
+            "--arg",
+            "a",
+            "--next",
+            "http://n/",
+        ];
+        assert_eq!(
+            parse(&[&kicked[..], &s].concat()),
+            Request::AskAcs {
+                ask: AcsRequest::Kicked {
+                    command: "c".into(),
+                    referer: "r".into(),
+                    arg: "a".into(),
+                    next: "http://n/".into(),
+                }
+            }
+        );
+        let bad = ["cwmp-cpe", "request", "download", "1 X", "--arg", "=v"];
+        assert!(Cli::try_parse_from(bad).is_err());
+    }
 }

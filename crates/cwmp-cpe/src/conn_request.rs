@@ -8,13 +8,17 @@ pub mod rate;
 pub mod server;
 pub mod udp;
 pub mod udp_server;
+pub mod udp_service;
 
 pub use digest::{Algorithm, AuthError, DigestAuth, DigestConfig};
 pub use listener::{ConnectionLimits, spawn_listener};
 pub use rate::RateLimiter;
 pub use server::{ConnRequestServer, CredentialsHandle, ServerConfig};
 pub use udp::{UdpError, UdpRequest, UdpValidator};
-pub use udp_server::{StunSettings, UdpConnRequestServer, UdpServerConfig, UdpServerParts};
+pub use udp_server::{
+    StunSettings, UdpConnRequestServer, UdpHandle, UdpServerConfig, UdpServerParts,
+};
+pub use udp_service::UdpService;
 
 /// Compares two byte strings in time independent of where they differ.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

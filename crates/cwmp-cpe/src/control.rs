@@ -63,6 +63,37 @@ pub enum Request {
         /// The setting and its new value.
         change: ConfigChange,
     },
+    /// `request …`: queue one of the CPE's own requests to the ACS and start a session.
+    AskAcs {
+        /// What to ask.
+        ask: AcsRequest,
+    },
+}
+
+/// A `request` subcommand: one of the CPE's own requests to the ACS (TR-069 §A.3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "kebab-case")]
+pub enum AcsRequest {
+    /// `request get-rpc-methods`: which methods the ACS supports.
+    GetRpcMethods,
+    /// `request download FILETYPE [--arg NAME=VALUE]…`: RequestDownload.
+    Download {
+        /// `FileType` (`1 Firmware Upgrade Image`, …).
+        file_type: String,
+        /// `FileTypeArg` name/value pairs (at most 16).
+        args: Vec<(String, String)>,
+    },
+    /// `request kicked --command C --referer R --arg A --next URL`: Kicked (Annex B).
+    Kicked {
+        /// `Command`.
+        command: String,
+        /// `Referer`.
+        referer: String,
+        /// `Arg`.
+        arg: String,
+        /// `Next`.
+        next: String,
+    },
 }
 
 /// A `config` subcommand: one setting and its new value.
@@ -184,6 +215,15 @@ pub struct Status {
     pub next_inform: Option<i64>,
     /// Queued file transfers, one line each.
     pub transfers: Vec<String>,
+    /// The CPE's own requests waiting for the ACS, oldest first (`GetRPCMethods`, …).
+    #[serde(default)]
+    pub pending_requests: Vec<String>,
+    /// The method list of the ACS's last GetRPCMethodsResponse.
+    #[serde(default)]
+    pub acs_methods: Option<Vec<String>>,
+    /// The `NextURL` of the last KickedResponse.
+    #[serde(default)]
+    pub kicked_next_url: Option<String>,
 }
 
 /// One parameter of a `get` answer.

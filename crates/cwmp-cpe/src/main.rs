@@ -24,6 +24,9 @@ use cwmp_datamodel::schema::LoadOptions;
 use cwmp_datamodel::{LinuxBackend, Model, ModelOptions, Profile, Schema};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 #[derive(Parser)]
 #[command(name = "cwmp-cpe", version, about = "TR-069 (CWMP) device agent")]
@@ -77,10 +80,8 @@ fn main() -> anyhow::Result<ExitCode> {
             tracing_subscriber::fmt()
                 // Colours only on a terminal, so that log files stay plain text.
                 .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| "info".into()),
-                )
+                .finish()
+                .with(log_filter())
                 .init();
             let config = Config::from_file(&config)?;
             tokio::runtime::Builder::new_current_thread()
@@ -90,6 +91,17 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `RUST_LOG` as `level` and `target=level` directives, `info` when unset or invalid. A
+/// [`Targets`] filter rather than `EnvFilter`, whose regex support would grow the device build.
+fn log_filter() -> Targets {
+    let parsed = std::env::var("RUST_LOG").ok().and_then(|s| {
+        s.parse::<Targets>()
+            .map_err(|e| eprintln!("cwmp-cpe: RUST_LOG {s:?} ignored: {e}"))
+            .ok()
+    });
+    parsed.unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO))
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
@@ -145,7 +157,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     agent.attach_cr_credentials(server.credentials());
     let (control_tx, control_rx) = tokio::sync::mpsc::channel(8);
     let (local_tx, local_rx) = tokio::sync::mpsc::channel(8);
-    let _udp = cwmp_cpe::conn_request::udp_server::spawn_udp(
+    let udp = cwmp_cpe::conn_request::udp_service::spawn_udp(
         agent.config(),
         agent.tree(),
         clock.clone(),
@@ -154,6 +166,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     )
     .await
     .context("binding the UDP Connection Request socket")?;
+    agent.attach_udp(udp.handle());
     let socket = config.control_socket();
     let control = ControlServer::bind(&socket, control_tx)
         .await

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::{Peer, Req, reply};
-use cwmp::rpc::InformResponse;
+use cwmp::rpc::{GetRPCMethodsResponse, InformResponse};
 use cwmp::{Body, CwmpVersion, Envelope, Header};
 use hyper::StatusCode;
 
@@ -41,8 +41,19 @@ async fn acs(script: Shared) -> Peer {
         let Ok(env) = Envelope::parse_bytes(&req.body, None, &cwmp::Limits::default()) else {
             return reply(StatusCode::BAD_REQUEST, Bytes::new());
         };
-        let Body::Inform(i) = env.body else {
-            return reply(StatusCode::NO_CONTENT, Bytes::new());
+        let i = match env.body {
+            Body::Inform(i) => i,
+            Body::GetRPCMethods(_) => {
+                let env = Envelope::new(
+                    CwmpVersion::V1_2,
+                    Header::with_id("2"),
+                    GetRPCMethodsResponse {
+                        method_list: vec!["Inform".into(), "GetRPCMethods".into()],
+                    },
+                );
+                return reply(StatusCode::OK, Bytes::from(env.to_xml().expect("writes")));
+            }
+            _ => return reply(StatusCode::NO_CONTENT, Bytes::new()),
         };
         s.informs
             .push(i.event.iter().map(|e| e.event_code.to_string()).collect());
@@ -342,7 +353,39 @@ async fn cli_against_the_running_daemon() {
     })
     .await;
     ok(&socket, &["inform"]).await;
-    inform_where(&script, i + 1, "the requested Inform", |_| true).await;
+    let i = inform_where(&script, i + 1, "the requested Inform", |_| true).await;
+
+    // request: the CPE's own request goes out in a session of its own; status shows the answer.
+    ok(&socket, &["request", "get-rpc-methods"]).await;
+    inform_where(&script, i + 1, "the session of the request", |_| true).await;
+    let mut status = String::new();
+    for _ in 0..200 {
+        status = ok(&socket, &["show", "status"]).await;
+        if status.contains("ACS methods      : Inform, GetRPCMethods") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        status.contains("ACS methods      : Inform, GetRPCMethods\n"),
+        "{status}"
+    );
+    assert!(status.contains("Pending requests : (none)"), "{status}");
+    let o = cli(
+        &socket,
+        &[
+            "request",
+            "kicked",
+            "--command",
+            &"c".repeat(33),
+            "--referer",
+            "r",
+            "--next",
+            "n",
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "an over-long Command is refused");
 
     // Validation as device CLIs do it.
     for bad in [

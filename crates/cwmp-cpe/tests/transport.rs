@@ -4,85 +4,21 @@
 
 mod common;
 
-use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use cwmp::rpc::{DeviceId, GetParameterValues, InformResponse};
-use cwmp::{Body, CwmpVersion, DateTime, Envelope, Header};
-use cwmp_cpe::EventQueue;
+use cwmp::rpc::{GetParameterValues, InformResponse};
+use cwmp::{Body, CwmpVersion, Envelope, Header};
 use cwmp_cpe::conn_request::{Algorithm, DigestAuth, DigestConfig};
-use cwmp_cpe::session::{Context, Options, PendingRequests, Session};
 use cwmp_cpe::transport::{Credentials, TransportError, run_session};
-use cwmp_datamodel::{LoadOptions, Model, ModelOptions, NoBackend, Profile, Schema, Tree};
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
 use rand::SeedableRng as _;
 use rand::rngs::StdRng;
 
+use common::rig::rig;
 use common::{Peer, Req, reply};
-
-const TR181: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/ref/datamodels/tr-181-2-17-0-cwmp-full.xml"
-);
-
-fn model() -> Option<Arc<Model>> {
-    static MODEL: OnceLock<Option<Arc<Model>>> = OnceLock::new();
-    MODEL
-        .get_or_init(|| {
-            let path = Path::new(TR181);
-            if !path.is_file() {
-                return None;
-            }
-            let schema = Schema::from_file(path, &LoadOptions::default()).expect("TR-181 loads");
-            let profile = Profile::tr181_gateway().expect("profile parses");
-            Some(Arc::new(
-                Model::new(Arc::new(schema), &profile, ModelOptions::default()).expect("model"),
-            ))
-        })
-        .clone()
-}
-
-struct Rig {
-    tree: Tree,
-    backend: NoBackend,
-    queue: EventQueue,
-    requests: PendingRequests,
-}
-
-fn rig(test: &str) -> Option<Rig> {
-    let Some(m) = model() else {
-        eprintln!("SKIPPED {test}: {TR181} not found");
-        return None;
-    };
-    Some(Rig {
-        tree: Tree::new(m),
-        backend: NoBackend,
-        queue: EventQueue::in_memory(),
-        requests: PendingRequests::new(),
-    })
-}
-
-impl Rig {
-    fn start(&mut self) -> (Session<'_>, Envelope) {
-        let ctx = Context {
-            tree: &mut self.tree,
-            backend: &mut self.backend,
-            queue: &mut self.queue,
-            requests: &mut self.requests,
-        };
-        let id = DeviceId {
-            manufacturer: "Acme".into(),
-            oui: "00D09E".into(),
-            product_class: "Gateway".into(),
-            serial_number: "SN0001".into(),
-        };
-        let now = DateTime::from_unix(1_700_000_000, 0).expect("time");
-        Session::start(ctx, &Options::default(), id, 0, now)
-    }
-}
 
 fn xml(id: &str, body: impl Into<Body>) -> Bytes {
     let env = Envelope::new(CwmpVersion::V1_2, Header::with_id(id), body);

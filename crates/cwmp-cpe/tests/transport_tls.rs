@@ -6,19 +6,17 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cwmp::rpc::{DeviceId, InformResponse};
-use cwmp::{Body, CwmpVersion, DateTime, Envelope, Header};
-use cwmp_cpe::EventQueue;
+use cwmp::rpc::InformResponse;
+use cwmp::{Body, CwmpVersion, Envelope, Header};
 use cwmp_cpe::config::TlsConfig;
-use cwmp_cpe::session::{Context, Options, PendingRequests, Session};
 use cwmp_cpe::transport::{
     AcsConnector, SessionResult, TransportError, TransportOptions, run_session_with,
 };
-use cwmp_datamodel::{LoadOptions, Model, ModelOptions, NoBackend, Profile, Schema, Tree};
+use cwmp_datamodel::Model;
 use cwmp_testkit::pki::{Issued, TestCa};
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
@@ -27,35 +25,10 @@ use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use common::rig::{Rig, model};
 use common::{Peer, Req, reply};
 
-const TR181: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/ref/datamodels/tr-181-2-17-0-cwmp-full.xml"
-);
-
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-fn model(test: &str) -> Option<Arc<Model>> {
-    static MODEL: OnceLock<Option<Arc<Model>>> = OnceLock::new();
-    let model = MODEL
-        .get_or_init(|| {
-            let path = Path::new(TR181);
-            if !path.is_file() {
-                return None;
-            }
-            let schema = Schema::from_file(path, &LoadOptions::default()).expect("TR-181 loads");
-            let profile = Profile::tr181_gateway().expect("profile parses");
-            Some(Arc::new(
-                Model::new(Arc::new(schema), &profile, ModelOptions::default()).expect("model"),
-            ))
-        })
-        .clone();
-    if model.is_none() {
-        eprintln!("SKIPPED {test}: {TR181} not found");
-    }
-    model
-}
 
 /// Runs one session of a fresh device against `url` through `connector`.
 async fn session(
@@ -63,24 +36,8 @@ async fn session(
     connector: &AcsConnector,
     url: &str,
 ) -> (Result<SessionResult, TransportError>, bool) {
-    let mut tree = Tree::new(model);
-    let mut backend = NoBackend;
-    let mut queue = EventQueue::in_memory();
-    let mut requests = PendingRequests::new();
-    let ctx = Context {
-        tree: &mut tree,
-        backend: &mut backend,
-        queue: &mut queue,
-        requests: &mut requests,
-    };
-    let id = DeviceId {
-        manufacturer: "Acme".into(),
-        oui: "00D09E".into(),
-        product_class: "Gateway".into(),
-        serial_number: "SN0001".into(),
-    };
-    let now = DateTime::from_unix(1_700_000_000, 0).expect("time");
-    let (mut session, inform) = Session::start(ctx, &Options::default(), id, 0, now);
+    let mut rig = Rig::new(model);
+    let (mut session, inform) = rig.start();
     let options = TransportOptions {
         timeout: TIMEOUT,
         ..TransportOptions::default()

@@ -15,6 +15,7 @@ use cwmp::udp_conn_request::UdpRequest;
 use cwmp::{Body, CwmpVersion, Envelope, Header};
 use cwmp_cpe::agent::{Agent, Local};
 use cwmp_cpe::config::Config;
+use cwmp_cpe::conn_request::udp_service::spawn_udp;
 use cwmp_cpe::conn_request::{
     RateLimiter, StunSettings, UdpConnRequestServer, UdpServerConfig, UdpServerParts, UdpValidator,
 };
@@ -366,4 +367,123 @@ async fn stun_binding_udp_request_and_binding_change() {
         "{params:?}"
     );
     stun_task.abort();
+}
+
+/// Sets `ManagementServer.<name>` as the ACS or the operator CLI would.
+fn set_ms(agent: &mut Agent, name: &str, value: &str) {
+    agent
+        .local(Local::Set {
+            path: format!("{MS}{name}"),
+            value: value.to_owned(),
+        })
+        .expect("set");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn stun_settings_apply_without_restart() {
+    let Some(model) = model() else {
+        eprintln!("SKIPPED: {TR181} not found");
+        return;
+    };
+    let mapped_a: SocketAddr = "203.0.113.9:40000".parse().expect("addr");
+    let mapped_b: SocketAddr = "203.0.113.10:50000".parse().expect("addr");
+    let (a, a_seen, a_task) = stun_server(Arc::new(Mutex::new(mapped_a)), "stun-secret").await;
+    let (b, b_seen, b_task) = stun_server(Arc::new(Mutex::new(mapped_b)), "stun-secret").await;
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config::parse(&format!(
+        "state_dir = \"{}\"\n[acs]\nurl = \"http://127.0.0.1:9/acs\"\n\
+         [cpe]\nlisten = \"127.0.0.1\"\nport = {port}\nusername = \"cpe-user\"\n\
+         password = \"cr-secret\"\n[data_model]\nfile = \"{TR181}\"\n",
+        dir.path().display()
+    ))
+    .expect("config");
+    let clock = Arc::new(ManualClock::at_unix(T0));
+    let mut agent = Agent::open(config, model, Box::new(MemoryBackend::new()), clock.clone())
+        .expect("agent opens");
+    let (cr_tx, mut cr_rx) = mpsc::channel(4);
+    let (local_tx, mut local_rx) = mpsc::channel(8);
+    let udp = spawn_udp(agent.config(), agent.tree(), clock.clone(), cr_tx, local_tx)
+        .await
+        .expect("spawns");
+    assert_eq!(
+        udp.local_addr(),
+        None,
+        "no STUN, no udp_port: not bound yet"
+    );
+    let stun = udp.handle();
+    agent.attach_udp(stun.clone());
+    assert_eq!(stun.stun(), None);
+
+    // The ACS enables STUN: the socket is bound and discovers its binding at server A.
+    set_ms(&mut agent, "STUNServerAddress", "127.0.0.1");
+    set_ms(&mut agent, "STUNServerPort", &a.port().to_string());
+    set_ms(&mut agent, "STUNUsername", "stun-user");
+    set_ms(&mut agent, "STUNPassword", "stun-secret");
+    set_ms(&mut agent, "STUNEnable", "true");
+    assert_eq!(stun.stun().map(|s| s.port), Some(a.port()));
+    let published = |address: SocketAddr, nat_detected| Local::UdpConnectionRequestAddress {
+        address: address.to_string(),
+        nat_detected,
+    };
+    assert_eq!(recv(&mut local_rx).await, published(mapped_a, true));
+    assert!(b_seen.lock().expect("lock").is_empty());
+
+    // New Connection Request credentials: a request signed with them gets in, one signed with
+    // the old password no longer does.
+    let socket: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    set_ms(&mut agent, "ConnectionRequestPassword", "cr-new");
+    let client = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let send = |id: &'static str, password: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .send_to(&datagram(T0, id, password), socket)
+                .await
+                .expect("send");
+        }
+    };
+    send("1", "cr-new").await;
+    recv(&mut cr_rx).await;
+    send("2", "cr-secret").await;
+    let old = tokio::time::timeout(Duration::from_millis(300), cr_rx.recv()).await;
+    assert!(old.is_err(), "the old password still signs a valid request");
+
+    // A new server port: discovery starts over at server B, whose mapping is published.
+    set_ms(&mut agent, "STUNServerPort", &b.port().to_string());
+    assert_eq!(recv(&mut local_rx).await, published(mapped_b, true));
+    assert!(
+        b_seen
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|s| s.integrity_ok && s.username.as_deref() == Some("stun-user"))
+    );
+
+    // Keep-alive bounds follow the data model (an unset maximum, 0, is no maximum).
+    assert_eq!(
+        stun.stun().map(|s| s.keepalive),
+        Some(Duration::from_secs(30))
+    );
+    set_ms(&mut agent, "STUNMinimumKeepAlivePeriod", "120");
+    assert_eq!(
+        stun.stun().map(|s| s.keepalive),
+        Some(Duration::from_secs(120))
+    );
+
+    // STUN disabled: the socket's own address is the Connection Request address again.
+    let a_count = a_seen.lock().expect("lock").len();
+    set_ms(&mut agent, "STUNEnable", "false");
+    assert_eq!(stun.stun(), None);
+    assert_eq!(recv(&mut local_rx).await, published(socket, false));
+    assert_eq!(
+        a_seen.lock().expect("lock").len(),
+        a_count,
+        "A not asked again"
+    );
+    a_task.abort();
+    b_task.abort();
 }

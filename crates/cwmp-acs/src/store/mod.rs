@@ -179,6 +179,10 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<bool>;
     /// Gives the lease up; `false` if `holder` did not have it.
     async fn release_lease(&self, device: &DeviceId, holder: &str) -> StoreResult<bool>;
+    /// Drops every lease held by `node` (holders `"<node>/…"`), live or expired: a restarted
+    /// node calls it before serving, since none of its previous sessions survived, so that
+    /// their devices get in at once instead of after the lease TTL. Returns how many went.
+    async fn release_node_leases(&self, node: &str) -> StoreResult<u64>;
 
     // ---- lifecycle ----
 

@@ -62,6 +62,7 @@ impl Agent {
                 })
                 .map(|()| done(format!("{path} set"))),
             Request::Config { change } => self.configure(change),
+            Request::AskAcs { ask } => self.ask_acs(ask),
         };
         result.unwrap_or_else(|e| {
             tracing::warn!("control request refused: {e}");
@@ -285,6 +286,9 @@ impl Agent {
                 .iter()
                 .map(crate::transfer::Transfer::summary)
                 .collect(),
+            pending_requests: self.pending_request_names(),
+            acs_methods: self.answers.methods.clone(),
+            kicked_next_url: self.answers.kicked_next_url.clone(),
         }
     }
 }

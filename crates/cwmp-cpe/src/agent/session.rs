@@ -53,7 +53,10 @@ impl Agent {
         for note in session.notes() {
             tracing::info!("{note}");
         }
+        let methods = session.acs_methods().map(<[String]>::to_vec);
+        let next_url = session.kicked_next_url().map(str::to_owned);
         drop(session);
+        self.record_answers(methods.as_deref(), next_url.as_deref());
         let result = match result {
             Ok(_) => {
                 self.retry.session_succeeded();

@@ -16,14 +16,13 @@ use cwmp_datamodel::Tree;
 use rand::rngs::StdRng;
 use rand::{RngCore as _, SeedableRng as _};
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::{RateLimiter, UdpValidator};
 use crate::agent::Local;
 use crate::clock::Clock;
-use crate::config::Config;
 use crate::stun::{BindingAnswer, BindingRequest, Message, StunCredentials, TransactionId};
 
 /// Default STUN server port (RFC 3489 §8.1).
@@ -35,7 +34,7 @@ const MAX_ATTEMPTS: u32 = 5;
 /// Longest DNS wait for the STUN server's name.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest accepted difference between a request's `ts` and the CPE's clock, in seconds.
-const TIMESTAMP_WINDOW: u64 = 300;
+pub(super) const TIMESTAMP_WINDOW: u64 = 300;
 /// Retry interval for a publication the agent's full channel refused.
 const PUBLISH_RETRY: Duration = Duration::from_millis(200);
 
@@ -78,7 +77,10 @@ impl StunSettings {
                 .map(Duration::from_secs)
         };
         let min = secs("STUNMinimumKeepAlivePeriod").unwrap_or(Duration::ZERO);
-        let max = secs("STUNMaximumKeepAlivePeriod").unwrap_or(Duration::MAX);
+        // -1 means no maximum; so does 0, the value of a data model that leaves it unset.
+        let max = secs("STUNMaximumKeepAlivePeriod")
+            .filter(|d| !d.is_zero())
+            .unwrap_or(Duration::MAX);
         Some(StunSettings {
             server,
             port: ms("STUNServerPort").parse().unwrap_or(DEFAULT_STUN_PORT),
@@ -129,10 +131,70 @@ pub struct UdpServerParts {
     pub publish: mpsc::Sender<Local>,
 }
 
+/// What the agent changes in the running UDP socket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Live {
+    /// STUN; `None` when disabled.
+    pub(super) stun: Option<StunSettings>,
+    /// ConnectionRequestUsername and Password; `None`: the validator's own.
+    pub(super) credentials: Option<(String, String)>,
+}
+
+/// Changes the running UDP socket as the data model changes (by the ACS or the CLI), at once:
+/// its STUN settings (a new server or credentials start a fresh binding discovery, `None`
+/// stops STUN and publishes the local address instead) and the Connection Request
+/// credentials the requests must be signed with.
+#[derive(Debug, Clone)]
+pub struct UdpHandle(Arc<watch::Sender<Live>>);
+
+impl UdpHandle {
+    /// A handle with the STUN settings in force at start.
+    pub fn new(stun: Option<StunSettings>) -> UdpHandle {
+        let live = Live {
+            stun,
+            credentials: None,
+        };
+        UdpHandle(Arc::new(watch::channel(live).0))
+    }
+
+    /// Applies `stun` if it differs from the current settings.
+    pub fn set_stun(&self, stun: Option<StunSettings>) {
+        self.0.send_if_modified(|live| {
+            let changed = live.stun != stun;
+            if changed {
+                live.stun = stun;
+            }
+            changed
+        });
+    }
+
+    /// Requests must be signed with these credentials from now on.
+    pub fn set_credentials(&self, username: &str, password: &str) {
+        let new = Some((username.to_owned(), password.to_owned()));
+        self.0.send_if_modified(|live| {
+            let changed = live.credentials != new;
+            if changed {
+                live.credentials = new;
+            }
+            changed
+        });
+    }
+
+    /// The STUN settings in force.
+    pub fn stun(&self) -> Option<StunSettings> {
+        self.0.borrow().stun.clone()
+    }
+
+    pub(super) fn subscribe(&self) -> watch::Receiver<Live> {
+        self.0.subscribe()
+    }
+}
+
 /// A running UDP Connection Request socket; dropping it stops the task.
 #[derive(Debug)]
 pub struct UdpConnRequestServer {
     local_addr: SocketAddr,
+    handle: UdpHandle,
     task: JoinHandle<()>,
 }
 
@@ -142,12 +204,29 @@ impl UdpConnRequestServer {
         config: UdpServerConfig,
         parts: UdpServerParts,
     ) -> io::Result<UdpConnRequestServer> {
-        let socket = UdpSocket::bind(config.addr).await?;
+        Self::bind_with(config.addr, parts, UdpHandle::new(config.stun)).await
+    }
+
+    /// Binds `addr` and runs the socket with the settings `handle` holds, now and as they
+    /// change.
+    pub async fn bind_with(
+        addr: SocketAddr,
+        mut parts: UdpServerParts,
+        handle: UdpHandle,
+    ) -> io::Result<UdpConnRequestServer> {
+        let socket = UdpSocket::bind(addr).await?;
         let local_addr = socket.local_addr()?;
+        let mut changes = handle.subscribe();
+        let initial = changes.borrow_and_update().clone();
+        if let Some((username, password)) = initial.credentials {
+            parts.validator.username = username;
+            parts.validator.password = password;
+        }
         let mut task = Task {
             socket,
             local_addr,
-            stun: config.stun,
+            stun: initial.stun,
+            changes: Some(changes),
             parts,
             mapped: None,
             binding_change: false,
@@ -157,10 +236,11 @@ impl UdpConnRequestServer {
             unpublished: None,
             rng: StdRng::from_os_rng(),
         };
-        let handle = tokio::spawn(async move { task.run().await });
+        let task = tokio::spawn(async move { task.run().await });
         Ok(UdpConnRequestServer {
             local_addr,
-            task: handle,
+            handle,
+            task,
         })
     }
 
@@ -168,61 +248,17 @@ impl UdpConnRequestServer {
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
+
+    /// Changes the running socket's STUN settings and credentials.
+    pub fn handle(&self) -> UdpHandle {
+        self.handle.clone()
+    }
 }
 
 impl Drop for UdpConnRequestServer {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-/// Starts the UDP socket if STUNEnable is true in `tree` or `cpe.udp_port` is configured, on
-/// `cpe.listen` and `udp_port` (else `port`), with the tree's Connection Request credentials;
-/// `None` when neither asks for it.
-pub async fn spawn_udp(
-    config: &Config,
-    tree: &Tree,
-    clock: Arc<dyn Clock>,
-    signal: mpsc::Sender<()>,
-    publish: mpsc::Sender<Local>,
-) -> io::Result<Option<UdpConnRequestServer>> {
-    let root = config.root();
-    let stun = StunSettings::from_tree(tree, root);
-    if stun.is_none() && config.cpe.udp_port.is_none() {
-        return Ok(None);
-    }
-    let ms = |n: &str| {
-        tree.stored_value(&format!("{root}ManagementServer.{n}"))
-            .map(|v| v.as_text().into_owned())
-            .unwrap_or_default()
-    };
-    let ip: IpAddr = config
-        .cpe
-        .listen
-        .parse()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let port = config.cpe.udp_port.unwrap_or(config.cpe.port);
-    let parts = UdpServerParts {
-        validator: UdpValidator::new(
-            &ms("ConnectionRequestUsername"),
-            &ms("ConnectionRequestPassword"),
-            TIMESTAMP_WINDOW,
-        ),
-        limiter: RateLimiter::new(3, Duration::from_secs(10), clock.monotonic()),
-        clock,
-        signal,
-        publish,
-    };
-    let server = UdpConnRequestServer::bind(
-        UdpServerConfig {
-            addr: SocketAddr::new(ip, port),
-            stun,
-        },
-        parts,
-    )
-    .await?;
-    tracing::info!(addr = %server.local_addr(), "UDP connection requests");
-    Ok(Some(server))
 }
 
 /// A Binding Request awaiting its answer.
@@ -239,6 +275,8 @@ struct Task {
     socket: UdpSocket,
     local_addr: SocketAddr,
     stun: Option<StunSettings>,
+    /// New STUN settings; `None` once every handle is gone (the settings stay as they are).
+    changes: Option<watch::Receiver<Live>>,
     parts: UdpServerParts,
     mapped: Option<SocketAddr>,
     binding_change: bool,
@@ -252,14 +290,20 @@ struct Task {
 impl Task {
     async fn run(&mut self) {
         if self.stun.is_none() {
-            if let Some(ip) = self.local_ip(None).await {
-                self.publish(SocketAddr::new(ip, self.local_addr.port()), false);
-            }
+            self.publish_local().await;
         }
         let mut buf = [0u8; 2048];
         loop {
             let deadline = self.deadline();
+            let watching = self.changes.is_some();
             tokio::select! {
+                // Changes first: a request that follows a credential change is checked
+                // against the new credentials.
+                biased;
+                r = changed(&mut self.changes), if watching => match r {
+                    Ok(()) => self.settings_changed().await,
+                    Err(_) => self.changes = None,
+                },
                 r = self.socket.recv_from(&mut buf) => match r {
                     Ok((n, from)) => self.datagram(&buf[..n], from).await,
                     // ICMP port unreachable and the like surface here on some systems.
@@ -267,6 +311,49 @@ impl Task {
                 },
                 () = tokio::time::sleep_until(deadline) => self.timer().await,
             }
+        }
+    }
+
+    /// Without STUN the Connection Request address is the socket's own (TR-111 §2.2.1).
+    async fn publish_local(&mut self) {
+        if let Some(ip) = self.local_ip(None).await {
+            self.publish(SocketAddr::new(ip, self.local_addr.port()), false);
+        }
+    }
+
+    /// New credentials apply to the next request. New STUN settings: the Binding Request in
+    /// flight is abandoned and discovery starts over at once (the new server may map
+    /// differently, or want credentials); without STUN the local address is published.
+    async fn settings_changed(&mut self) {
+        let Some(changes) = &mut self.changes else {
+            return;
+        };
+        let Live { stun, credentials } = changes.borrow_and_update().clone();
+        let validator = &mut self.parts.validator;
+        if let Some((username, password)) = credentials {
+            if validator.username != username || validator.password != password {
+                tracing::info!("UDP connection request credentials changed");
+                validator.username = username;
+                validator.password = password;
+            }
+        }
+        if stun == self.stun {
+            return;
+        }
+        tracing::info!(
+            enabled = stun.is_some(),
+            server = stun.as_ref().map_or("", |s| s.server.as_str()),
+            "STUN settings changed"
+        );
+        self.pending = None;
+        self.use_credentials = false;
+        self.binding_change = false;
+        self.next_keepalive = Instant::now();
+        let disabled = self.stun.is_some() && stun.is_none();
+        self.stun = stun;
+        if disabled {
+            self.mapped = None;
+            self.publish_local().await;
         }
     }
 
@@ -440,6 +527,16 @@ impl Task {
         if let Err(mpsc::error::TrySendError::Full(change)) = self.parts.publish.try_send(change) {
             self.unpublished = Some(change);
         }
+    }
+}
+
+/// The next change of the STUN settings; never, when there is no receiver.
+async fn changed(
+    changes: &mut Option<watch::Receiver<Live>>,
+) -> Result<(), watch::error::RecvError> {
+    match changes {
+        Some(rx) => rx.changed().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -98,6 +98,15 @@ pub fn status(s: &Status) -> String {
         ("Retry count", s.retry_count.to_string()),
         ("Next Inform", s.next_inform.map_or("(none)".into(), time)),
         ("Queued transfers", list(&s.transfers)),
+        ("Pending requests", list(&s.pending_requests)),
+        (
+            "ACS methods",
+            s.acs_methods.as_deref().map_or("(not asked)".into(), list),
+        ),
+        (
+            "Kicked NextURL",
+            s.kicked_next_url.clone().unwrap_or_else(|| "-".into()),
+        ),
     ])
 }
 
@@ -126,6 +135,9 @@ mod tests {
             retry_count: 2,
             next_inform: None,
             transfers: vec![],
+            pending_requests: vec!["Kicked".into()],
+            acs_methods: Some(vec!["Inform".into(), "TransferComplete".into()]),
+            kicked_next_url: None,
         };
         let text = status(&s);
         assert!(text.contains("Connected        : no\n"), "{text}");
@@ -138,5 +150,11 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Queued transfers : (none)"), "{text}");
+        assert!(text.contains("Pending requests : Kicked\n"), "{text}");
+        assert!(
+            text.contains("ACS methods      : Inform, TransferComplete\n"),
+            "{text}"
+        );
+        assert!(text.contains("Kicked NextURL   : -\n"), "{text}");
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod rig;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -363,6 +363,23 @@ impl Store for SqliteStore {
         )
     }
 
+    async fn release_node_leases(&self, node: &str) -> StoreResult<u64> {
+        // A prefix compare, not LIKE: a node name may contain `%` or `_`.
+        let prefix = format!("{node}/");
+        self.writer
+            .write(move |c| {
+                Box::pin(async move {
+                    exec_args(
+                        c,
+                        "DELETE FROM session_leases WHERE substr(holder, 1, length($1)) = $1",
+                        &[prefix.as_str()],
+                    )
+                    .await
+                })
+            })
+            .await
+    }
+
     async fn close(&self) {
         self.writer.shutdown().await;
         self.reads.close().await;
