@@ -40,6 +40,16 @@ pub fn cwmp_acceptor(config: &Config) -> Result<Option<TlsAcceptor>, TlsError> {
     }
 }
 
+/// The acceptor of the file server when `file_tls_cert_file` and `file_tls_key_file` are
+/// set, `None` when neither is.
+pub fn file_acceptor(config: &Config) -> Result<Option<TlsAcceptor>, TlsError> {
+    match (&config.file_tls_cert_file, &config.file_tls_key_file) {
+        (None, None) => Ok(None),
+        (Some(cert), Some(key)) => Ok(Some(acceptor(cert, key)?)),
+        _ => Err(TlsError::Incomplete),
+    }
+}
+
 /// A TLS acceptor serving the certificate chain of `cert_file` with the key of `key_file`.
 pub fn acceptor(cert_file: &Path, key_file: &Path) -> Result<TlsAcceptor, TlsError> {
     let pem_error = |path: &Path, message: String| TlsError::Pem {
