@@ -393,4 +393,29 @@ mod tests {
             task_requests("abc", "refreshObject", &json!({"objectName": "Device.X."})).expect("ok");
         assert_eq!(reqs.len(), 2);
     }
+
+    #[test]
+    fn schedule_download_and_cancel_transfer() {
+        let p = json!({"fileType": "1 Firmware Upgrade Image", "url": "http://f/x",
+            "timeWindows": [{"windowStart": 0, "windowEnd": 3600,
+                "windowMode": "1 At Any Time"}]});
+        let reqs = task_requests("abc", "scheduleDownload", &p).expect("ok");
+        let Body::ScheduleDownload(sd) = &reqs[0] else {
+            panic!("not ScheduleDownload")
+        };
+        assert_eq!(sd.command_key, "abc");
+        assert_eq!(sd.time_window_list.len(), 1);
+        assert_eq!(sd.time_window_list[0].window_end, 3600);
+        assert_eq!(sd.time_window_list[0].max_retries, -1);
+        let none = json!({"fileType": "1 Firmware Upgrade Image", "url": "u", "timeWindows": []});
+        assert!(task_requests("abc", "scheduleDownload", &none).is_err());
+        let reqs = task_requests("t", "cancelTransfer", &json!({"commandKey": "k"})).expect("ok");
+        assert_eq!(
+            reqs,
+            vec![Body::CancelTransfer(CancelTransfer {
+                command_key: "k".into()
+            })]
+        );
+        assert!(task_requests("t", "cancelTransfer", &json!({})).is_err());
+    }
 }
