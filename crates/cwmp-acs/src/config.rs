@@ -52,8 +52,9 @@ pub struct Config {
     pub max_xml_string_bytes: usize,
     /// How CPEs authenticate (`[cpe_auth]`); open when nothing is configured.
     pub cpe_auth: crate::cpe_auth::CpeAuthConfig,
-    /// Base URL of the file server for preset firmware downloads (`<base>/<file>`); empty:
-    /// firmware presets fault.
+    /// Public base URL of the file server as CPEs reach it (e.g. `http://acs.example:7567`),
+    /// the prefix of the signed URLs of downloads and uploads; empty: tasks and presets that
+    /// name stored files fault.
     pub file_base_url: String,
     /// Give every bootstrapping CPE random Connection Request credentials, preset or not.
     pub cr_credentials_on_bootstrap: bool,

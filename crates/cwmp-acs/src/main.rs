@@ -123,8 +123,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
         )
         .with_context(|| format!("opening the file storage in {}", config.data_dir.display()))?,
     );
-    let file_tls = cwmp_acs::http::tls::file_acceptor(&config)
-        .context("loading the file server TLS files")?;
+    let file_tls =
+        cwmp_acs::http::tls::file_acceptor(&config).context("loading the file server TLS files")?;
     let file_listener = tokio::net::TcpListener::bind(config.file_listen)
         .await
         .with_context(|| format!("binding the file server to {}", config.file_listen))?;

@@ -323,8 +323,18 @@ async fn files_api_and_signed_urls() {
 
     // The operator's download through the API.
     let auth = format!("Bearer {TOKEN}");
-    let got = http(acs.api, "GET", "/files/fw-2.0.bin", &[("authorization", &auth)], Bytes::new()).await;
-    assert_eq!((got.status, got.body.as_ref()), (StatusCode::OK, data.as_slice()));
+    let got = http(
+        acs.api,
+        "GET",
+        "/files/fw-2.0.bin",
+        &[("authorization", &auth)],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(
+        (got.status, got.body.as_ref()),
+        (StatusCode::OK, data.as_slice())
+    );
     let unauth = http(acs.api, "GET", "/files/fw-2.0.bin", &[], Bytes::new()).await;
     assert_eq!(unauth.status, StatusCode::UNAUTHORIZED);
 
@@ -342,26 +352,48 @@ async fn files_api_and_signed_urls() {
     assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(part.body.as_ref(), &data[1000..2000]);
     assert_eq!(part.headers["content-range"], "bytes 1000-1999/100000");
+    // A resumed download of a replaced file starts over (If-Range, RFC 9110 §13.1.5).
+    let etag = format!("\"{}\"", sha256_hex(&data));
+    let same = fetch(&url, &[("range", "bytes=0-9"), ("if-range", &etag)]).await;
+    assert_eq!(same.status, StatusCode::PARTIAL_CONTENT);
+    let changed = fetch(&url, &[("range", "bytes=0-9"), ("if-range", "\"old\"")]).await;
+    assert_eq!(
+        (changed.status, changed.body.len()),
+        (StatusCode::OK, 100_000)
+    );
     let tail = fetch(&url, &[("range", "bytes=-10")]).await;
     assert_eq!(tail.body.as_ref(), &data[99_990..]);
     let beyond = fetch(&url, &[("range", "bytes=100000-")]).await;
     assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(beyond.headers["content-range"], "bytes */100000");
-    let path = url.split_once(&acs.file_server.to_string()).expect("host").1;
+    let path = url
+        .split_once(&acs.file_server.to_string())
+        .expect("host")
+        .1;
     let head = http(acs.file_server, "HEAD", path, &[], Bytes::new()).await;
     assert_eq!(head.status, StatusCode::OK);
     assert_eq!(head.headers["content-length"], "100000");
     assert!(head.body.is_empty());
 
     // Unsigned, expired, tampered: 403.
-    let unsigned = http(acs.file_server, "GET", "/files/fw-2.0.bin", &[], Bytes::new()).await;
+    let unsigned = http(
+        acs.file_server,
+        "GET",
+        "/files/fw-2.0.bin",
+        &[],
+        Bytes::new(),
+    )
+    .await;
     assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
     let expired = acs
         .files
         .signed_url(Grant::File, "fw-2.0.bin", &device, unix_now() - 1);
     assert_eq!(fetch(&expired, &[]).await.status, StatusCode::FORBIDDEN);
     let other_device = url.replace("FILES1", "FILES2");
-    assert_eq!(fetch(&other_device, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        fetch(&other_device, &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
     let later = url.replace("&e=", "&e=1");
     assert_eq!(fetch(&later, &[]).await.status, StatusCode::FORBIDDEN);
     let mut bad_sig = url.clone();
@@ -370,8 +402,14 @@ async fn files_api_and_signed_urls() {
     assert_eq!(fetch(&bad_sig, &[]).await.status, StatusCode::FORBIDDEN);
 
     // Names and sizes are bounded.
-    assert_eq!(put_file(&acs, ".hidden", vec![1]).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(put_file(&acs, "a%2F..%2Fb", vec![1]).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        put_file(&acs, ".hidden", vec![1]).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        put_file(&acs, "a%2F..%2Fb", vec![1]).await.status,
+        StatusCode::BAD_REQUEST
+    );
     let big = put_file(&acs, "big.bin", vec![0; (1 << 20) + 1]).await;
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
     let (_, list) = call(acs.api, "GET", "/files", Some(TOKEN), None).await;
@@ -388,7 +426,10 @@ async fn files_api_and_signed_urls() {
 /// connection in the session, the file's bytes).
 async fn download_started(acs: &Acs, serial: &str) -> (String, Download, Cpe, Envelope, Vec<u8>) {
     let data = content(300_000);
-    assert_eq!(put_file(acs, "fw.bin", data.clone()).await.status, StatusCode::CREATED);
+    assert_eq!(
+        put_file(acs, "fw.bin", data.clone()).await.status,
+        StatusCode::CREATED
+    );
     bootstrap(acs, serial).await;
     let id = create_task(
         acs,
@@ -424,12 +465,18 @@ async fn download_task_completes_on_transfer_complete() {
         start_time: DateTime::UNKNOWN,
         complete_time: DateTime::UNKNOWN,
     };
-    assert_eq!(cpe.post(Some(&answer(&req, accepted))).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        cpe.post(Some(&answer(&req, accepted))).await.status,
+        StatusCode::NO_CONTENT
+    );
     let t = task(&acs, &id).await;
     assert_eq!(t.status, TaskStatus::Transferring);
 
     report(&acs, "DL1", transfer_complete(&id, None)).await;
-    assert!(matches!(task_event(&mut rx, &id).await, EventKind::TaskDone { .. }));
+    assert!(matches!(
+        task_event(&mut rx, &id).await,
+        EventKind::TaskDone { .. }
+    ));
     let t = task(&acs, &id).await;
     assert_eq!(t.status, TaskStatus::Done);
     let result = t.result.expect("result");
@@ -448,8 +495,16 @@ async fn faulted_transfer_complete_faults_the_task() {
         start_time: DateTime::UNKNOWN,
         complete_time: DateTime::UNKNOWN,
     };
-    assert_eq!(cpe.post(Some(&answer(&req, accepted))).await.status, StatusCode::NO_CONTENT);
-    report(&acs, "DL2", transfer_complete(&id, Some(FaultCode::FILE_TRANSFER_FAILURE))).await;
+    assert_eq!(
+        cpe.post(Some(&answer(&req, accepted))).await.status,
+        StatusCode::NO_CONTENT
+    );
+    report(
+        &acs,
+        "DL2",
+        transfer_complete(&id, Some(FaultCode::FILE_TRANSFER_FAILURE)),
+    )
+    .await;
     let EventKind::TaskFault { fault, .. } = task_event(&mut rx, &id).await else {
         panic!("expected a task fault")
     };
@@ -462,7 +517,13 @@ async fn faulted_transfer_complete_faults_the_task() {
     assert_eq!(detail["faultCode"], 9010);
     assert_eq!(detail["startTime"], "2027-01-15T08:00:00Z");
     // Not retried: the transfer needs a new task.
-    assert!(acs.store.due_tasks(&common::device_id("DL2"), Timestamp::now()).await.expect("due").is_empty());
+    assert!(
+        acs.store
+            .due_tasks(&common::device_id("DL2"), Timestamp::now())
+            .await
+            .expect("due")
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -475,7 +536,10 @@ async fn unreported_transfer_times_out() {
         start_time: DateTime::UNKNOWN,
         complete_time: DateTime::UNKNOWN,
     };
-    assert_eq!(cpe.post(Some(&answer(&req, accepted))).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        cpe.post(Some(&answer(&req, accepted))).await.status,
+        StatusCode::NO_CONTENT
+    );
     let now = Timestamp::now();
     let expired = cwmp_acs::session::expire_transfers(&acs.store, &acs.events, now).await;
     assert_eq!(expired.expect("sweep"), 0, "not overdue yet");
@@ -510,29 +574,72 @@ async fn upload_task_stores_the_file_and_a_download_pushes_it_back() {
     assert_eq!(u.command_key, id);
     assert_eq!(u.file_type, "1 Vendor Configuration File");
     let config = b"<config>backup</config>".to_vec();
-    let target = u.url.split_once(&acs.file_server.to_string()).expect("host").1.to_owned();
+    let target = u
+        .url
+        .split_once(&acs.file_server.to_string())
+        .expect("host")
+        .1
+        .to_owned();
     // Another device's URL, or a tampered one, cannot upload.
     let forged = target.replace("UP1", "UP2");
-    let refused = http(acs.file_server, "PUT", &forged, &[], Bytes::from(config.clone())).await;
+    let refused = http(
+        acs.file_server,
+        "PUT",
+        &forged,
+        &[],
+        Bytes::from(config.clone()),
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let put = http(acs.file_server, "PUT", &target, &[], Bytes::from(config.clone())).await;
+    let put = http(
+        acs.file_server,
+        "PUT",
+        &target,
+        &[],
+        Bytes::from(config.clone()),
+    )
+    .await;
     assert_eq!(put.status, StatusCode::OK);
-    let too_big = http(acs.file_server, "PUT", &target, &[], Bytes::from(vec![0; (1 << 20) + 1])).await;
+    let too_big = http(
+        acs.file_server,
+        "PUT",
+        &target,
+        &[],
+        Bytes::from(vec![0; (1 << 20) + 1]),
+    )
+    .await;
     assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
     let accepted = UploadResponse {
         status: PENDING,
         start_time: DateTime::UNKNOWN,
         complete_time: DateTime::UNKNOWN,
     };
-    assert_eq!(cpe.post(Some(&answer(&req, accepted))).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        cpe.post(Some(&answer(&req, accepted))).await.status,
+        StatusCode::NO_CONTENT
+    );
     report(&acs, "UP1", transfer_complete(&id, None)).await;
     assert_eq!(task(&acs, &id).await.status, TaskStatus::Done);
     // Once the task is over its URL is dead.
-    let replay = http(acs.file_server, "PUT", &target, &[], Bytes::from(config.clone())).await;
+    let replay = http(
+        acs.file_server,
+        "PUT",
+        &target,
+        &[],
+        Bytes::from(config.clone()),
+    )
+    .await;
     assert_eq!(replay.status, StatusCode::FORBIDDEN);
 
     let dev = enc(common::device_id("UP1").as_str());
-    let (status, list) = call(acs.api, "GET", &format!("/devices/{dev}/uploads"), Some(TOKEN), None).await;
+    let (status, list) = call(
+        acs.api,
+        "GET",
+        &format!("/devices/{dev}/uploads"),
+        Some(TOKEN),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let uploads = list.as_array().expect("list");
     assert_eq!(uploads.len(), 1, "{list}");
@@ -542,8 +649,18 @@ async fn upload_task_stores_the_file_and_a_download_pushes_it_back() {
     assert!(uploads[0]["timestamp"].as_i64().expect("time") > 0);
     let uid = uploads[0]["_id"].as_str().expect("uid").to_owned();
     let auth = format!("Bearer {TOKEN}");
-    let got = http(acs.api, "GET", &format!("/devices/{dev}/uploads/{uid}"), &[("authorization", &auth)], Bytes::new()).await;
-    assert_eq!((got.status, got.body.as_ref()), (StatusCode::OK, config.as_slice()));
+    let got = http(
+        acs.api,
+        "GET",
+        &format!("/devices/{dev}/uploads/{uid}"),
+        &[("authorization", &auth)],
+        Bytes::new(),
+    )
+    .await;
+    assert_eq!(
+        (got.status, got.body.as_ref()),
+        (StatusCode::OK, config.as_slice())
+    );
 
     // The backup goes back with a download naming the upload.
     let restore = create_task(&acs, "UP1", json!({"name": "download", "upload": uid})).await;
@@ -555,17 +672,30 @@ async fn upload_task_stores_the_file_and_a_download_pushes_it_back() {
     assert_eq!(d.file_type, "3 Vendor Configuration File");
     assert_eq!(d.file_size as usize, config.len());
     let got = fetch(&d.url, &[]).await;
-    assert_eq!((got.status, got.body.as_ref()), (StatusCode::OK, config.as_slice()));
+    assert_eq!(
+        (got.status, got.body.as_ref()),
+        (StatusCode::OK, config.as_slice())
+    );
     // A download of an upload that does not exist is refused when queued.
     let path = format!("/devices/{dev}/tasks");
-    let (status, _) = call(acs.api, "POST", &path, Some(TOKEN), Some(json!({"name": "download", "upload": "nope"}))).await;
+    let (status, _) = call(
+        acs.api,
+        "POST",
+        &path,
+        Some(TOKEN),
+        Some(json!({"name": "download", "upload": "nope"})),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn schedule_download_then_cancel_transfer() {
     let acs = start(1 << 20).await;
-    assert_eq!(put_file(&acs, "fw.bin", content(1000)).await.status, StatusCode::CREATED);
+    assert_eq!(
+        put_file(&acs, "fw.bin", content(1000)).await.status,
+        StatusCode::CREATED
+    );
     bootstrap(&acs, "SD1").await;
     let sd = create_task(
         &acs,
@@ -588,22 +718,134 @@ async fn schedule_download_then_cancel_transfer() {
     assert_eq!((w.window_start, w.window_end, w.max_retries), (60, 7200, 3));
     assert_eq!(w.window_mode, "2 Immediately");
     assert_eq!(fetch(&s.url, &[]).await.status, StatusCode::OK);
-    assert_eq!(cpe.post(Some(&answer(&req, ScheduleDownloadResponse {}))).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        cpe.post(Some(&answer(&req, ScheduleDownloadResponse {})))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
     let t = task(&acs, &sd).await;
     assert_eq!(t.status, TaskStatus::Transferring);
     // The deadline counts from the window's end.
-    let deadline = t.result.expect("result")["transferDeadline"].as_i64().expect("deadline");
+    let deadline = t.result.expect("result")["transferDeadline"]
+        .as_i64()
+        .expect("deadline");
     assert!(deadline >= Timestamp::now().as_millis() + 7200 * 1000);
 
-    let cancel = create_task(&acs, "SD1", json!({"name": "cancelTransfer", "commandKey": sd})).await;
+    let cancel = create_task(
+        &acs,
+        "SD1",
+        json!({"name": "cancelTransfer", "commandKey": sd}),
+    )
+    .await;
     let (mut cpe, req) = session_request(&acs, "SD1").await;
     let Body::CancelTransfer(c) = &req.body else {
         panic!("expected CancelTransfer, got {req:?}")
     };
     assert_eq!(c.command_key, sd);
-    assert_eq!(cpe.post(Some(&answer(&req, CancelTransferResponse {}))).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        cpe.post(Some(&answer(&req, CancelTransferResponse {})))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(task(&acs, &cancel).await.status, TaskStatus::Done);
     let t = task(&acs, &sd).await;
     assert_eq!(t.status, TaskStatus::Fault);
     assert_eq!(t.fault.expect("fault").code, "transfer_cancelled");
+}
+
+/// Streams a GET of `url` through SHA-256: `(status, bytes, hex digest)`.
+async fn fetch_hashed(url: &str) -> (StatusCode, u64, String) {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_at(rest.find('/').expect("path"));
+    let stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(conn);
+    let req = Request::get(path)
+        .header("host", host)
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let resp = sender.send_request(req).await.expect("send");
+    let status = resp.status();
+    let mut body = resp.into_body();
+    let mut hasher = Sha256::new();
+    let mut n = 0u64;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.expect("frame").into_data() {
+            n += data.len() as u64;
+            hasher.update(&data);
+        }
+    }
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (status, n, hex)
+}
+
+/// Figures for docs/BENCHMARKS.md ("File server"); run in release:
+/// `cargo test --release -p cwmp-acs --test files -- --ignored --nocapture file_server_figures`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "measurement, run in release"]
+async fn file_server_figures() {
+    let acs = start(200 << 20).await;
+    let device = common::device_id("BENCH");
+    let big = content(100 << 20);
+    let digest = sha256_hex(&big);
+    assert_eq!(
+        put_file(&acs, "big.bin", big).await.status,
+        StatusCode::CREATED
+    );
+    let url = acs
+        .files
+        .signed_url(Grant::File, "big.bin", &device, unix_now() + 600);
+    let started = std::time::Instant::now();
+    let (status, n, got) = tokio::time::timeout(Duration::from_secs(120), fetch_hashed(&url))
+        .await
+        .expect("in time");
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!((status, n, got), (StatusCode::OK, 100 << 20, digest));
+    println!(
+        "one 100 MiB download: {secs:.2} s, {:.0} MiB/s (client hashing included)",
+        100.0 / secs
+    );
+
+    let small = content(1 << 20);
+    let digest = sha256_hex(&small);
+    assert_eq!(
+        put_file(&acs, "small.bin", small).await.status,
+        StatusCode::CREATED
+    );
+    let url = acs
+        .files
+        .signed_url(Grant::File, "small.bin", &device, unix_now() + 600);
+    let started = std::time::Instant::now();
+    let downloads: Vec<_> = (0..200)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { fetch_hashed(&url).await })
+        })
+        .collect();
+    let all = async {
+        let mut ok = 0;
+        for d in downloads {
+            let (status, n, got) = d.await.expect("join");
+            assert_eq!((status, n), (StatusCode::OK, 1 << 20));
+            assert_eq!(got, digest);
+            ok += 1;
+        }
+        ok
+    };
+    let ok = tokio::time::timeout(Duration::from_secs(120), all)
+        .await
+        .expect("in time");
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "200 concurrent 1 MiB downloads: {ok} complete in {secs:.2} s ({:.0} MiB/s aggregate)",
+        200.0 / secs
+    );
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Extension, Path, Request};
-use axum::http::header::RANGE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cwmp::DateTime;
@@ -117,8 +116,7 @@ pub(crate) async fn get(
 ) -> ApiResult<Response> {
     let files = service(&extras)?;
     let (meta, path) = files.file(&name).await?;
-    let range = req.headers().get(RANGE).and_then(|v| v.to_str().ok());
-    Ok(blobs::respond(&path, &meta.sha256, req.method(), range, None).await)
+    Ok(blobs::respond(&path, &meta.sha256, req.method(), req.headers(), None).await)
 }
 
 /// `DELETE /files/{name}`.
@@ -161,8 +159,7 @@ pub(crate) async fn upload(
         .await
         .map_err(FileError::from)?;
     let (meta, path) = found.ok_or_else(|| ApiError::not_found(format!("no upload {uid}")))?;
-    let range = req.headers().get(RANGE).and_then(|v| v.to_str().ok());
-    Ok(blobs::respond(&path, &meta.sha256, req.method(), range, None).await)
+    Ok(blobs::respond(&path, &meta.sha256, req.method(), req.headers(), None).await)
 }
 
 /// A new task as the session will send it: transfer tasks naming a stored file or upload

@@ -9,9 +9,9 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::http::header::{
-    ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderValue,
+    ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, HeaderValue, IF_RANGE, RANGE,
 };
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hyper::body::Frame;
@@ -171,14 +171,25 @@ async fn write_synced(path: &Path, body: Body, limit: u64) -> Result<Written, Wr
 }
 
 /// The answer serving blob `path` (whose SHA-256 is `sha256`) to a `GET` or `HEAD` with
-/// Range header `range`; `permit` (a download slot) is held until the body is sent.
+/// `headers` (`Range`, honoured only when an `If-Range` matches the `ETag`, RFC 9110
+/// §13.1.5); `permit` (a download slot) is held until the body is sent.
 pub async fn respond(
     path: &Path,
     sha256: &str,
     method: &Method,
-    range: Option<&str>,
+    headers: &HeaderMap,
     permit: Option<OwnedSemaphorePermit>,
 ) -> Response {
+    let etag = format!("\"{sha256}\"");
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let range = match text(IF_RANGE) {
+        Some(tag) if tag.trim() != etag => None,
+        _ => text(RANGE),
+    };
     let mut file = match tokio::fs::File::open(path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -225,23 +236,20 @@ pub async fn respond(
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
-    headers.insert(
+    let out = response.headers_mut();
+    out.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    out.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
-        headers.insert(ETAG, v);
+    out.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        out.insert(ETAG, v);
     }
     if status == StatusCode::PARTIAL_CONTENT
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "bytes {start}-{}/{size}",
-            start + len - 1
-        ))
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{size}", start + len - 1))
     {
-        headers.insert(CONTENT_RANGE, v);
+        out.insert(CONTENT_RANGE, v);
     }
     response
 }
@@ -304,7 +312,16 @@ mod tests {
             assert!(FileName::parse(ok).is_ok(), "{ok}");
         }
         let long = "x".repeat(MAX_NAME_LEN + 1);
-        for bad in ["", "..", ".hidden", "a/b", "..\\x", "a b", "é", long.as_str()] {
+        for bad in [
+            "",
+            "..",
+            ".hidden",
+            "a/b",
+            "..\\x",
+            "a b",
+            "é",
+            long.as_str(),
+        ] {
             assert!(FileName::parse(bad).is_err(), "{bad}");
         }
     }
@@ -337,5 +354,23 @@ mod tests {
         assert_eq!(names, ["f.bin"]);
         assert!(blobs.remove(&name).await.expect("remove"));
         assert!(!blobs.remove(&name).await.expect("remove again"));
+    }
+
+    #[tokio::test]
+    async fn if_range_mismatch_sends_the_whole_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"0123456789").expect("write");
+        let mut headers = HeaderMap::new();
+        headers.insert(RANGE, HeaderValue::from_static("bytes=2-3"));
+        let r = respond(&path, "abc", &Method::GET, &headers, None).await;
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+        headers.insert(IF_RANGE, HeaderValue::from_static("\"abc\""));
+        let r = respond(&path, "abc", &Method::GET, &headers, None).await;
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+        headers.insert(IF_RANGE, HeaderValue::from_static("\"old\""));
+        let r = respond(&path, "abc", &Method::GET, &headers, None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[CONTENT_LENGTH], "10");
     }
 }

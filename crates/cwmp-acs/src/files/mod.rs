@@ -228,6 +228,9 @@ mod tests {
     #[test]
     fn encoding_keeps_unreserved_only() {
         assert_eq!(percent_encode("a-b.c_d~e"), "a-b.c_d~e");
-        assert_eq!(percent_encode("00259E-HG 8245/x%"), "00259E-HG%208245%2Fx%25");
+        assert_eq!(
+            percent_encode("00259E-HG 8245/x%"),
+            "00259E-HG%208245%2Fx%25"
+        );
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::header::{RANGE, RETRY_AFTER};
+use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -65,7 +65,13 @@ pub fn router(files: Arc<FileService>) -> Router {
 }
 
 fn forbidden(what: &str, name: &str, device: Option<&str>, why: &str) -> Response {
-    tracing::info!(what, name, device = device.unwrap_or("-"), why, "file server refused a request");
+    tracing::info!(
+        what,
+        name,
+        device = device.unwrap_or("-"),
+        why,
+        "file server refused a request"
+    );
     (StatusCode::FORBIDDEN, "forbidden").into_response()
 }
 
@@ -104,10 +110,6 @@ fn slot(state: &ServerState) -> Result<OwnedSemaphorePermit, Response> {
     })
 }
 
-fn range(req: &Request) -> Option<&str> {
-    req.headers().get(RANGE).and_then(|v| v.to_str().ok())
-}
-
 async fn download_file(
     State(state): State<ServerState>,
     Path(name): Path<String>,
@@ -133,7 +135,14 @@ async fn download_file(
         Err(r) => return r,
     };
     tracing::debug!(%device, file = name, "serving a file");
-    blobs::respond(&path, &meta.sha256, req.method(), range(&req), Some(permit)).await
+    blobs::respond(
+        &path,
+        &meta.sha256,
+        req.method(),
+        req.headers(),
+        Some(permit),
+    )
+    .await
 }
 
 async fn download_upload(
@@ -160,7 +169,14 @@ async fn download_upload(
         Ok(p) => p,
         Err(r) => return r,
     };
-    blobs::respond(&path, &meta.sha256, req.method(), range(&req), Some(permit)).await
+    blobs::respond(
+        &path,
+        &meta.sha256,
+        req.method(),
+        req.headers(),
+        Some(permit),
+    )
+    .await
 }
 
 async fn receive_upload(
@@ -186,7 +202,12 @@ async fn receive_upload(
             && t.name == "upload"
             && matches!(t.status, TaskStatus::Running | TaskStatus::Transferring)
     }) else {
-        return forbidden("upload", &task_id, Some(device.as_str()), "no upload in progress");
+        return forbidden(
+            "upload",
+            &task_id,
+            Some(device.as_str()),
+            "no upload in progress",
+        );
     };
     let _permit = match slot(&state) {
         Ok(p) => p,

@@ -60,12 +60,14 @@ impl UrlSigner {
     pub fn load_or_init(data_dir: &Path) -> std::io::Result<UrlSigner> {
         let path = data_dir.join(KEY_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => parse_hex32(text.trim()).map(UrlSigner::with_key).ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: not 32 hex-encoded bytes", path.display()),
-                )
-            }),
+            Ok(text) => parse_hex32(text.trim())
+                .map(UrlSigner::with_key)
+                .ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{}: not 32 hex-encoded bytes", path.display()),
+                    )
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
                 rand::rngs::OsRng
@@ -93,7 +95,10 @@ impl UrlSigner {
 
     /// The signature (hex) of `grant` on `name` for `device` until `expires` (Unix seconds).
     pub fn sign(&self, grant: Grant, name: &str, device: &str, expires: u64) -> String {
-        let tag = self.mac(grant, name, device, expires).finalize().into_bytes();
+        let tag = self
+            .mac(grant, name, device, expires)
+            .finalize()
+            .into_bytes();
         let mut text = hex(&tag);
         text.truncate(SIGNATURE_HEX);
         text

@@ -154,7 +154,13 @@ mod tests {
         let a = DeviceId::from_escaped("A/../x");
         let b = DeviceId::from_escaped("B");
         let meta = uploads
-            .store(&a, "t1", "1 Vendor Configuration File", Body::from("cfg"), 10)
+            .store(
+                &a,
+                "t1",
+                "1 Vendor Configuration File",
+                Body::from("cfg"),
+                10,
+            )
             .await
             .expect("store");
         assert_eq!(meta.size, 3);
@@ -165,7 +171,13 @@ mod tests {
         assert_eq!(std::fs::read(path).expect("read"), b"cfg");
         assert!(uploads.get(&b, &meta.id).await.expect("get").is_none());
         assert!(uploads.get(&a, "../x").await.expect("get").is_none());
-        let big = uploads.store(&a, "t2", "2 Vendor Log File", Body::from("x".repeat(11)), 10);
+        let big = uploads.store(
+            &a,
+            "t2",
+            "2 Vendor Log File",
+            Body::from("x".repeat(11)),
+            10,
+        );
         assert!(matches!(big.await, Err(WriteError::TooLarge { .. })));
         assert_eq!(uploads.list(&a).await.expect("list").len(), 1);
     }

@@ -14,8 +14,8 @@ use crate::config::Config;
 /// Why the TLS settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    /// Only one of `cwmp_tls_cert_file` and `cwmp_tls_key_file` is set.
-    #[error("cwmp_tls_cert_file and cwmp_tls_key_file must be set together")]
+    /// Only one of the certificate and key files (`cwmp_tls_*`, `file_tls_*`) is set.
+    #[error("a TLS certificate file and its key file must be set together")]
     Incomplete,
     /// A PEM file could not be read or holds nothing usable.
     #[error("reading {path}: {message}")]

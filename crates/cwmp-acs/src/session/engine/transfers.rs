@@ -96,7 +96,8 @@ impl Session {
         let Some((key, start)) = transfer_request(&running.request).filter(|_| later) else {
             return Ok(false);
         };
-        let deadline = now.plus(Duration::from_secs(u64::from(start)) + self.config.transfer_timeout);
+        let deadline =
+            now.plus(Duration::from_secs(u64::from(start)) + self.config.transfer_timeout);
         merge(
             &mut running.result,
             json!({ "commandKey": key, "transferDeadline": deadline.as_millis() }),

@@ -11,8 +11,8 @@ use super::{SqliteStore, rows};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, InformOutcome, InformUpdate, NewFault, NewTask, ParamBatch, Parameter,
-    Preset, PresetState, RetryPolicy, SessionRecord, Store, StoreResult, Task, TaskFilter, TaskStatus,
-    Timestamp,
+    Preset, PresetState, RetryPolicy, SessionRecord, Store, StoreResult, Task, TaskFilter,
+    TaskStatus, Timestamp,
 };
 
 /// Runs a fixed statement with text binds through the writer; `true` if a row changed.
