@@ -755,6 +755,102 @@ async fn schedule_download_then_cancel_transfer() {
     assert_eq!(t.fault.expect("fault").code, "transfer_cancelled");
 }
 
+/// Runs the ACS's turn of a session of `serial` reporting `version` as its
+/// SoftwareVersion (and `tc`, if any); returns the Download the ACS sent, if any, after
+/// answering it with Status 1.
+async fn firmware_session(
+    acs: &Acs,
+    serial: &str,
+    version: &str,
+    tc: Option<TransferComplete>,
+) -> Option<Download> {
+    let mut env = inform(serial, &[EventCode::Periodic]);
+    if let Body::Inform(i) = &mut env.body {
+        i.parameter_list.push(ParameterValueStruct {
+            name: "Device.DeviceInfo.SoftwareVersion".into(),
+            value: cwmp::Value::string(version),
+        });
+    }
+    let mut cpe = Cpe::connect(acs.cwmp).await;
+    cpe.post(Some(&env)).await.envelope();
+    if let Some(tc) = tc {
+        let env = Envelope::new(cwmp::CwmpVersion::V1_2, Header::with_id("tc"), tc);
+        let r = cpe.post(Some(&env)).await.envelope();
+        assert!(matches!(r.body, Body::TransferCompleteResponse(_)));
+    }
+    let mut download = None;
+    let mut reply = cpe.post(None).await;
+    while reply.status == StatusCode::OK {
+        let req = reply.envelope();
+        let body: Body = match &req.body {
+            Body::GetParameterValues(g) => GetParameterValuesResponse {
+                parameter_list: g
+                    .parameter_names
+                    .iter()
+                    .map(|n| ParameterValueStruct {
+                        name: n.clone(),
+                        value: cwmp::Value::string(version),
+                    })
+                    .collect(),
+            }
+            .into(),
+            Body::Download(d) => {
+                download = Some(d.clone());
+                DownloadResponse {
+                    status: PENDING,
+                    start_time: DateTime::UNKNOWN,
+                    complete_time: DateTime::UNKNOWN,
+                }
+                .into()
+            }
+            other => panic!("unexpected {other:?}"),
+        };
+        reply = cpe.post(Some(&answer(&req, body))).await;
+    }
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    download
+}
+
+#[tokio::test]
+async fn preset_firmware_download_is_signed_and_settles() {
+    let acs = start(1 << 20).await;
+    let data = content(5000);
+    assert_eq!(
+        put_file(&acs, "fw.bin", data.clone()).await.status,
+        StatusCode::CREATED
+    );
+    bootstrap(&acs, "FW1").await;
+    acs.store
+        .put_preset(Preset {
+            name: "fw".into(),
+            weight: 0,
+            precondition: json!({}),
+            events: Vec::new(),
+            configuration: json!({"firmware": {"version": "2.0", "file": "fw.bin"}}),
+        })
+        .await
+        .expect("preset");
+    let d = firmware_session(&acs, "FW1", "1.0", None)
+        .await
+        .expect("a Download");
+    assert!(d.command_key.len() <= 32, "{}", d.command_key);
+    assert_eq!(d.file_size, 5000);
+    let got = fetch(&d.url, &[]).await;
+    assert_eq!(
+        (got.status, got.body.as_ref()),
+        (StatusCode::OK, data.as_slice())
+    );
+    let unsigned = d.url.split_once('?').expect("query").0.to_owned();
+    assert_eq!(fetch(&unsigned, &[]).await.status, StatusCode::FORBIDDEN);
+    // Upgraded: the next session reports the transfer and the target version.
+    let tc = transfer_complete(&d.command_key, None);
+    assert!(
+        firmware_session(&acs, "FW1", "2.0", Some(tc))
+            .await
+            .is_none()
+    );
+}
+
 /// Streams a GET of `url` through SHA-256: `(status, bytes, hex digest)`.
 async fn fetch_hashed(url: &str) -> (StatusCode, u64, String) {
     let rest = url.strip_prefix("http://").expect("http URL");
