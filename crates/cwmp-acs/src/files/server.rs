@@ -64,7 +64,30 @@ pub fn router(files: Arc<FileService>) -> Router {
         .with_state(ServerState { files, slots })
 }
 
-fn forbidden(what: &str, name: &str, device: Option<&str>, why: &str) -> Response {
+/// Why a request is refused before anything is read or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// Unsigned, expired or altered URL, or nothing to upload for (403).
+    Forbidden,
+    /// Every transfer slot is taken (503 with `Retry-After`).
+    Busy,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Forbidden => (StatusCode::FORBIDDEN, "forbidden").into_response(),
+            Refusal::Busy => {
+                let mut r = (StatusCode::SERVICE_UNAVAILABLE, "too many transfers").into_response();
+                r.headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER));
+                r
+            }
+        }
+    }
+}
+
+fn forbidden(what: &str, name: &str, device: Option<&str>, why: &str) -> Refusal {
     tracing::info!(
         what,
         name,
@@ -72,11 +95,11 @@ fn forbidden(what: &str, name: &str, device: Option<&str>, why: &str) -> Respons
         why,
         "file server refused a request"
     );
-    (StatusCode::FORBIDDEN, "forbidden").into_response()
+    Refusal::Forbidden
 }
 
 /// The device of a valid signature of `grant` on `name`, or the 403 answer.
-fn check(state: &ServerState, grant: Grant, name: &str, q: &Signed) -> Result<DeviceId, Response> {
+fn check(state: &ServerState, grant: Grant, name: &str, q: &Signed) -> Result<DeviceId, Refusal> {
     let what = match grant {
         Grant::File => "file",
         Grant::Upload => "upload",
@@ -101,13 +124,10 @@ fn check(state: &ServerState, grant: Grant, name: &str, q: &Signed) -> Result<De
     Ok(DeviceId::from_escaped(device.clone()))
 }
 
-fn slot(state: &ServerState) -> Result<OwnedSemaphorePermit, Response> {
-    Arc::clone(&state.slots).try_acquire_owned().map_err(|_| {
-        let mut r = (StatusCode::SERVICE_UNAVAILABLE, "too many transfers").into_response();
-        r.headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER));
-        r
-    })
+fn slot(state: &ServerState) -> Result<OwnedSemaphorePermit, Refusal> {
+    Arc::clone(&state.slots)
+        .try_acquire_owned()
+        .map_err(|_| Refusal::Busy)
 }
 
 async fn download_file(
@@ -118,7 +138,7 @@ async fn download_file(
 ) -> Response {
     let device = match check(&state, Grant::File, &name, &q) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let (meta, path) = match state.files.file(&name).await {
         Ok(x) => x,
@@ -132,7 +152,7 @@ async fn download_file(
     };
     let permit = match slot(&state) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     tracing::debug!(%device, file = name, "serving a file");
     blobs::respond(
@@ -153,7 +173,7 @@ async fn download_upload(
 ) -> Response {
     let device = match check(&state, Grant::Uploaded, &uid, &q) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let found = match state.files.uploads().get(&device, &uid).await {
         Ok(f) => f,
@@ -167,7 +187,7 @@ async fn download_upload(
     };
     let permit = match slot(&state) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     blobs::respond(
         &path,
@@ -187,7 +207,7 @@ async fn receive_upload(
 ) -> Response {
     let device = match check(&state, Grant::Upload, &task_id, &q) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let task = match state.files.store().get_task(&task_id).await {
         Ok(t) => t,
@@ -207,11 +227,12 @@ async fn receive_upload(
             &task_id,
             Some(device.as_str()),
             "no upload in progress",
-        );
+        )
+        .into_response();
     };
     let _permit = match slot(&state) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let file_type = task
         .payload
