@@ -13,7 +13,12 @@ pub const ENV_PREFIX: &str = "CWMP_ACS_";
 
 /// Keys without a default (absent from the file unless set) that the environment may still
 /// set; they all hold paths, so their variables are taken as text.
-const OPTIONAL_PATH_KEYS: &[&str] = &["cwmp_tls_cert_file", "cwmp_tls_key_file"];
+const OPTIONAL_PATH_KEYS: &[&str] = &[
+    "cwmp_tls_cert_file",
+    "cwmp_tls_key_file",
+    "file_tls_cert_file",
+    "file_tls_key_file",
+];
 
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,8 +54,9 @@ pub struct Config {
     pub max_xml_string_bytes: usize,
     /// How CPEs authenticate (`[cpe_auth]`); open when nothing is configured.
     pub cpe_auth: crate::cpe_auth::CpeAuthConfig,
-    /// Base URL of the file server for preset firmware downloads (`<base>/<file>`); empty:
-    /// firmware presets fault.
+    /// Public base URL of the file server as CPEs reach it (e.g. `http://acs.example:7567`),
+    /// the prefix of the signed URLs of downloads and uploads; empty: tasks and presets that
+    /// name stored files fault.
     pub file_base_url: String,
     /// Give every bootstrapping CPE random Connection Request credentials, preset or not.
     pub cr_credentials_on_bootstrap: bool,
@@ -62,6 +68,24 @@ pub struct Config {
     /// Serve the API's `/metrics` without the bearer token (for scrapers that cannot send
     /// one); off by default, since metrics reveal load and device activity.
     pub metrics_public: bool,
+    /// Address of the file server CPEs download from and upload to (its public URL is
+    /// `file_base_url`).
+    pub file_listen: SocketAddr,
+    /// PEM certificate chain of the file server; with `file_tls_key_file` it serves HTTPS.
+    pub file_tls_cert_file: Option<PathBuf>,
+    /// PEM private key of `file_tls_cert_file`.
+    pub file_tls_key_file: Option<PathBuf>,
+    /// Largest file the API accepts (bytes).
+    pub max_file_bytes: u64,
+    /// Largest file a CPE may upload (bytes).
+    pub max_upload_bytes: u64,
+    /// Most downloads and uploads the file server serves at once; more get 503.
+    pub max_concurrent_transfers: usize,
+    /// A file server connection that moves no byte for this long is closed (seconds).
+    pub file_idle_timeout_secs: u64,
+    /// A transfer the CPE accepted but never reported with TransferComplete is faulted
+    /// after this long (seconds); it is also the lifetime of the signed URLs.
+    pub transfer_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -87,6 +111,14 @@ impl Default for Config {
             cwmp_tls_cert_file: None,
             cwmp_tls_key_file: None,
             metrics_public: false,
+            file_listen: SocketAddr::from(([0, 0, 0, 0], 7567)),
+            file_tls_cert_file: None,
+            file_tls_key_file: None,
+            max_file_bytes: 1 << 30,
+            max_upload_bytes: 64 << 20,
+            max_concurrent_transfers: 256,
+            file_idle_timeout_secs: 60,
+            transfer_timeout_secs: 3600,
         }
     }
 }

@@ -10,6 +10,7 @@ use cwmp_acs::api::{self, ApiExtras, ApiState, ApiTokens};
 use cwmp_acs::config::Config;
 use cwmp_acs::cpe_auth::{CpeAuth, CpeAuthMode};
 use cwmp_acs::events::EventBus;
+use cwmp_acs::files::{FileService, FileSettings};
 use cwmp_acs::http::{CwmpEndpoint, EndpointConfig, EndpointParts};
 use cwmp_acs::metrics::Metrics;
 use cwmp_acs::store::{SqliteConfig, SqliteStore, Store};
@@ -122,6 +123,43 @@ async fn run(config: Config) -> anyhow::Result<()> {
         tls = tls.is_some(),
         "CWMP endpoint listening"
     );
+    let files = Arc::new(
+        FileService::open(
+            &config.data_dir,
+            Arc::clone(&store),
+            FileSettings::from_config(&config),
+        )
+        .with_context(|| format!("opening the file storage in {}", config.data_dir.display()))?,
+    );
+    let file_tls =
+        cwmp_acs::http::tls::file_acceptor(&config).context("loading the file server TLS files")?;
+    let file_listener = tokio::net::TcpListener::bind(config.file_listen)
+        .await
+        .with_context(|| format!("binding the file server to {}", config.file_listen))?;
+    if config.file_base_url.is_empty() {
+        tracing::warn!("file_base_url is not set: tasks and presets cannot send stored files");
+    }
+    tracing::info!(
+        addr = %file_listener.local_addr().unwrap_or(config.file_listen),
+        base_url = config.file_base_url,
+        tls = file_tls.is_some(),
+        "file server listening (signed URLs only)"
+    );
+    let (file_stop, file_stopped) = tokio::sync::oneshot::channel::<()>();
+    let file_task = tokio::spawn(cwmp_acs::files::server::serve(
+        file_listener,
+        cwmp_acs::files::server::router(Arc::clone(&files)),
+        file_tls,
+        files.settings().idle_timeout,
+        async {
+            let _ = file_stopped.await;
+        },
+    ));
+    let expiry_task = tokio::spawn(expire_transfers_every(
+        Arc::clone(&store),
+        events.clone(),
+        TRANSFER_SWEEP_INTERVAL,
+    ));
     let (tokens, new_token) = ApiTokens::load_or_init(&config.data_dir)
         .with_context(|| format!("loading the API tokens in {}", config.data_dir.display()))?;
     if let Some(token) = new_token {
@@ -153,6 +191,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
             events: events.clone(),
             metrics: Arc::clone(&metrics),
             metrics_public: config.metrics_public,
+            files: Some(Arc::clone(&files)),
             ..ApiExtras::default()
         },
     );
@@ -167,6 +206,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
             auth: cpe_auth,
             events,
             metrics,
+            files: Some(files),
         },
     );
     let shutdown = async {
@@ -182,7 +222,29 @@ async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     let _ = api_stop.send(());
     let _ = api_task.await;
+    let _ = file_stop.send(());
+    let _ = file_task.await;
+    expiry_task.abort();
     endpoint.close_all("shutdown").await;
     store.close().await;
     Ok(())
+}
+
+/// How often transfers never reported are looked for.
+const TRANSFER_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Faults overdue transfers every `interval`, forever.
+async fn expire_transfers_every(
+    store: Arc<dyn Store>,
+    events: EventBus,
+    interval: std::time::Duration,
+) {
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tick.tick().await;
+        let now = cwmp_acs::store::Timestamp::now();
+        if let Err(e) = cwmp_acs::session::expire_transfers(&store, &events, now).await {
+            tracing::error!(error = %e, "cannot expire overdue transfers");
+        }
+    }
 }

@@ -42,7 +42,7 @@ fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-fn parse_hex32(line: &str) -> Option<[u8; 32]> {
+pub(crate) fn parse_hex32(line: &str) -> Option<[u8; 32]> {
     let line = line.trim();
     if line.len() != 64 || !line.is_ascii() {
         return None;
@@ -117,7 +117,7 @@ impl ApiTokens {
     }
 }
 
-fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
     let tmp: PathBuf = path.with_extension("tmp");
     {
         let mut opts = std::fs::OpenOptions::new();

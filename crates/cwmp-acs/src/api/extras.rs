@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 
 use super::cr::CrRateLimit;
 use crate::events::EventBus;
+use crate::files::FileService;
 use crate::metrics::Metrics;
 
 /// Default most concurrent `GET /events` clients.
@@ -31,6 +32,9 @@ pub struct ApiExtras {
     pub sse_slots: Arc<Semaphore>,
     /// Heartbeat interval of `GET /events`.
     pub sse_heartbeat: Duration,
+    /// Stored files and uploads (`/files`, `/devices/{id}/uploads`); none: those routes
+    /// answer 503.
+    pub files: Option<Arc<FileService>>,
 }
 
 impl Default for ApiExtras {
@@ -42,6 +46,7 @@ impl Default for ApiExtras {
             cr_limit: Arc::default(),
             sse_slots: Arc::new(Semaphore::new(DEFAULT_SSE_CLIENTS)),
             sse_heartbeat: DEFAULT_SSE_HEARTBEAT,
+            files: None,
         }
     }
 }

@@ -9,6 +9,7 @@ mod devices;
 mod event_stream;
 mod extras;
 mod faults;
+mod files;
 mod metrics_route;
 mod openapi;
 mod presets;
@@ -138,6 +139,13 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
                 .put(presets::put_preset)
                 .delete(presets::delete_preset),
         )
+        .route("/files", get(files::list))
+        .route(
+            "/files/{name}",
+            get(files::get).put(files::put).delete(files::remove),
+        )
+        .route("/devices/{id}/uploads", get(files::uploads))
+        .route("/devices/{id}/uploads/{uid}", get(files::upload))
         .route("/events", get(event_stream::stream))
         .route("/events/ticket", post(sse_ticket::issue))
         .route("/presets", get(presets::list))

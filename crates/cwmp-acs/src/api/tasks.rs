@@ -75,8 +75,9 @@ pub(crate) async fn create(
     Query(params): Query<CreateParams>,
     Json(body): Json<JsonValue>,
 ) -> ApiResult<Response> {
-    let name = validate_task(&body).map_err(ApiError::bad_request)?;
     let device = DeviceId::from_escaped(id);
+    let checked = super::files::resolved_task(&extras, &device, &body).await?;
+    let name = validate_task(&checked).map_err(ApiError::bad_request)?;
     let with_cr = params.connection_request.is_some();
     if with_cr && let Err(wait) = extras.cr_limit.try_take(&device, Instant::now()) {
         extras.metrics.connection_request(CrOutcome::RateLimited);

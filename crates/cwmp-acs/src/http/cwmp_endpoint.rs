@@ -37,6 +37,7 @@ use super::body::{self, BodyError};
 use crate::config::Config;
 use crate::cpe_auth::CpeAuth;
 use crate::events::EventBus;
+use crate::files::FileService;
 use crate::metrics::{Metrics, Server};
 use crate::session::{Outcome, Session, SessionConfig, SessionError};
 use crate::store::{Store, Timestamp};
@@ -74,6 +75,7 @@ impl EndpointConfig {
         session.busy_retry_after = Duration::from_secs(config.busy_retry_after_secs);
         session.presets.file_base_url = config.file_base_url.clone();
         session.presets.cr_credentials_on_bootstrap = config.cr_credentials_on_bootstrap;
+        session.transfer_timeout = Duration::from_secs(config.transfer_timeout_secs);
         EndpointConfig {
             reap_interval: (session.timeout / 4)
                 .clamp(Duration::from_millis(100), Duration::from_secs(5)),
@@ -102,6 +104,7 @@ struct Shared {
     auth: Arc<CpeAuth>,
     events: EventBus,
     metrics: Arc<Metrics>,
+    files: Option<Arc<FileService>>,
 }
 
 /// What an endpoint needs beside its store and config; the default is open CPE
@@ -113,6 +116,8 @@ pub struct EndpointParts {
     pub events: EventBus,
     /// Where sessions count.
     pub metrics: Arc<Metrics>,
+    /// Stored files, for the signed URLs of transfer tasks (none: tasks naming files fault).
+    pub files: Option<Arc<FileService>>,
 }
 
 impl Default for EndpointParts {
@@ -121,6 +126,7 @@ impl Default for EndpointParts {
             auth: Arc::new(CpeAuth::open()),
             events: EventBus::default(),
             metrics: Arc::default(),
+            files: None,
         }
     }
 }
@@ -190,6 +196,7 @@ impl CwmpEndpoint {
             auth,
             events,
             metrics,
+            files,
         }: EndpointParts,
     ) -> CwmpEndpoint {
         CwmpEndpoint {
@@ -201,6 +208,7 @@ impl CwmpEndpoint {
                 auth,
                 events,
                 metrics,
+                files,
             }),
         }
     }
@@ -468,7 +476,8 @@ impl Shared {
             Some(peer.ip().to_string()),
             now,
         )
-        .with_observers(self.events.clone(), Arc::clone(&self.metrics));
+        .with_observers(self.events.clone(), Arc::clone(&self.metrics))
+        .with_files(self.files.clone());
         let outcome = session.handle(Some(*env), now).await;
         let mut entry = Entry {
             session,

@@ -14,8 +14,8 @@ use crate::config::Config;
 /// Why the TLS settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    /// Only one of `cwmp_tls_cert_file` and `cwmp_tls_key_file` is set.
-    #[error("cwmp_tls_cert_file and cwmp_tls_key_file must be set together")]
+    /// Only one of the certificate and key files (`cwmp_tls_*`, `file_tls_*`) is set.
+    #[error("a TLS certificate file and its key file must be set together")]
     Incomplete,
     /// A PEM file could not be read or holds nothing usable.
     #[error("reading {path}: {message}")]
@@ -34,6 +34,16 @@ pub enum TlsError {
 /// set, `None` when neither is.
 pub fn cwmp_acceptor(config: &Config) -> Result<Option<TlsAcceptor>, TlsError> {
     match (&config.cwmp_tls_cert_file, &config.cwmp_tls_key_file) {
+        (None, None) => Ok(None),
+        (Some(cert), Some(key)) => Ok(Some(acceptor(cert, key)?)),
+        _ => Err(TlsError::Incomplete),
+    }
+}
+
+/// The acceptor of the file server when `file_tls_cert_file` and `file_tls_key_file` are
+/// set, `None` when neither is.
+pub fn file_acceptor(config: &Config) -> Result<Option<TlsAcceptor>, TlsError> {
+    match (&config.file_tls_cert_file, &config.file_tls_key_file) {
         (None, None) => Ok(None),
         (Some(cert), Some(key)) => Ok(Some(acceptor(cert, key)?)),
         _ => Err(TlsError::Incomplete),

@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 
 mod acs_phase;
 mod preset_phase;
+mod transfers;
 
 use super::cpe::{self, Note};
 use super::results::engine_fault;
@@ -70,6 +71,7 @@ pub struct Session {
     presets: preset_phase::PresetRun,
     bus: EventBus,
     metrics: Arc<Metrics>,
+    files: Option<Arc<crate::files::FileService>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -84,7 +86,7 @@ impl std::fmt::Debug for Session {
 }
 
 /// No automatic retry: for tasks that can never succeed as written.
-const NO_RETRY: RetryPolicy = RetryPolicy {
+pub(super) const NO_RETRY: RetryPolicy = RetryPolicy {
     base: Duration::ZERO,
     max_delay: Duration::ZERO,
     max_attempts: 0,
@@ -118,6 +120,7 @@ impl Session {
             presets: preset_phase::PresetRun::default(),
             bus: EventBus::default(),
             metrics: Arc::default(),
+            files: None,
         }
     }
 
@@ -126,6 +129,13 @@ impl Session {
     pub fn with_observers(mut self, events: EventBus, metrics: Arc<Metrics>) -> Session {
         self.bus = events;
         self.metrics = metrics;
+        self
+    }
+
+    /// Signs the URLs of transfer tasks that name stored files or uploads with `files`
+    /// (without it such tasks fault with `invalid_task`).
+    pub fn with_files(mut self, files: Option<Arc<crate::files::FileService>>) -> Session {
+        self.files = files;
         self
     }
 
@@ -261,7 +271,14 @@ impl Session {
                         self.phase = Phase::AcsRequests;
                         self.next_request(now).await
                     }
-                    Some(env) => self.cpe_request(env),
+                    Some(env) => {
+                        let report = transfers::Report::of(&env.body);
+                        let outcome = self.cpe_request(env)?;
+                        if let Some(report) = report {
+                            self.transfer_reported(report, now).await?;
+                        }
+                        Ok(outcome)
+                    }
                 }
             }
             Phase::AcsRequests => {

@@ -16,10 +16,18 @@
 //! - `download`: `fileType`, `url`, `[username, password, fileSize, targetFileName,
 //!   delaySeconds, successURL, failureURL, commandKey]`
 //! - `upload`: `fileType`, `url`, `[username, password, delaySeconds, commandKey]`
+//! - `scheduleDownload`: `fileType`, `url`, `timeWindows: [{windowStart, windowEnd,
+//!   windowMode, [userMessage, maxRetries]}]` (one or two), `[username, password, fileSize,
+//!   targetFileName, commandKey]`
+//! - `cancelTransfer`: `commandKey`
 //! - `getQueuedTransfers`, `getAllQueuedTransfers`
 //!
-//! The command key of reboot, download, upload and scheduleInform defaults to the task id, so
-//! the `M …` event or TransferComplete that follows can be matched to the task.
+//! Downloads and uploads may name a stored file or upload instead of a `url`
+//! ([`crate::files::task_urls`] fills it in before the request is built).
+//!
+//! The command key of reboot, download, upload, scheduleDownload and scheduleInform
+//! defaults to the task id (24 characters, within the 32 of TR-069), so the `M …` event or
+//! TransferComplete that follows can be matched to the task.
 
 use cwmp::rpc::*;
 use cwmp::{Body, Value, XsdType};
@@ -83,6 +91,32 @@ fn string_list(p: &Json, key: &str) -> R<Vec<String>> {
         return Err(bad(format!("{key} is empty")));
     }
     Ok(names)
+}
+
+fn time_windows(p: &Json) -> R<Vec<TimeWindowStruct>> {
+    let list = p
+        .get("timeWindows")
+        .and_then(Json::as_array)
+        .filter(|a| (1..=2).contains(&a.len()))
+        .ok_or_else(|| bad("timeWindows must be an array of one or two windows"))?;
+    list.iter()
+        .map(|w| {
+            let max_retries = match w.get("maxRetries") {
+                None | Some(Json::Null) => -1,
+                Some(v) => v
+                    .as_i64()
+                    .and_then(|n| i32::try_from(n).ok())
+                    .ok_or_else(|| bad("maxRetries must be an integer"))?,
+            };
+            Ok(TimeWindowStruct {
+                window_start: opt_u32(w, "windowStart")?,
+                window_end: opt_u32(w, "windowEnd")?,
+                window_mode: str_field(w, "windowMode")?.to_owned(),
+                user_message: opt_str(w, "userMessage")?,
+                max_retries,
+            })
+        })
+        .collect()
 }
 
 fn command_key(p: &Json, task_id: &str) -> R<String> {
@@ -280,6 +314,21 @@ pub fn task_requests(task_id: &str, name: &str, payload: &Json) -> R<Vec<Body>> 
             delay_seconds: opt_u32(p, "delaySeconds")?,
         }
         .into()),
+        "scheduleDownload" => one(ScheduleDownload {
+            command_key: command_key(p, task_id)?,
+            file_type: str_field(p, "fileType")?.to_owned(),
+            url: str_field(p, "url")?.to_owned(),
+            username: opt_str(p, "username")?,
+            password: opt_str(p, "password")?,
+            file_size: opt_u32(p, "fileSize")?,
+            target_file_name: opt_str(p, "targetFileName")?,
+            time_window_list: time_windows(p)?,
+        }
+        .into()),
+        "cancelTransfer" => one(CancelTransfer {
+            command_key: str_field(p, "commandKey")?.to_owned(),
+        }
+        .into()),
         other => Err(bad(format!("unknown task {other:?}"))),
     }
 }
@@ -343,5 +392,30 @@ mod tests {
         let reqs =
             task_requests("abc", "refreshObject", &json!({"objectName": "Device.X."})).expect("ok");
         assert_eq!(reqs.len(), 2);
+    }
+
+    #[test]
+    fn schedule_download_and_cancel_transfer() {
+        let p = json!({"fileType": "1 Firmware Upgrade Image", "url": "http://f/x",
+            "timeWindows": [{"windowStart": 0, "windowEnd": 3600,
+                "windowMode": "1 At Any Time"}]});
+        let reqs = task_requests("abc", "scheduleDownload", &p).expect("ok");
+        let Body::ScheduleDownload(sd) = &reqs[0] else {
+            panic!("not ScheduleDownload")
+        };
+        assert_eq!(sd.command_key, "abc");
+        assert_eq!(sd.time_window_list.len(), 1);
+        assert_eq!(sd.time_window_list[0].window_end, 3600);
+        assert_eq!(sd.time_window_list[0].max_retries, -1);
+        let none = json!({"fileType": "1 Firmware Upgrade Image", "url": "u", "timeWindows": []});
+        assert!(task_requests("abc", "scheduleDownload", &none).is_err());
+        let reqs = task_requests("t", "cancelTransfer", &json!({"commandKey": "k"})).expect("ok");
+        assert_eq!(
+            reqs,
+            vec![Body::CancelTransfer(CancelTransfer {
+                command_key: "k".into()
+            })]
+        );
+        assert!(task_requests("t", "cancelTransfer", &json!({})).is_err());
     }
 }

@@ -25,11 +25,14 @@ pub struct SessionConfig {
     pub busy_retry_after: Duration,
     /// How presets are applied.
     pub presets: super::PresetSettings,
+    /// A transfer the CPE accepted must be reported by TransferComplete within this time
+    /// past its latest start, or its task is faulted ([`super::expire_transfers`]).
+    pub transfer_timeout: Duration,
 }
 
 impl SessionConfig {
     /// Defaults for the given lease holder: 30 s timeout, 60 s lease, default retry policy,
-    /// no HoldRequests, retry after 10 s when busy.
+    /// no HoldRequests, retry after 10 s when busy, transfers reported within an hour.
     pub fn new(holder: impl Into<String>) -> SessionConfig {
         SessionConfig {
             holder: holder.into(),
@@ -39,6 +42,7 @@ impl SessionConfig {
             hold_requests: false,
             busy_retry_after: Duration::from_secs(10),
             presets: super::PresetSettings::default(),
+            transfer_timeout: Duration::from_secs(3600),
         }
     }
 }

@@ -75,6 +75,13 @@ pub trait Store: Send + Sync {
     async fn claim_task(&self, id: &str) -> StoreResult<bool>;
     /// Marks a task done with its result; `false` if unknown.
     async fn complete_task(&self, id: &str, result: serde_json::Value) -> StoreResult<bool>;
+    /// Marks a running task as waiting for its TransferComplete, with the result so far;
+    /// `false` if unknown.
+    async fn mark_task_transferring(
+        &self,
+        id: &str,
+        result: serde_json::Value,
+    ) -> StoreResult<bool>;
     /// Records a fault on a task, counts the attempt and schedules the next one with
     /// `policy`. Returns the next attempt time (`None`: no automatic retry left).
     /// [`StoreError::NotFound`] if unknown.

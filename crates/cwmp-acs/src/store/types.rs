@@ -180,6 +180,9 @@ pub enum TaskStatus {
     Pending,
     /// Claimed by a session in progress.
     Running,
+    /// The CPE accepted a transfer (Download, Upload, ScheduleDownload) and the task waits
+    /// for its TransferComplete, in a later session (TR-069 §A.3.3.2).
+    Transferring,
     /// Finished; `result` holds the answer.
     Done,
     /// Failed; `fault` says why, `next_attempt` when it is retried (if ever).
@@ -192,6 +195,7 @@ impl TaskStatus {
         match self {
             TaskStatus::Pending => "pending",
             TaskStatus::Running => "running",
+            TaskStatus::Transferring => "transferring",
             TaskStatus::Done => "done",
             TaskStatus::Fault => "fault",
         }
@@ -202,6 +206,7 @@ impl TaskStatus {
         Some(match s {
             "pending" => TaskStatus::Pending,
             "running" => TaskStatus::Running,
+            "transferring" => TaskStatus::Transferring,
             "done" => TaskStatus::Done,
             "fault" => TaskStatus::Fault,
             _ => return None,

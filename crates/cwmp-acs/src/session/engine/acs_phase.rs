@@ -78,6 +78,9 @@ impl Session {
         if let Some(next) = running.rest.pop_front() {
             return Ok(self.send(running, next));
         }
+        if self.transfer_answered(&mut running, &env.body, now).await? {
+            return self.next_request(now).await;
+        }
         self.store
             .complete_task(&running.task.id, running.result)
             .await?;
@@ -124,7 +127,9 @@ impl Session {
             if !self.store.claim_task(&task.id).await? {
                 continue;
             }
-            let steps = task_requests(&task.id, &task.name, &task.payload).and_then(|steps| {
+            let payload = self.transfer_payload(&task, now).await;
+            let steps = payload.and_then(|payload| {
+                let steps = task_requests(&task.id, &task.name, &payload)?;
                 // Refuse here what could not be written in the session's version.
                 for step in &steps {
                     Envelope::new(self.version, Header::with_id("0"), step.clone())
@@ -192,7 +197,7 @@ impl Session {
     }
 
     /// Announces a completed task.
-    fn task_done(&self, task: &str) {
+    pub(super) fn task_done(&self, task: &str) {
         if let Some(device) = self.device() {
             let task = task.to_owned();
             self.bus().publish(device, EventKind::TaskDone { task });
@@ -200,7 +205,7 @@ impl Session {
     }
 
     /// Counts and announces a task fault (already stored).
-    fn task_faulted(&self, task: &str, fault: FaultInfo) {
+    pub(super) fn task_faulted(&self, task: &str, fault: FaultInfo) {
         self.metrics().fault(&fault.code);
         if let Some(device) = self.device() {
             let task = task.to_owned();

@@ -8,6 +8,7 @@ use cwmp::{Body, Envelope, EventCode, Value};
 use rand::TryRngCore as _;
 
 use super::Session;
+use crate::files::signing::Grant;
 use crate::query::{self, DeviceView, Query};
 use crate::session::presets::plan::{
     Inputs, Progress, Purpose, Selected, Step, download_key, next_step,
@@ -210,10 +211,22 @@ impl Session {
                         .and_then(|f| u32::try_from(f.size).ok())
                         .unwrap_or(0);
                     let key = download_key(&preset, &firmware);
+                    // With the file server, a URL signed for this device (TR-069 leaves
+                    // the download's authentication to the URL or credentials).
+                    let url = match &self.files {
+                        Some(files) => {
+                            let ttl = self.config.transfer_timeout.as_secs();
+                            let expires = u64::try_from(now.as_millis() / 1000)
+                                .unwrap_or(0)
+                                .saturating_add(ttl);
+                            files.signed_url(Grant::File, &firmware.file, &device, expires)
+                        }
+                        None => format!("{base}/{}", firmware.file),
+                    };
                     let request = Download {
                         command_key: key.clone(),
                         file_type: "1 Firmware Upgrade Image".into(),
-                        url: format!("{base}/{}", firmware.file),
+                        url,
                         username: String::new(),
                         password: String::new(),
                         file_size: size,

@@ -22,6 +22,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "connection_request",
         include_str!("../../../migrations/0003_connection_request.sql"),
     ),
+    (
+        4,
+        "task_transferring",
+        include_str!("../../../migrations/0004_task_transferring.sql"),
+    ),
 ];
 
 /// The migrator for [`MIGRATIONS`].

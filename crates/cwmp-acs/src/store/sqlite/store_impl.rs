@@ -12,7 +12,7 @@ use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, InformOutcome, InformUpdate, NewFault, NewTask, ParamBatch, Parameter,
     Preset, PresetState, RetryPolicy, SessionRecord, Store, StoreResult, Task, TaskFilter,
-    Timestamp,
+    TaskStatus, Timestamp,
 };
 
 /// Runs a fixed statement with text binds through the writer; `true` if a row changed.
@@ -146,7 +146,25 @@ impl Store for SqliteStore {
     async fn complete_task(&self, id: &str, result: serde_json::Value) -> StoreResult<bool> {
         let id = id.to_owned();
         self.writer
-            .write(move |c| Box::pin(writes::complete_task(c, id, result)))
+            .write(move |c| Box::pin(writes::complete_task(c, id, TaskStatus::Done, result)))
+            .await
+    }
+
+    async fn mark_task_transferring(
+        &self,
+        id: &str,
+        result: serde_json::Value,
+    ) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.writer
+            .write(move |c| {
+                Box::pin(writes::complete_task(
+                    c,
+                    id,
+                    TaskStatus::Transferring,
+                    result,
+                ))
+            })
             .await
     }
 

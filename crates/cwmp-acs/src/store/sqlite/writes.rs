@@ -169,16 +169,18 @@ pub(crate) async fn create_task(conn: &mut SqliteConnection, t: NewTask) -> Stor
     rows::task(&row)
 }
 
+/// Sets a task's status (done, or transferring) with its result.
 pub(crate) async fn complete_task(
     conn: &mut SqliteConnection,
     id: String,
+    status: TaskStatus,
     result: serde_json::Value,
 ) -> StoreResult<bool> {
     let n = sqlx::query(
         "UPDATE tasks SET status = $2, result = $3, next_attempt_ms = NULL WHERE id = $1",
     )
     .bind(&id)
-    .bind(TaskStatus::Done.as_str())
+    .bind(status.as_str())
     .bind(json_text(&result)?)
     .execute(&mut *conn)
     .await?

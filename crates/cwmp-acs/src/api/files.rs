@@ -1,0 +1,183 @@
+//! `/files` (GenieACS compatible: `PUT` with the metadata in headers `fileType`, `oui`,
+//! `productClass`, `version`; `GET` lists with GenieACS field names) and the uploads of a
+//! device, `/devices/{id}/uploads`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Extension, Path, Request};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cwmp::DateTime;
+use serde_json::{Value as JsonValue, json};
+
+use super::{ApiError, ApiExtras, ApiResult};
+use crate::files::blobs::{self, WriteError};
+use crate::files::{FileError, FileInfo, FileService, task_urls};
+use crate::store::{DeviceId, FileMeta, Timestamp};
+
+/// Task id standing in for the real one while a new task is checked.
+const UNSAVED_TASK: &str = "000000000000000000000000";
+
+fn service(extras: &ApiExtras) -> ApiResult<&Arc<FileService>> {
+    extras.files.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "file storage is not configured",
+        )
+    })
+}
+
+impl From<FileError> for ApiError {
+    fn from(e: FileError) -> ApiError {
+        match e {
+            FileError::BadName(m) => ApiError::bad_request(m),
+            FileError::NotFound(_) => ApiError::not_found(e.to_string()),
+            FileError::Write(WriteError::TooLarge { .. }) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+            }
+            FileError::Write(WriteError::Body(_)) => ApiError::bad_request(e.to_string()),
+            FileError::Store(s) => s.into(),
+            other => {
+                tracing::error!(error = %other, "file storage error in the API");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "file storage error")
+            }
+        }
+    }
+}
+
+/// ISO 8601 text of `t`.
+fn iso(t: Timestamp) -> String {
+    let ms = t.as_millis();
+    let nanos = u32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0);
+    DateTime::from_unix(ms.div_euclid(1000), nanos).map_or_else(String::new, |d| d.to_string())
+}
+
+/// A file as GenieACS lists it.
+fn file_json(f: &FileMeta) -> JsonValue {
+    json!({
+        "_id": f.name,
+        "filename": f.name,
+        "length": f.size,
+        "uploadDate": iso(f.uploaded),
+        "sha256": f.sha256,
+        "metadata": {
+            "fileType": f.file_type,
+            "oui": f.oui,
+            "productClass": f.product_class,
+            "version": f.version,
+        },
+    })
+}
+
+fn header(headers: &HeaderMap, name: &str) -> ApiResult<String> {
+    match headers.get(name) {
+        None => Ok(String::new()),
+        Some(v) => v
+            .to_str()
+            .map(str::to_owned)
+            .map_err(|_| ApiError::bad_request(format!("header {name} must be text"))),
+    }
+}
+
+/// `PUT /files/{name}`: stores the body (at most `max_file_bytes`), 201 with the file.
+pub(crate) async fn put(
+    Extension(extras): Extension<ApiExtras>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let files = service(&extras)?;
+    let info = FileInfo {
+        file_type: header(&headers, "fileType")?,
+        oui: header(&headers, "oui")?,
+        product_class: header(&headers, "productClass")?,
+        version: header(&headers, "version")?,
+    };
+    let meta = files.put_file(&name, info, body).await?;
+    tracing::info!(file = meta.name, size = meta.size, "file stored");
+    Ok((StatusCode::CREATED, Json(file_json(&meta))).into_response())
+}
+
+/// `GET /files`.
+pub(crate) async fn list(Extension(extras): Extension<ApiExtras>) -> ApiResult<Response> {
+    let files = service(&extras)?;
+    let all = files.store().list_files().await?;
+    let shown: Vec<JsonValue> = all.iter().map(file_json).collect();
+    Ok(Json(shown).into_response())
+}
+
+/// `GET /files/{name}`: the content (with `Range`).
+pub(crate) async fn get(
+    Extension(extras): Extension<ApiExtras>,
+    Path(name): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    let files = service(&extras)?;
+    let (meta, path) = files.file(&name).await?;
+    Ok(blobs::respond(&path, &meta.sha256, req.method(), req.headers(), None).await)
+}
+
+/// `DELETE /files/{name}`.
+pub(crate) async fn remove(
+    Extension(extras): Extension<ApiExtras>,
+    Path(name): Path<String>,
+) -> ApiResult<Response> {
+    let files = service(&extras)?;
+    if !files.delete_file(&name).await? {
+        return Err(ApiError::not_found(format!("no file {name}")));
+    }
+    tracing::info!(file = name, "file deleted");
+    Ok(Json(json!({})).into_response())
+}
+
+/// `GET /devices/{id}/uploads`: the files the device uploaded, oldest first.
+pub(crate) async fn uploads(
+    Extension(extras): Extension<ApiExtras>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let files = service(&extras)?;
+    let list = files
+        .uploads()
+        .list(&DeviceId::from_escaped(id))
+        .await
+        .map_err(FileError::from)?;
+    Ok(Json(list).into_response())
+}
+
+/// `GET /devices/{id}/uploads/{uid}`: one upload's content (with `Range`).
+pub(crate) async fn upload(
+    Extension(extras): Extension<ApiExtras>,
+    Path((id, uid)): Path<(String, String)>,
+    req: Request,
+) -> ApiResult<Response> {
+    let files = service(&extras)?;
+    let found = files
+        .uploads()
+        .get(&DeviceId::from_escaped(id), &uid)
+        .await
+        .map_err(FileError::from)?;
+    let (meta, path) = found.ok_or_else(|| ApiError::not_found(format!("no upload {uid}")))?;
+    Ok(blobs::respond(&path, &meta.sha256, req.method(), req.headers(), None).await)
+}
+
+/// A new task as the session will send it: transfer tasks naming a stored file or upload
+/// get their signed URL (so that a missing file is refused now, with 400).
+pub(crate) async fn resolved_task(
+    extras: &ApiExtras,
+    device: &DeviceId,
+    body: &JsonValue,
+) -> ApiResult<JsonValue> {
+    let name = body.get("name").and_then(JsonValue::as_str).unwrap_or("");
+    task_urls::resolve(
+        extras.files.as_deref(),
+        device,
+        UNSAVED_TASK,
+        name,
+        body,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|e| ApiError::bad_request(e.to_string()))
+}
