@@ -147,6 +147,8 @@ sim() {
     cat "$report.txt" >&2
 }
 finished() { jq '.sessions_ok + .sessions_failed' "$1"; }
+# A number of a JSON file rounded to one decimal: r1 FILTER FILE.
+r1() { jq "$1 * 10 | round / 10" "$2"; }
 failed() { jq '.sessions_failed' "$1"; }
 
 # --- Phase 1: periodic sessions of known devices -------------------------------------------
@@ -164,7 +166,7 @@ for c in $SWEEP; do
     r="$WORK/p1-c$c.json"
     rate=$(jq .sessions_per_s "$r")
     cpu=$(cpu_ms_per "$before" "$after" "$(finished "$r")")
-    P1_ROWS+="| $c | $(finished "$r") | $(failed "$r") | $rate | $(jq .latency_ms.p50 "$r") | $(jq .latency_ms.p99 "$r") | $cpu | $(jq .cpu_s "$r") |"$'\n'
+    P1_ROWS+="| $c | $(finished "$r") | $(failed "$r") | $rate | $(r1 .latency_ms.p50 "$r") | $(r1 .latency_ms.p99 "$r") | $cpu | $(jq .cpu_s "$r") |"$'\n'
     if awk -v a="$rate" -v b="$BEST_RATE" 'BEGIN { exit !(a > b) }'; then
         BEST_RATE=$rate; BEST_C=$c; BEST_CPU=$cpu
     fi
@@ -174,7 +176,7 @@ before=$(acs_ticks)
 sim "$WORK/p1-half.json" $((HALF_SECS + 90)) --devices "$KNOWN_DEVICES" --known \
     --serial-pattern 'KNOWN{n:07}' --rate "$HALF_RATE" --concurrency 1024 --duration "$HALF_SECS"
 after=$(acs_ticks)
-HALF_P99=$(jq .latency_ms.p99 "$WORK/p1-half.json")
+HALF_P99=$(r1 .latency_ms.p99 "$WORK/p1-half.json")
 HALF_DONE=$(jq .sessions_per_s "$WORK/p1-half.json")
 HALF_CPU=$(cpu_ms_per "$before" "$after" "$(finished "$WORK/p1-half.json")")
 stop_acs
@@ -243,7 +245,7 @@ wait "$SIM_PID" || true
 SIM_PID=""
 CR_RATE=$(jq -r '.completed_per_s | . * 10 | round / 10' "$WORK/p3.json")
 CR_DONE=$(jq -r '"\(.completed) of \(.tasks) (by HTTP status: \(.by_status | tostring))"' "$WORK/p3.json")
-CR_P99=$(jq .latency_ms.p99 "$WORK/p3.json")
+CR_P99=$(r1 .latency_ms.p99 "$WORK/p3.json")
 CR_CPU=$(cpu_ms_per "$before" "$after" "$(jq .tasks "$WORK/p3.json")")
 stop_acs
 
@@ -275,13 +277,13 @@ CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 MEM_GIB=$(awk '/^MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo)
 NOW=$(date -u '+%Y-%m-%d %H:%M UTC')
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-MODE=$([ "$QUICK" = 1 ] && echo "quick (small counts, not the real figures)" || echo full)
+MODE=$([ "$QUICK" = 1 ] && echo "quick run: small counts, not the real figures" || echo "full run")
 
 SECTION="$WORK/fleet-section.md"
 {
     echo "## Fleet"
     echo
-    echo "Written by \`scripts/bench.sh\` ($MODE run, $NOW, commit $COMMIT): the release"
+    echo "Written by \`scripts/bench.sh\` ($MODE; $NOW, commit $COMMIT): the release"
     echo "\`cwmp-acs\` (fresh temporary data directory per phase, \`RUST_LOG=info\`) against the"
     echo "release \`cwmp-sim\` on 127.0.0.1, both on this machine. ACS CPU per session is utime + stime"
     echo "of \`/proc/<pid>/stat\` across the phase divided by the sessions, which stands even when the"
@@ -307,14 +309,14 @@ SECTION="$WORK/fleet-section.md"
     printf '%s' "$P1_ROWS"
     echo
     echo "At half the best rate ($HALF_RATE/s for $HALF_SECS s): $HALF_DONE sessions/s done, p99 $HALF_P99 ms"
-    echo "(p50 $(jq .latency_ms.p50 "$WORK/p1-half.json") ms, max $(jq .latency_ms.max "$WORK/p1-half.json") ms,"
+    echo "(p50 $(r1 .latency_ms.p50 "$WORK/p1-half.json") ms, max $(r1 .latency_ms.max "$WORK/p1-half.json") ms,"
     echo "$(failed "$WORK/p1-half.json") failed), ACS CPU $HALF_CPU ms/session."
     echo
     echo "### 2. Bootstrap sessions with a preset"
     echo
     echo "$BOOT_DEVICES new devices, concurrency $BEST_C; preset on \`0 BOOTSTRAP\`: 8 parameters (5 already"
     echo "at the desired value, 3 not), \`connectionRequestCredentials\`. $(finished "$WORK/p2.json") sessions,"
-    echo "$(failed "$WORK/p2.json") failed: **$BOOT_RATE sessions/s**, p99 $(jq .latency_ms.p99 "$WORK/p2.json") ms, ACS CPU"
+    echo "$(failed "$WORK/p2.json") failed: **$BOOT_RATE sessions/s**, p99 $(r1 .latency_ms.p99 "$WORK/p2.json") ms, ACS CPU"
     echo "$BOOT_CPU ms/session. ACS requests answered: $BOOT_RPCS."
     echo
     echo "### 3. API tasks with Connection Requests"

@@ -221,7 +221,10 @@ async fn main() -> anyhow::Result<()> {
                 );
                 let t0 = Instant::now();
                 let result = client.call("POST", &path, Some(&task), limit).await;
-                seen.push((result.map(|(s, _)| s).map_err(|e| e.to_string()), t0.elapsed()));
+                seen.push((
+                    result.map(|(s, _)| s).map_err(|e| e.to_string()),
+                    t0.elapsed(),
+                ));
             }
             seen
         });

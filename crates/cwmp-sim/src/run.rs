@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cwmp::CwmpVersion;
-use cwmp_cpe::conn_request::{DigestAuth, DigestConfig};
 use cwmp_cpe::EventQueue;
+use cwmp_cpe::conn_request::{DigestAuth, DigestConfig};
 use cwmp_cpe::transport::{Credentials, TransportOptions};
 use rand::SeedableRng as _;
 use rand::rngs::StdRng;
