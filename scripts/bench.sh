@@ -226,7 +226,7 @@ SIM_PID=$!
 query=$(jq -rn '{"_deviceId._SerialNumber": {"$regex": "^CRQ"}} | tojson | @uri')
 for _ in $(seq 600); do
     kill -0 "$SIM_PID" 2>/dev/null || { cat "$WORK/p3-sim.txt" >&2; echo "bench.sh: the simulator died" >&2; exit 1; }
-    n=$(api -D - -o /dev/null "http://$API/devices?query=$query&limit=1" | awk 'tolower($1) == "x-total-count:" {print $2+0}')
+    n=$(api -D - -o /dev/null "http://$API/devices?query=$query&limit=1" | awk 'tolower($1) == "x-total-count:" {print $2+0}' || true)
     [ "${n:-0}" -ge "$CR_DEVICES" ] && break
     sleep 0.5
 done
@@ -261,7 +261,7 @@ after=$(acs_ticks)
 BIG_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')
 BIG_RATE=$(jq .sessions_per_s "$WORK/p4.json")
 BIG_CPU=$(cpu_ms_per "$before" "$after" "$(finished "$WORK/p4.json")")
-BIG_STORED=$(api -D - -o /dev/null "http://$API/devices?limit=1" | awk 'tolower($1) == "x-total-count:" {print $2+0}')
+BIG_STORED=$(api -D - -o /dev/null "http://$API/devices?limit=1" | awk 'tolower($1) == "x-total-count:" {print $2+0}' || echo "?")
 RSS_KB=$(status_kb VmRSS)
 HWM_KB=$(status_kb VmHWM)
 STORE_BYTES=$(du -sb "$WORK/acs4" | cut -f1)
