@@ -218,9 +218,9 @@ PARAMS=(Device.DeviceInfo.Manufacturer Device.DeviceInfo.ManufacturerOUI Device.
     Device.ManagementServer.PeriodicInformInterval Device.ManagementServer.ConnectionRequestURL
     Device.Time.Enable Device.Time.Status Device.Time.NTPServer1 Device.IP.IPv4Enable
     Device.IP.Interface.1.Status)
-CR_SIM_CMD="cwmp-sim run --acs \$ACS --devices $CR_DEVICES --serial-pattern 'CRQ{n:07}' --concurrency 64 --duration 900 (periodic: bootstraps, then waits for Connection Requests)"
+CR_SIM_CMD="cwmp-sim run --acs \$ACS --devices $CR_DEVICES --serial-pattern 'CRQ{n:07}' --duration 900 (periodic pacing, no --concurrency: bootstraps, then waits for Connection Requests)"
 "$SIM_BIN" run --acs "$CWMP_URL" --schema-dir "$SCHEMA_DIR" --devices "$CR_DEVICES" \
-    --serial-pattern 'CRQ{n:07}' --concurrency 64 --duration 900 --report "$WORK/p3-sim.json" \
+    --serial-pattern 'CRQ{n:07}' --duration 900 --report "$WORK/p3-sim.json" \
     >"$WORK/p3-sim.txt" 2>&1 &
 SIM_PID=$!
 query=$(jq -rn '{"_deviceId._SerialNumber": {"$regex": "^CRQ"}} | tojson | @uri')
