@@ -146,6 +146,85 @@ async fn parameter_batches_merge_and_delete() {
 }
 
 #[tokio::test]
+async fn many_parameters_span_statements_and_the_last_value_wins() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    store
+        .upsert_inform(inform("S1", 150))
+        .await
+        .expect("upsert");
+    let id = DeviceId::from_identity("00259E", "HG 8245", "S1");
+    let all = store
+        .get_parameters(&id, "Device.Test.")
+        .await
+        .expect("all");
+    assert_eq!(all.len(), 150);
+    for i in [0u32, 63, 64, 127, 128, 149] {
+        let p = all
+            .iter()
+            .find(|p| p.path == format!("Device.Test.P{i}"))
+            .expect("stored");
+        assert_eq!(p.value, Some(Value::UnsignedInt(i)));
+    }
+    let value = |path: &str, v: &str| ParamUpdate {
+        path: path.into(),
+        value: Some(Value::string(v)),
+        ..ParamUpdate::default()
+    };
+    let mut updates: Vec<ParamUpdate> = (0..130)
+        .map(|i| value(&format!("Device.Other.Q{i}"), "x"))
+        .collect();
+    updates[10] = value("Device.Other.Twice", "first");
+    updates[100] = value("Device.Other.Twice", "last");
+    let batch = ParamBatch {
+        time: Timestamp::now(),
+        delete_prefixes: Vec::new(),
+        updates,
+    };
+    store.write_parameters(&id, batch).await.expect("write");
+    let other = store.get_parameters(&id, "Device.Other.").await.expect("o");
+    assert_eq!(other.len(), 129);
+    let twice = other
+        .iter()
+        .find(|p| p.path == "Device.Other.Twice")
+        .expect("twice");
+    assert_eq!(twice.value, Some(Value::string("last")));
+}
+
+#[tokio::test]
+async fn a_failed_single_statement_write_spares_its_batch() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Arc::new(open(&dir).await);
+    store.upsert_inform(inform("S1", 1)).await.expect("upsert");
+    let known = DeviceId::from_identity("00259E", "HG 8245", "S1");
+    let record = |device: &DeviceId| SessionRecord {
+        device: device.clone(),
+        started: Timestamp(1000),
+        ended: Timestamp(2000),
+        events: vec![EventCode::Periodic],
+        rpc_count: 2,
+        outcome: "ok".into(),
+    };
+    let unknown = DeviceId::from_escaped("nope");
+    let (a, b, c) = tokio::join!(
+        store.record_session(record(&known)),
+        store.record_session(record(&unknown)),
+        store.try_acquire_lease(&known, "n1", Duration::from_secs(30)),
+    );
+    a.expect("known device");
+    assert!(matches!(b, Err(StoreError::NotFound(_))));
+    assert!(c.expect("lease"));
+    assert_eq!(store.list_sessions(&known, 10).await.expect("l").len(), 1);
+    assert!(
+        store
+            .list_sessions(&unknown, 10)
+            .await
+            .expect("l")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
 async fn tags_queries_and_delete() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = open(&dir).await;

@@ -128,6 +128,10 @@ pub struct RunArgs {
     /// Only build the fleet and print its memory per device.
     #[arg(long)]
     pub dry_run: bool,
+    /// The devices are known to the ACS (bootstrapped by an earlier run): their first
+    /// session is a `2 PERIODIC` Inform instead of `0 BOOTSTRAP` + `1 BOOT`.
+    #[arg(long)]
+    pub known: bool,
 }
 
 fn seconds(name: &str, v: f64) -> Result<Duration, String> {
@@ -192,6 +196,7 @@ impl RunArgs {
             c.threads = t.max(1);
         }
         c.seed = self.seed;
+        c.known = self.known;
         c.version = CwmpVersion::ALL
             .iter()
             .copied()
@@ -230,5 +235,7 @@ mod tests {
         assert!(parse(&["--faults", "drop=3"]).is_err());
         assert!(parse(&["--cwmp-version", "2.0"]).is_err());
         assert_eq!(parse(&["--cr-listen", "off"]).unwrap().cr_listen, None);
+        assert!(!parse(&[]).unwrap().known);
+        assert!(parse(&["--known"]).unwrap().known);
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cwmp::CwmpVersion;
+use cwmp_cpe::EventQueue;
 use cwmp_cpe::conn_request::{DigestAuth, DigestConfig};
 use cwmp_cpe::transport::{Credentials, TransportOptions};
 use rand::SeedableRng as _;
@@ -92,6 +93,8 @@ pub struct SimConfig {
     pub seed: Option<u64>,
     /// CWMP version of the Informs.
     pub version: CwmpVersion,
+    /// The devices were bootstrapped before: none starts with `0 BOOTSTRAP` + `1 BOOT`.
+    pub known: bool,
 }
 
 impl SimConfig {
@@ -125,6 +128,7 @@ impl SimConfig {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             seed: None,
             version: CwmpVersion::V1_2,
+            known: false,
         }
     }
 }
@@ -236,6 +240,11 @@ impl Simulator {
             cr.as_ref().map(CrListener::url_base),
         )?;
         let after = ProcSelf::read().rss_bytes;
+        if config.known {
+            for i in 0..fleet.len() {
+                fleet.with_idle(i, |d| d.queue = EventQueue::in_memory());
+            }
+        }
         Ok(Simulator {
             fleet_bytes_per_device: after.saturating_sub(before) / u64::from(config.devices),
             config,

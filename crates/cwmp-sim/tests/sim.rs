@@ -90,6 +90,31 @@ async fn devices_bootstrap_then_inform_periodically_and_the_counts_match_the_acs
 }
 
 #[tokio::test]
+async fn known_devices_start_with_a_periodic_inform() {
+    let acs = ScriptedAcs::start(Script {
+        bootstrap: Vec::new(),
+        other: Vec::new(),
+    })
+    .await;
+    let Some(mut c) = config(&acs, 3) else { return };
+    c.known = true;
+    c.pacing = Pacing::FlatOut;
+    c.concurrency = 2;
+    c.duration = None;
+    c.max_sessions = Some(6);
+    let sim = Simulator::prepare(c).await.unwrap();
+    let report = tokio::time::timeout(TEST_TIMEOUT, sim.run())
+        .await
+        .unwrap()
+        .unwrap();
+    let seen = acs.seen();
+    assert_eq!(report.sessions_ok, 6, "{report:?}");
+    assert_eq!(seen.events.get("2 PERIODIC"), Some(&6));
+    assert_eq!(seen.events.get("0 BOOTSTRAP"), None);
+    assert_eq!(seen.events.get("1 BOOT"), None);
+}
+
+#[tokio::test]
 async fn a_reboot_is_followed_by_a_boot_inform() {
     let acs = ScriptedAcs::start(Script {
         bootstrap: vec![

@@ -49,6 +49,9 @@ pub(super) struct PresetRun {
     stopped: BTreeSet<String>,
     open_faults: BTreeSet<String>,
     states: BTreeMap<String, PresetState>,
+    /// The store holds no state for the device (as loaded or last saved): saving none again
+    /// is skipped, which spares two writes per session to devices no preset is working on.
+    stored_empty: bool,
     rpcs: u32,
     outstanding: Option<Outstanding>,
 }
@@ -289,6 +292,7 @@ impl Session {
             .into_iter()
             .map(|s| (s.preset.clone(), s))
             .collect();
+        self.presets.stored_empty = self.presets.states.is_empty();
         for f in self.store.list_faults(Some(device)).await? {
             if let Some(name) = f.channel.strip_prefix("preset:") {
                 self.presets.open_faults.insert(name.to_owned());
@@ -500,7 +504,12 @@ impl Session {
             .filter(|s| s.streak > 0 || s.next_attempt.is_some() || s.download.is_some())
             .cloned()
             .collect();
+        if states.is_empty() && self.presets.stored_empty {
+            return Ok(());
+        }
+        let empty = states.is_empty();
         self.store.put_preset_states(device, states).await?;
+        self.presets.stored_empty = empty;
         Ok(())
     }
 }

@@ -15,13 +15,14 @@ use crate::store::{
     TaskStatus, Timestamp,
 };
 
-/// Runs a fixed statement with text binds through the writer; `true` if a row changed.
+/// Runs a fixed statement with text binds through the writer (one statement: no savepoint);
+/// `true` if a row changed.
 macro_rules! write_changed {
     ($self:ident, $sql:expr, $($arg:expr),+) => {{
         let args: Vec<String> = vec![$($arg.to_string()),+];
         $self
             .writer
-            .write(move |c| {
+            .write_statement(move |c| {
                 Box::pin(async move {
                     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
                     Ok(exec_args(c, $sql, &refs).await? > 0)
@@ -193,7 +194,7 @@ impl Store for SqliteStore {
     async fn requeue_running_tasks(&self, device: &DeviceId) -> StoreResult<u64> {
         let device = device.clone();
         self.writer
-            .write(move |c| {
+            .write_statement(move |c| {
                 Box::pin(async move {
                     exec_args(
                         c,
@@ -302,7 +303,7 @@ impl Store for SqliteStore {
 
     async fn record_session(&self, session: SessionRecord) -> StoreResult<()> {
         self.writer
-            .write(move |c| Box::pin(writes::record_session(c, session)))
+            .write_statement(move |c| Box::pin(writes::record_session(c, session)))
             .await
     }
 
@@ -356,7 +357,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<bool> {
         let (device, holder) = (device.clone(), holder.to_owned());
         self.writer
-            .write(move |c| Box::pin(writes::try_acquire_lease(c, device, holder, ttl)))
+            .write_statement(move |c| Box::pin(writes::try_acquire_lease(c, device, holder, ttl)))
             .await
     }
 
@@ -368,7 +369,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<bool> {
         let (device, holder) = (device.clone(), holder.to_owned());
         self.writer
-            .write(move |c| Box::pin(writes::renew_lease(c, device, holder, ttl)))
+            .write_statement(move |c| Box::pin(writes::renew_lease(c, device, holder, ttl)))
             .await
     }
 

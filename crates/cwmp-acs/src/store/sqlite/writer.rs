@@ -1,6 +1,7 @@
 //! Group commit: one task owns the write connection and applies queued write requests in
-//! batches, one transaction per batch, one savepoint per request. Each caller is answered
-//! only after the batch's COMMIT.
+//! batches, one transaction per batch, one savepoint per request (none for a request of one
+//! statement, which SQLite undoes by itself when it fails). Each caller is answered only
+//! after the batch's COMMIT.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -39,8 +40,18 @@ type Job = Box<
     dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, (bool, Box<dyn Completion>)> + Send,
 >;
 
+/// How a request is kept apart from its neighbours in the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// In a savepoint: its statements are undone together when it fails.
+    Savepoint,
+    /// None: it runs at most one statement, and SQLite undoes a failed statement by itself
+    /// (statement-level atomicity), which spares two round trips to the connection's thread.
+    SingleStatement,
+}
+
 enum Msg {
-    Job(Job),
+    Job(Job, Isolation),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -72,6 +83,23 @@ impl Writer {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, StoreResult<T>> + Send + 'static,
     {
+        self.submit(f, Isolation::Savepoint).await
+    }
+
+    /// [`Writer::write`] for an `f` that runs at most one statement: no savepoint.
+    pub(crate) async fn write_statement<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, StoreResult<T>> + Send + 'static,
+    {
+        self.submit(f, Isolation::SingleStatement).await
+    }
+
+    async fn submit<T, F>(&self, f: F, isolation: Isolation) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, StoreResult<T>> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
         let job = job_fn(move |conn| {
             Box::pin(async move {
@@ -81,7 +109,7 @@ impl Writer {
             })
         });
         self.tx
-            .send(Msg::Job(Box::new(job)))
+            .send(Msg::Job(Box::new(job), isolation))
             .await
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
@@ -108,7 +136,7 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, max_batch:
         let mut jobs = Vec::with_capacity(msgs.len());
         for m in msgs.drain(..) {
             match m {
-                Msg::Job(j) => jobs.push(j),
+                Msg::Job(j, isolation) => jobs.push((j, isolation)),
                 // Everything queued before the shutdown is still applied.
                 Msg::Shutdown(tx) => shutdown = Some(tx),
             }
@@ -126,12 +154,17 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, max_batch:
     }
 }
 
-async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
+async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<(Job, Isolation)>) {
     let mut done: Vec<Box<dyn Completion>> = Vec::with_capacity(jobs.len());
     let mut result = exec(conn, "BEGIN IMMEDIATE").await;
     if result.is_ok() {
         let mut jobs = jobs.into_iter();
-        for job in jobs.by_ref() {
+        for (job, isolation) in jobs.by_ref() {
+            if isolation == Isolation::SingleStatement {
+                let (_, completion) = job(conn).await;
+                done.push(completion);
+                continue;
+            }
             if let Err(e) = exec(conn, "SAVEPOINT op").await {
                 result = Err(e);
                 break;

@@ -1,8 +1,9 @@
-//! Write operations, each run by the writer inside its own savepoint.
+//! Write operations, each run by the writer inside its own savepoint; those of a single
+//! statement (leases, `record_session`) need none.
 
 use std::time::Duration;
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::rows::{self, TASK_COLS, json_text, value_cols};
 use crate::store::{
@@ -11,9 +12,13 @@ use crate::store::{
     StoreResult, Task, TaskStatus, Timestamp, new_object_id,
 };
 
-const UPSERT_PARAM: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
-    writable, notification, access_list, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-    ON CONFLICT (device_id, path) DO UPDATE SET \
+/// Head of the multi-row parameter upsert; `VALUES (…), (…)` and [`UPSERT_PARAMS_TAIL`]
+/// follow.
+const UPSERT_PARAMS_HEAD: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
+    writable, notification, access_list, updated_ms) ";
+
+/// What a parameter upsert does to an existing row: absent fields keep their value.
+const UPSERT_PARAMS_TAIL: &str = " ON CONFLICT (device_id, path) DO UPDATE SET \
     value = COALESCE(excluded.value, parameters.value), \
     value_type = CASE WHEN excluded.value IS NULL THEN parameters.value_type \
         ELSE excluded.value_type END, \
@@ -21,6 +26,11 @@ const UPSERT_PARAM: &str = "INSERT INTO parameters (device_id, path, value, valu
     notification = COALESCE(excluded.notification, parameters.notification), \
     access_list = COALESCE(excluded.access_list, parameters.access_list), \
     updated_ms = excluded.updated_ms";
+
+/// Rows per upsert statement: 8 bound values each, far below SQLite's 32,766 variables.
+/// One statement per chunk instead of one per parameter saves a round trip to SQLite's
+/// worker thread per parameter (the most frequent write: every Inform's parameters).
+const PARAM_ROWS_PER_STATEMENT: usize = 64;
 
 pub(crate) async fn device_exists(conn: &mut SqliteConnection, id: &str) -> StoreResult<()> {
     let found = sqlx::query("SELECT 1 FROM devices WHERE id = $1")
@@ -33,25 +43,35 @@ pub(crate) async fn device_exists(conn: &mut SqliteConnection, id: &str) -> Stor
     }
 }
 
-async fn upsert_param(
+/// Inserts or updates `params` of `device`, in order (a path given twice ends with its
+/// last values), with one statement per [`PARAM_ROWS_PER_STATEMENT`] rows.
+async fn upsert_params(
     conn: &mut SqliteConnection,
     device: &str,
-    p: &ParamUpdate,
+    params: &[ParamUpdate],
     time: Timestamp,
 ) -> StoreResult<()> {
-    let (value, ty) = value_cols(p.value.as_ref());
-    let access = p.access_list.as_ref().map(json_text).transpose()?;
-    sqlx::query(UPSERT_PARAM)
-        .bind(device)
-        .bind(&p.path)
-        .bind(value)
-        .bind(ty)
-        .bind(p.writable)
-        .bind(p.notification.map(i64::from))
-        .bind(access)
-        .bind(time.as_millis())
-        .execute(&mut *conn)
-        .await?;
+    for chunk in params.chunks(PARAM_ROWS_PER_STATEMENT) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for p in chunk {
+            let (value, ty) = value_cols(p.value.as_ref());
+            let access = p.access_list.as_ref().map(json_text).transpose()?;
+            rows.push((p, value, ty, access));
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(UPSERT_PARAMS_HEAD);
+        q.push_values(rows, |mut row, (p, value, ty, access)| {
+            row.push_bind(device.to_owned())
+                .push_bind(p.path.clone())
+                .push_bind(value)
+                .push_bind(ty)
+                .push_bind(p.writable)
+                .push_bind(p.notification.map(i64::from))
+                .push_bind(access)
+                .push_bind(time.as_millis());
+        });
+        q.push(UPSERT_PARAMS_TAIL);
+        q.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -91,14 +111,16 @@ pub(crate) async fn upsert_inform(
     .bind(&inf.udp_connection_request_address)
     .execute(&mut *conn)
     .await?;
-    for p in inf.parameters {
-        let update = ParamUpdate {
+    let updates: Vec<ParamUpdate> = inf
+        .parameters
+        .into_iter()
+        .map(|p| ParamUpdate {
             path: p.path,
             value: Some(p.value),
             ..ParamUpdate::default()
-        };
-        upsert_param(conn, id.as_str(), &update, inf.time).await?;
-    }
+        })
+        .collect();
+    upsert_params(conn, id.as_str(), &updates, inf.time).await?;
     Ok(InformOutcome { created: !existed })
 }
 
@@ -117,9 +139,7 @@ pub(crate) async fn write_parameters(
         .execute(&mut *conn)
         .await?;
     }
-    for p in &batch.updates {
-        upsert_param(conn, id.as_str(), p, batch.time).await?;
-    }
+    upsert_params(conn, id.as_str(), &batch.updates, batch.time).await?;
     Ok(())
 }
 
@@ -287,10 +307,11 @@ pub(crate) async fn record_session(
     conn: &mut SqliteConnection,
     s: SessionRecord,
 ) -> StoreResult<()> {
-    device_exists(conn, s.device.as_str()).await?;
-    sqlx::query(
+    // One statement (a round trip fewer at the end of every session): the row is inserted
+    // only when the device exists.
+    let inserted = sqlx::query(
         "INSERT INTO sessions (id, device_id, started_ms, ended_ms, events, rpc_count, outcome) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM devices WHERE id = $2)",
     )
     .bind(new_object_id())
     .bind(s.device.as_str())
@@ -300,7 +321,11 @@ pub(crate) async fn record_session(
     .bind(i64::from(s.rpc_count))
     .bind(&s.outcome)
     .execute(&mut *conn)
-    .await?;
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(StoreError::NotFound(format!("device {}", s.device)));
+    }
     Ok(())
 }
 
