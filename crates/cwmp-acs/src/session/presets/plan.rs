@@ -15,6 +15,7 @@ use cwmp::rpc::{
     ParameterValueStruct, Reboot, SetParameterAttributes, SetParameterAttributesStruct,
     SetParameterValues,
 };
+use sha2::Digest as _;
 
 use super::config::{DesiredValue, Firmware, PresetConfig};
 use crate::session::task_rpc::typed_value;
@@ -347,7 +348,7 @@ pub(crate) fn next_step(i: &Inputs<'_>, progress: &Progress) -> Step {
             .find(|s| s.config.reboot && progress.changed.contains(&s.name))
     {
         let req = Reboot {
-            command_key: format!("preset:{}", s.name),
+            command_key: command_key(format!("preset:{}", s.name)),
         };
         return rpc(req, vec![s.name.clone()], Purpose::Write);
     }
@@ -356,5 +357,35 @@ pub(crate) fn next_step(i: &Inputs<'_>, progress: &Progress) -> Step {
 
 /// Command key of the firmware download of `preset`.
 pub(crate) fn download_key(preset: &str, fw: &Firmware) -> String {
-    format!("preset:{preset}:{}", fw.version)
+    command_key(format!("preset:{preset}:{}", fw.version))
+}
+
+/// `key` if it fits the 32 characters of a CommandKey (TR-069 A.3.2.8), else `preset:` and a
+/// digest of it: still one key per preset and version, so answers match it.
+fn command_key(key: String) -> String {
+    const MAX: usize = 32;
+    if key.chars().count() <= MAX {
+        return key;
+    }
+    let digest = crate::api::auth::hex(&sha2::Sha256::digest(key.as_bytes()));
+    format!("preset:{}", &digest[..MAX - "preset:".len()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_keys_fit_32_characters_and_stay_distinct() {
+        assert_eq!(command_key("preset:short".into()), "preset:short");
+        let long_a = command_key("preset:a-rather-long-preset-name:1.2.3".into());
+        let long_b = command_key("preset:a-rather-long-preset-name:1.2.4".into());
+        assert_eq!(long_a.len(), 32);
+        assert!(long_a.starts_with("preset:"));
+        assert_ne!(long_a, long_b);
+        assert_eq!(
+            long_a,
+            command_key("preset:a-rather-long-preset-name:1.2.3".into())
+        );
+    }
 }
