@@ -102,7 +102,7 @@ start_acs() {
     rm -rf "$dir"
     mkdir -p "$dir"
     printf '%s\n' "$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)" >"$dir/api-tokens"
-    CWMP_ACS_DATA_DIR="$dir" CWMP_ACS_CWMP_LISTEN=127.0.0.1:0 CWMP_ACS_API_LISTEN=127.0.0.1:0 \
+    CWMP_ACS_DATA_DIR="$dir" CWMP_ACS_CWMP_LISTEN=127.0.0.1:0 CWMP_ACS_API_LISTEN=127.0.0.1:0 CWMP_ACS_FILE_LISTEN=127.0.0.1:0 \
         RUST_LOG=info "$ACS_BIN" >"$dir.log" 2>&1 &
     ACS_PID=$!
     CWMP_URL=""; API=""

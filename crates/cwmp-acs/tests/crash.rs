@@ -43,6 +43,7 @@ impl Server {
             .env("CWMP_ACS_DATA_DIR", dir)
             .env("CWMP_ACS_CWMP_LISTEN", "127.0.0.1:0")
             .env("CWMP_ACS_API_LISTEN", "127.0.0.1:0")
+            .env("CWMP_ACS_FILE_LISTEN", "127.0.0.1:0")
             .env(
                 "CWMP_ACS_SESSION_TIMEOUT_SECS",
                 SESSION_TIMEOUT_SECS.to_string(),

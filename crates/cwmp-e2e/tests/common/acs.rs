@@ -62,6 +62,7 @@ impl Acs {
             .env("CWMP_ACS_DATA_DIR", data.path())
             .env("CWMP_ACS_CWMP_LISTEN", "127.0.0.1:0")
             .env("CWMP_ACS_API_LISTEN", "127.0.0.1:0")
+            .env("CWMP_ACS_FILE_LISTEN", "127.0.0.1:0")
             .env("CWMP_ACS_SESSION_TIMEOUT_SECS", "10")
             .env("CWMP_ACS_BUSY_RETRY_AFTER_SECS", "1")
             .env("RUST_LOG", LOG_FILTER);
