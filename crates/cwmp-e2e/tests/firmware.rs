@@ -25,18 +25,22 @@ fn has(events: &[String], code: &str) -> bool {
     events.iter().any(|e| e == code)
 }
 
-/// A hook script in `dir` that appends `<sha256 of $1> <$2>` to `<name>.log`, copies `$1`
-/// to `<name>.last` and prints the image's own `version=` line (so the image decides the
-/// SoftwareVersion it installs); its path and its log's path.
+/// A hook script in `dir` that appends `<sha256 of $1> <$2>` to `<name>.log` and prints the
+/// file's own `version=` line (so the image decides the SoftwareVersion it installs); while
+/// `<name>.hold` exists and holds that line, it waits (at most 60 s) before answering. Its
+/// path and its log's path.
 fn hook(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     let script = dir.join(format!("{name}.sh"));
     let log = dir.join(format!("{name}.log"));
-    let last = dir.join(format!("{name}.last"));
+    let hold = dir.join(format!("{name}.hold"));
     let text = format!(
-        "#!/bin/sh\nset -e\nsum=$(sha256sum \"$1\" | cut -d' ' -f1)\necho \"$sum $2\" >> '{log}'\n\
-         cp \"$1\" '{last}'\nhead -c 64 \"$1\" | grep -m1 '^version=' || true\n",
+        "#!/bin/sh\nset -e\nsum=$(sha256sum \"$1\" | cut -d' ' -f1)\n\
+         v=$(head -c 64 \"$1\" | grep -m1 '^version=' || true)\n\
+         echo \"$sum $2\" >> '{log}'\n\
+         i=0\nwhile [ -e '{hold}' ] && [ \"$(cat '{hold}')\" = \"$v\" ] && [ $i -lt 600 ]; do\n\
+         sleep 0.1; i=$((i+1)); done\necho \"$v\"\n",
         log = log.display(),
-        last = last.display(),
+        hold = hold.display(),
     );
     std::fs::write(&script, text).expect("write the hook");
     let mut perms = std::fs::metadata(&script).expect("hook").permissions();
@@ -210,6 +214,8 @@ async fn a_firmware_preset_upgrades_the_agent_once() {
     // Its Inform carried the new version; the agent has it; no fault on the preset.
     let device = acs.wait_device(DEVICE_ID).await;
     assert_eq!(param_value(&device, VERSION), Some("2.0"), "{device}");
+    assert_eq!(device["_firmware"]["target"], "2.0", "{device}");
+    assert_eq!(device["_firmware"]["status"], "upgraded", "{device}");
     assert_eq!(agent.get(VERSION).await, "2.0");
     let open = faults(&acs).await;
     assert!(open.is_empty(), "{open:?}");
@@ -224,6 +230,79 @@ async fn a_firmware_preset_upgrades_the_agent_once() {
     let requests = acs.requests_sent(DEVICE_ID, mark, again.index);
     assert!(!requests.iter().any(|m| m == "Download"), "{requests:?}");
     assert_eq!(hook_runs(&log).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_image_is_rolled_back_and_reported_9010() {
+    let acs = Acs::start(&[]);
+    let hooks = tempfile::tempdir().expect("hook dir");
+    let (script, log) = hook(hooks.path(), "firmware");
+    let (good, broken) = (image("1.5", 64 << 10), image("2.0", 64 << 10));
+    put_file(&acs, "fw-1.5.bin", FIRMWARE, "1.5", good).await;
+    put_file(&acs, "fw-2.0.bin", FIRMWARE, "2.0", broken).await;
+    let good_sum = file_entry(&acs, "fw-1.5.bin").await["sha256"].clone();
+    let broken_sum = file_entry(&acs, "fw-2.0.bin").await["sha256"].clone();
+    let extra = format!(
+        "\n[transfer]\napply_firmware = \"{}\"\nreboot = \"simulate\"\n\n[backup]\ndelay = 2\n",
+        script.display()
+    );
+    let Some(agent) = bootstrapped(&acs, &extra).await else {
+        return;
+    };
+    let preset = |version: &str| json!({ "configuration": { "firmware": { "version": version, "file": format!("fw-{version}.bin") } } });
+
+    // A good upgrade first, confirmed by the session after its reboot: the image to go back to.
+    acs.api.put("/presets/fw", preset("1.5")).await;
+    let mark = acs.process.line_count();
+    agent.ok(&["inform"]).await;
+    acs.session_finished("the 1.5 TransferComplete", mark, DEVICE_ID, |e| {
+        has(e, "7 TRANSFER COMPLETE")
+    })
+    .await;
+    assert_eq!(agent.get(VERSION).await, "1.5");
+
+    // The broken one: installed, then the ACS is gone before any session confirms it.
+    std::fs::write(hooks.path().join("firmware.hold"), "version=2.0").expect("hold");
+    acs.api.put("/presets/fw", preset("2.0")).await;
+    agent.ok(&["inform"]).await;
+    eventually("the 2.0 install", GUARD, async || {
+        (hook_runs(&log).len() == 2).then_some(())
+    })
+    .await;
+    let stopped = acs.stop();
+    std::fs::remove_file(hooks.path().join("firmware.hold")).expect("release");
+
+    // No session within 2 s: the agent reinstalls 1.5 through the hook.
+    let runs = eventually("the rollback", GUARD, async || {
+        let runs = hook_runs(&log);
+        (runs.len() == 3).then_some(runs)
+    })
+    .await;
+    let sum = |v: &Json| format!("{} {FIRMWARE}", v.as_str().expect("sha256"));
+    assert_eq!(runs, [sum(&good_sum), sum(&broken_sum), sum(&good_sum)]);
+    assert_eq!(agent.get(VERSION).await, "1.5");
+
+    // The ACS back: the TransferComplete says 9010; the preset and the device record it.
+    let acs = stopped.start();
+    agent.ok(&["inform"]).await;
+    let report = acs
+        .session_finished("the 9010 TransferComplete", 0, DEVICE_ID, |e| {
+            has(e, "7 TRANSFER COMPLETE")
+        })
+        .await;
+    assert!(report.ok(), "{}", report.line);
+    let open = faults(&acs).await;
+    assert!(
+        open.iter()
+            .any(|f| f["channel"] == "preset:fw" && f["code"] == "cwmp.9010"),
+        "{open:?}"
+    );
+    let device = acs.wait_device(DEVICE_ID).await;
+    assert_eq!(param_value(&device, VERSION), Some("1.5"), "{device}");
+    assert_eq!(device["_firmware"]["target"], "2.0", "{device}");
+    assert_eq!(device["_firmware"]["status"], "failed", "{device}");
+    let requests = acs.requests_sent(DEVICE_ID, 0, report.index);
+    assert!(!requests.iter().any(|m| m == "Download"), "{requests:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
