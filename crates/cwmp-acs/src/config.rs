@@ -55,8 +55,9 @@ pub struct Config {
     /// How CPEs authenticate (`[cpe_auth]`); open when nothing is configured.
     pub cpe_auth: crate::cpe_auth::CpeAuthConfig,
     /// Public base URL of the file server as CPEs reach it (e.g. `http://acs.example:7567`),
-    /// the prefix of the signed URLs of downloads and uploads; empty: tasks and presets that
-    /// name stored files fault.
+    /// the prefix of the signed URLs of downloads and uploads; empty: the file server's bound
+    /// address (`http(s)://ip:port`), unless it listens on an unspecified address (then tasks
+    /// and presets that name stored files fault).
     pub file_base_url: String,
     /// Give every bootstrapping CPE random Connection Request credentials, preset or not.
     pub cr_credentials_on_bootstrap: bool,

@@ -78,7 +78,7 @@ fn init_tracing() {
         .init();
 }
 
-async fn run(config: Config) -> anyhow::Result<()> {
+async fn run(mut config: Config) -> anyhow::Result<()> {
     let store = SqliteStore::open(SqliteConfig::new(&config.data_dir))
         .await
         .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
@@ -123,6 +123,17 @@ async fn run(config: Config) -> anyhow::Result<()> {
         tls = tls.is_some(),
         "CWMP endpoint listening"
     );
+    let file_tls =
+        cwmp_acs::http::tls::file_acceptor(&config).context("loading the file server TLS files")?;
+    let file_listener = tokio::net::TcpListener::bind(config.file_listen)
+        .await
+        .with_context(|| format!("binding the file server to {}", config.file_listen))?;
+    let file_addr = file_listener.local_addr().unwrap_or(config.file_listen);
+    if config.file_base_url.is_empty() && !file_addr.ip().is_unspecified() {
+        // The bound address (port 0 included) is where CPEs reach a loopback or single-homed server.
+        let scheme = if file_tls.is_some() { "https" } else { "http" };
+        config.file_base_url = format!("{scheme}://{file_addr}");
+    }
     let files = Arc::new(
         FileService::open(
             &config.data_dir,
@@ -131,16 +142,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
         )
         .with_context(|| format!("opening the file storage in {}", config.data_dir.display()))?,
     );
-    let file_tls =
-        cwmp_acs::http::tls::file_acceptor(&config).context("loading the file server TLS files")?;
-    let file_listener = tokio::net::TcpListener::bind(config.file_listen)
-        .await
-        .with_context(|| format!("binding the file server to {}", config.file_listen))?;
     if config.file_base_url.is_empty() {
         tracing::warn!("file_base_url is not set: tasks and presets cannot send stored files");
     }
     tracing::info!(
-        addr = %file_listener.local_addr().unwrap_or(config.file_listen),
+        addr = %file_addr,
         base_url = config.file_base_url,
         tls = file_tls.is_some(),
         "file server listening (signed URLs only)"

@@ -141,6 +141,12 @@ fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
         }
         root.insert("_lastConnectionRequest".into(), v);
     }
+    if let Some(fw) = &d.firmware {
+        root.insert(
+            "_firmware".into(),
+            json!({ "target": fw.target, "status": fw.status.as_str(), "time": ms(fw.time) }),
+        );
+    }
     for p in params {
         let segments: Vec<&str> = p.path.trim_end_matches('.').split('.').collect();
         let mut node = &mut root;

@@ -9,6 +9,7 @@ use cwmp::{Body, CwmpVersion, Envelope, EventCode, Fault, FaultCode, Header};
 use serde_json::Value as Json;
 
 mod acs_phase;
+mod firmware_outcome;
 mod preset_phase;
 mod transfers;
 

@@ -51,6 +51,9 @@ pub trait Store: Send + Sync {
         id: &DeviceId,
         result: ConnectionRequestResult,
     ) -> StoreResult<bool>;
+    /// Records where the device stands with the firmware a preset targets; `false` when the
+    /// device does not exist.
+    async fn record_firmware(&self, id: &DeviceId, outcome: FirmwareOutcome) -> StoreResult<bool>;
 
     // ---- tags ----
 

@@ -79,8 +79,50 @@ pub struct Device {
     pub udp_connection_request_address: Option<String>,
     /// Outcome of the last Connection Request sent (`None`: never sent).
     pub last_connection_request: Option<ConnectionRequestResult>,
+    /// Outcome of the firmware a preset targets (`None`: none known yet).
+    pub firmware: Option<FirmwareOutcome>,
     /// Tags, sorted.
     pub tags: Vec<String>,
+}
+
+/// Where a device stands with the firmware a preset targets (`_firmware` in the API).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FirmwareOutcome {
+    /// The version the preset targets.
+    pub target: String,
+    /// Whether the device runs it.
+    pub status: FirmwareStatus,
+    /// When the ACS learnt it.
+    pub time: Timestamp,
+}
+
+/// Upgraded or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FirmwareStatus {
+    /// An Inform showed the target SoftwareVersion.
+    Upgraded,
+    /// The download of the target was reported with a fault (TransferComplete).
+    Failed,
+}
+
+impl FirmwareStatus {
+    /// Its stored and shown name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FirmwareStatus::Upgraded => "upgraded",
+            FirmwareStatus::Failed => "failed",
+        }
+    }
+
+    /// The status named `s`, if any.
+    pub fn parse(s: &str) -> Option<FirmwareStatus> {
+        match s {
+            "upgraded" => Some(FirmwareStatus::Upgraded),
+            "failed" => Some(FirmwareStatus::Failed),
+            _ => None,
+        }
+    }
 }
 
 /// When a Connection Request was sent and how it ended.

@@ -21,7 +21,37 @@ pub struct Acs {
     pub cwmp: SocketAddr,
     /// Its API, with the admin token it printed on first start.
     pub api: Api,
-    _data: tempfile::TempDir,
+    /// The file server.
+    pub files: SocketAddr,
+    data: tempfile::TempDir,
+}
+
+/// A stopped ACS: its data directory, addresses and token, to start it again.
+pub struct StoppedAcs {
+    cwmp: SocketAddr,
+    api: Api,
+    files: SocketAddr,
+    data: tempfile::TempDir,
+}
+
+impl StoppedAcs {
+    /// Starts the server again on its data directory and addresses (bounded).
+    pub fn start(self) -> Acs {
+        let listen = [
+            self.cwmp.to_string(),
+            self.api.addr.to_string(),
+            self.files.to_string(),
+        ];
+        Acs::spawn(
+            self.data,
+            &[
+                ("CWMP_ACS_CWMP_LISTEN", listen[0].as_str()),
+                ("CWMP_ACS_API_LISTEN", listen[1].as_str()),
+                ("CWMP_ACS_FILE_LISTEN", listen[2].as_str()),
+            ],
+            Some(self.api.token),
+        )
+    }
 }
 
 /// A `session finished` line of the log.
@@ -56,7 +86,29 @@ impl Acs {
     /// Starts the server on a fresh data directory with extra `CWMP_ACS_*` settings, and
     /// waits (bounded) until both listeners are up and the token is printed.
     pub fn start(env: &[(&str, &str)]) -> Acs {
-        let data = tempfile::tempdir().expect("data dir");
+        Acs::spawn(tempfile::tempdir().expect("data dir"), env, None)
+    }
+
+    /// Kills the server (as a crash would); its data directory and addresses are kept.
+    pub fn stop(self) -> StoppedAcs {
+        let Acs {
+            process,
+            cwmp,
+            api,
+            files,
+            data,
+        } = self;
+        drop(process);
+        StoppedAcs {
+            cwmp,
+            api,
+            files,
+            data,
+        }
+    }
+
+    /// Starts the server on `data`; without `token` it waits for the one it generates.
+    fn spawn(data: tempfile::TempDir, env: &[(&str, &str)], token: Option<String>) -> Acs {
         let mut cmd = Command::new(workspace_bin("cwmp-acs"));
         cmd.env_remove("CWMP_ACS_CONFIG")
             .env("CWMP_ACS_DATA_DIR", data.path())
@@ -83,16 +135,20 @@ impl Acs {
         loop {
             let cwmp = addr_of(&process, "CWMP endpoint listening");
             let api = addr_of(&process, "northbound API listening");
-            let token = process
-                .find_line(0, |l| l.starts_with("Generated the admin API token"))
-                .and_then(|(i, _)| process.find_line(i + 1, |_| true))
-                .map(|(_, t)| t.trim().to_owned());
-            if let (Some(cwmp), Some(addr), Some(token)) = (cwmp, api, token) {
+            let files = addr_of(&process, "file server listening");
+            let token = token.clone().or_else(|| {
+                process
+                    .find_line(0, |l| l.starts_with("Generated the admin API token"))
+                    .and_then(|(i, _)| process.find_line(i + 1, |_| true))
+                    .map(|(_, t)| t.trim().to_owned())
+            });
+            if let (Some(cwmp), Some(addr), Some(files), Some(token)) = (cwmp, api, files, token) {
                 return Acs {
                     process,
                     cwmp,
                     api: Api { addr, token },
-                    _data: data,
+                    files,
+                    data,
                 };
             }
             if let Some(status) = process.exited() {

@@ -29,7 +29,7 @@ pub struct Agent {
     _dir: tempfile::TempDir,
 }
 
-fn write_config(dir: &Path, datamodels: &Path, acs_url: &str) -> PathBuf {
+fn write_config(dir: &Path, datamodels: &Path, acs_url: &str, extra: &str) -> PathBuf {
     let path = dir.join("cpe.toml");
     let port = free_port();
     let text = format!(
@@ -56,7 +56,7 @@ interval = {INITIAL_INTERVAL}
 [data_model]
 file = "{model}"
 profile = "tr181-gateway"
-"#,
+{extra}"#,
         state = dir.join("state").display(),
         model = datamodels.join(TR181_FILE).display(),
     );
@@ -67,8 +67,14 @@ profile = "tr181-gateway"
 impl Agent {
     /// Starts the daemon towards `acs_url`; returns once its control socket answers.
     pub async fn start(datamodels: &Path, acs_url: &str) -> Agent {
+        Agent::start_with(datamodels, acs_url, "").await
+    }
+
+    /// Starts the daemon towards `acs_url` with `extra` TOML sections (e.g. `[transfer]`)
+    /// appended to its configuration; returns once its control socket answers.
+    pub async fn start_with(datamodels: &Path, acs_url: &str, extra: &str) -> Agent {
         let dir = tempfile::tempdir().expect("agent dir");
-        let config = write_config(dir.path(), datamodels, acs_url);
+        let config = write_config(dir.path(), datamodels, acs_url, extra);
         let mut cmd = Command::new(workspace_bin("cwmp-cpe"));
         cmd.args(["run", "--config"])
             .arg(&config)

@@ -34,6 +34,24 @@ pub struct Api {
 impl Api {
     /// Sends `method path` with an optional JSON body.
     pub async fn call(&self, method: &str, path: &str, body: Option<Json>) -> Answer {
+        match body {
+            Some(b) => {
+                let ct = [("content-type", "application/json")];
+                self.send(method, path, &ct, Bytes::from(b.to_string()))
+                    .await
+            }
+            None => self.send(method, path, &[], Bytes::new()).await,
+        }
+    }
+
+    /// Sends `method path` with extra `headers` and a raw `body`.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        bytes: Bytes,
+    ) -> Answer {
         let fut = async {
             let stream = tokio::net::TcpStream::connect(self.addr)
                 .await
@@ -47,13 +65,9 @@ impl Api {
                 .uri(path)
                 .header("host", self.addr.to_string())
                 .header("authorization", format!("Bearer {}", self.token));
-            let bytes = match body {
-                Some(b) => {
-                    req = req.header("content-type", "application/json");
-                    Bytes::from(b.to_string())
-                }
-                None => Bytes::new(),
-            };
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
             let resp = sender
                 .send_request(req.body(Full::new(bytes)).expect("request"))
                 .await

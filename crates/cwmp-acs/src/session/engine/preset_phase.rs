@@ -152,6 +152,8 @@ impl Session {
             self.presets.rpcs += 1;
             let (request, presets, purpose) = match step {
                 Step::Done => {
+                    self.note_firmware_version(&record, &selected, &params, root(&params), now)
+                        .await?;
                     self.preset_finish(&device, &selected).await?;
                     return Ok(None);
                 }
@@ -323,6 +325,7 @@ impl Session {
                         &format!("cwmp.{code}"),
                         format!("firmware download {key} failed"),
                     );
+                    self.note_firmware_failure(device, &name, now).await?;
                     self.preset_fault(device, &[name], fault, now).await?;
                 }
             }

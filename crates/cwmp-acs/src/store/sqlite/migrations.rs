@@ -27,6 +27,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "task_transferring",
         include_str!("../../../migrations/0004_task_transferring.sql"),
     ),
+    (
+        5,
+        "firmware_outcome",
+        include_str!("../../../migrations/0005_firmware_outcome.sql"),
+    ),
 ];
 
 /// The migrator for [`MIGRATIONS`].

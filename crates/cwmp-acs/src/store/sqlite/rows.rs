@@ -6,14 +6,15 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo,
-    FaultRecord, FileMeta, Parameter, Preset, SessionRecord, StoreError, StoreResult, Task,
-    TaskStatus, Timestamp,
+    FaultRecord, FileMeta, FirmwareOutcome, FirmwareStatus, Parameter, Preset, SessionRecord,
+    StoreError, StoreResult, Task, TaskStatus, Timestamp,
 };
 
 /// Columns of `devices` selected by [`device`] (tags are added separately).
 pub(crate) const DEVICE_COLS: &str = "d.id, d.manufacturer, d.oui, d.product_class, \
     d.serial_number, d.created_ms, d.last_inform_ms, d.last_events, d.ip, \
-    d.connection_request_url, d.udp_connection_request_address, d.cr_time_ms, d.cr_error";
+    d.connection_request_url, d.udp_connection_request_address, d.cr_time_ms, d.cr_error, \
+    d.fw_target, d.fw_status, d.fw_time_ms";
 
 /// Columns of `tasks` selected by [`task`].
 pub(crate) const TASK_COLS: &str = "id, device_id, name, payload, status, result, fault_code, \
@@ -52,6 +53,19 @@ pub(crate) fn events(text: &str) -> StoreResult<Vec<EventCode>> {
 
 pub(crate) fn device(r: &SqliteRow) -> StoreResult<Device> {
     let cr_error: Option<String> = r.try_get(12)?;
+    let fw_status: Option<String> = r.try_get(14)?;
+    let firmware = match (
+        r.try_get::<Option<String>, _>(13)?,
+        fw_status,
+        ts(r.try_get(15)?),
+    ) {
+        (Some(target), Some(status), Some(time)) => Some(FirmwareOutcome {
+            target,
+            status: FirmwareStatus::parse(&status).ok_or_else(|| corrupt("fw_status", &status))?,
+            time,
+        }),
+        _ => None,
+    };
     Ok(Device {
         id: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
         identity: DeviceIdentity {
@@ -70,6 +84,7 @@ pub(crate) fn device(r: &SqliteRow) -> StoreResult<Device> {
             time,
             error: cr_error,
         }),
+        firmware,
         tags: Vec::new(),
     })
 }

@@ -10,9 +10,9 @@ use super::writes::{self, exec_args};
 use super::{SqliteStore, rows};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
-    FaultRecord, FileMeta, InformOutcome, InformUpdate, NewFault, NewTask, ParamBatch, Parameter,
-    Preset, PresetState, RetryPolicy, SessionRecord, Store, StoreResult, Task, TaskFilter,
-    TaskStatus, Timestamp,
+    FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
+    ParamBatch, Parameter, Preset, PresetState, RetryPolicy, SessionRecord, Store, StoreResult,
+    Task, TaskFilter, TaskStatus, Timestamp,
 };
 
 /// Runs a fixed statement with text binds through the writer (one statement: no savepoint);
@@ -102,6 +102,17 @@ impl Store for SqliteStore {
             id,
             result.time.as_millis(),
             result.error.unwrap_or_default()
+        )
+    }
+
+    async fn record_firmware(&self, id: &DeviceId, outcome: FirmwareOutcome) -> StoreResult<bool> {
+        write_changed!(
+            self,
+            "UPDATE devices SET fw_target = $2, fw_status = $3, fw_time_ms = $4 WHERE id = $1",
+            id,
+            outcome.target,
+            outcome.status.as_str(),
+            outcome.time.as_millis()
         )
     }
 
