@@ -248,21 +248,9 @@ impl CwmpEndpoint {
     ) {
         let reaper = tokio::spawn(reap_loop(Arc::clone(&self.shared)));
         tokio::pin!(shutdown);
-        loop {
-            let accepted = tokio::select! {
-                () = &mut shutdown => break,
-                accepted = listener.accept() => accepted,
-            };
-            let (stream, peer) = match accepted {
-                Ok(x) => x,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let _ = stream.set_nodelay(true);
+        while let Some((stream, peer)) =
+            super::accept::next_connection(&listener, &mut shutdown, "cwmp").await
+        {
             let shared = Arc::clone(&self.shared);
             let tls = tls.clone();
             tokio::spawn(async move {
