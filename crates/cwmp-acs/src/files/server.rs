@@ -130,6 +130,21 @@ fn slot(state: &ServerState) -> Result<OwnedSemaphorePermit, Refusal> {
         .map_err(|_| Refusal::Busy)
 }
 
+/// Serves a stored file or upload within one of the bounded transfer slots (503 when none is
+/// free).
+async fn serve_stored(
+    state: &ServerState,
+    path: &std::path::Path,
+    sha256: &str,
+    method: &axum::http::Method,
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    match slot(state) {
+        Ok(permit) => blobs::respond(path, sha256, method, headers, Some(permit)).await,
+        Err(r) => r.into_response(),
+    }
+}
+
 async fn download_file(
     State(state): State<ServerState>,
     Path(name): Path<String>,
@@ -150,19 +165,8 @@ async fn download_file(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let permit = match slot(&state) {
-        Ok(p) => p,
-        Err(r) => return r.into_response(),
-    };
     tracing::debug!(%device, file = name, "serving a file");
-    blobs::respond(
-        &path,
-        &meta.sha256,
-        req.method(),
-        req.headers(),
-        Some(permit),
-    )
-    .await
+    serve_stored(&state, &path, &meta.sha256, req.method(), req.headers()).await
 }
 
 async fn download_upload(
@@ -185,18 +189,7 @@ async fn download_upload(
     let Some((meta, path)) = found else {
         return (StatusCode::NOT_FOUND, "no such upload").into_response();
     };
-    let permit = match slot(&state) {
-        Ok(p) => p,
-        Err(r) => return r.into_response(),
-    };
-    blobs::respond(
-        &path,
-        &meta.sha256,
-        req.method(),
-        req.headers(),
-        Some(permit),
-    )
-    .await
+    serve_stored(&state, &path, &meta.sha256, req.method(), req.headers()).await
 }
 
 async fn receive_upload(
