@@ -14,10 +14,10 @@ pub enum StoreError {
     Corrupt(String),
     /// The database reported an error.
     #[error("database error: {0}")]
-    Database(#[source] Arc<sqlx::Error>),
-    /// Applying migrations failed.
+    Database(#[source] Arc<rusqlite::Error>),
+    /// Applying a migration failed, or the database is newer than this program.
     #[error("migration failed: {0}")]
-    Migrate(#[source] Arc<sqlx::migrate::MigrateError>),
+    Migrate(String),
     /// Opening the data directory failed.
     #[error("data directory: {0}")]
     Io(#[source] Arc<std::io::Error>),
@@ -26,15 +26,9 @@ pub enum StoreError {
     Closed,
 }
 
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
         StoreError::Database(Arc::new(e))
-    }
-}
-
-impl From<sqlx::migrate::MigrateError> for StoreError {
-    fn from(e: sqlx::migrate::MigrateError) -> Self {
-        StoreError::Migrate(Arc::new(e))
     }
 }
 

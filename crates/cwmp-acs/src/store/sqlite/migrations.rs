@@ -1,13 +1,11 @@
-//! Migrations embedded from `migrations/` (the same SQL is meant for PostgreSQL).
-//!
-//! They are listed here with `include_str!` rather than through `sqlx::migrate!` so that
-//! sqlx's proc-macro crate (and a second build of SQLite for the host) is not needed; a test
-//! checks that every file in the directory is listed.
+//! Migrations embedded from `migrations/` (the same SQL is meant for PostgreSQL), applied
+//! in order at start-up, each in its own transaction with its version recorded in the
+//! `schema_migrations` table; a test checks that every file in the directory is listed.
 
-use std::borrow::Cow;
+use rusqlite::Connection;
 
-use sqlx::SqlSafeStr;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use super::conn;
+use crate::store::{StoreError, StoreResult, Timestamp};
 
 /// `(version, description, sql)` of every migration, in order.
 pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -34,27 +32,103 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// The migrator for [`MIGRATIONS`].
-pub(crate) fn migrator() -> Migrator {
-    Migrator::with_migrations(
-        MIGRATIONS
-            .iter()
-            .map(|&(version, description, sql)| {
-                Migration::new(
-                    version,
-                    Cow::Borrowed(description),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
-            .collect(),
-    )
+/// The table of applied versions. Data directories made by earlier builds kept them in
+/// `_sqlx_migrations`; those versions are taken over on first start.
+const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
+    version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_ms BIGINT NOT NULL)";
+
+/// Applies the migrations `conn` does not have yet. A database with a version this build
+/// does not know (made by a newer one) is refused rather than guessed at.
+pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {
+    conn.execute_batch(TABLE)?;
+    adopt_sqlx_history(conn)?;
+    let applied = conn::query(conn, "SELECT version FROM schema_migrations", &[], |r| {
+        Ok(r.get::<_, i64>(0)?)
+    })?;
+    let known = |v: i64| MIGRATIONS.iter().any(|m| m.0 == v);
+    if let Some(v) = applied.iter().find(|&&v| !known(v)) {
+        return Err(StoreError::Migrate(format!(
+            "the database has migration {v}, unknown to this version of cwmp-acs"
+        )));
+    }
+    for &(version, description, sql) in MIGRATIONS {
+        if applied.contains(&version) {
+            continue;
+        }
+        let fail =
+            |e: rusqlite::Error| StoreError::Migrate(format!("{version:04}_{description}: {e}"));
+        let tx = conn.transaction().map_err(fail)?;
+        tx.execute_batch(sql).map_err(fail)?;
+        conn::execute(
+            &tx,
+            "INSERT INTO schema_migrations (version, description, applied_ms) VALUES ($1, $2, $3)",
+            &[&version, &description, &Timestamp::now().as_millis()],
+        )?;
+        tx.commit().map_err(fail)?;
+        tracing::info!(version, description, "store migration applied");
+    }
+    Ok(())
+}
+
+/// Copies the successful versions of an earlier build's `_sqlx_migrations` table.
+fn adopt_sqlx_history(conn: &Connection) -> StoreResult<()> {
+    let has_old = conn::query_opt(
+        conn,
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        &[],
+        |_| Ok(()),
+    )?
+    .is_some();
+    if has_old {
+        conn::execute(
+            conn,
+            "INSERT INTO schema_migrations (version, description, applied_ms) \
+             SELECT version, description, $1 FROM _sqlx_migrations WHERE success \
+             ON CONFLICT (version) DO NOTHING",
+            &[&Timestamp::now().as_millis()],
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::MIGRATIONS;
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn).unwrap();
+        run(&mut conn).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n as usize, MIGRATIONS.len());
+        conn.execute(
+            "INSERT INTO schema_migrations VALUES (9999, 'future', 0)",
+            [],
+        )
+        .unwrap();
+        let err = run(&mut conn).unwrap_err();
+        assert!(err.to_string().contains("9999"), "{err}");
+    }
+
+    #[test]
+    fn versions_of_an_earlier_sqlx_build_are_taken_over() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT, \
+             success BOOLEAN); INSERT INTO _sqlx_migrations VALUES (1, 'init', 1);",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[0].2).unwrap();
+        // Migration 1 is not run again (its CREATE TABLEs would fail).
+        run(&mut conn).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n as usize, MIGRATIONS.len());
+    }
 
     #[test]
     fn every_migration_file_is_listed() {

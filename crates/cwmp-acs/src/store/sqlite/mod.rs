@@ -2,14 +2,17 @@
 //!
 //! One file `acs.sqlite3` in a data directory, WAL journal, `synchronous=NORMAL` (a
 //! committed transaction survives a process crash; a power loss may lose the last few),
-//! busy timeout, foreign keys on. All writes go through one writer task that applies a batch
-//! of queued requests in one transaction (group commit, one fsync per batch), each in its own
-//! savepoint so a failing request does not undo its neighbours; reads use a pool of
-//! read-only connections, which WAL lets run beside the writer.
+//! busy timeout, foreign keys on. All writes go through one writer thread that applies a
+//! batch of queued requests in one transaction (group commit, one fsync per batch), each in
+//! its own savepoint so a failing request does not undo its neighbours; reads go to threads
+//! owning read-only connections, which WAL lets run beside the writer. Every store call is
+//! one closure handed to one of those threads, whatever number of statements it runs.
 
+mod conn;
 mod migrations;
 mod preset_state;
 mod query_sql;
+mod readers;
 mod reads;
 mod rows;
 mod store_impl;
@@ -17,13 +20,10 @@ mod writer;
 mod writes;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, SqlitePool};
-
-use super::{StoreError, StoreResult};
+use super::StoreResult;
+use readers::Readers;
 use writer::Writer;
 
 /// Settings of the embedded store.
@@ -31,11 +31,12 @@ use writer::Writer;
 pub struct SqliteConfig {
     /// Directory holding `acs.sqlite3` (created if missing).
     pub data_dir: PathBuf,
-    /// Read connections.
+    /// Read connections (one thread each).
     pub read_connections: u32,
     /// Most write requests applied in one transaction.
     pub max_batch: usize,
-    /// Write requests that may wait for the writer before callers are held back.
+    /// Write requests (and reads) that may wait for a connection before callers are held
+    /// back.
     pub queue_depth: usize,
     /// How long a connection waits on a locked database.
     pub busy_timeout: Duration,
@@ -62,7 +63,7 @@ impl SqliteConfig {
 /// The SQLite store. Cheap to share behind an `Arc`.
 pub struct SqliteStore {
     writer: Writer,
-    reads: SqlitePool,
+    readers: Readers,
     path: PathBuf,
 }
 
@@ -71,17 +72,25 @@ impl SqliteStore {
     pub async fn open(config: SqliteConfig) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(&config.data_dir)?;
         let path = config.db_path();
-        let base = connect_options(&path, config.busy_timeout)?;
-        let mut conn = base.clone().create_if_missing(true).connect().await?;
-        migrations::migrator().run(&mut conn).await?;
-        let reads = SqlitePoolOptions::new()
-            .max_connections(config.read_connections.max(1))
-            .connect_with(base.read_only(true))
-            .await?;
-        let writer = Writer::spawn(conn, config.max_batch.max(1), config.queue_depth.max(1));
+        let opened = path.clone();
+        // Opening and migrating touch the disk: off the async threads.
+        let (writer, readers) = tokio::task::spawn_blocking(move || {
+            let mut write = conn::open(&opened, true, false, config.busy_timeout)?;
+            migrations::run(&mut write)?;
+            let reads = (0..config.read_connections.max(1))
+                .map(|_| conn::open(&opened, false, true, config.busy_timeout))
+                .collect::<StoreResult<Vec<_>>>()?;
+            let depth = config.queue_depth.max(1);
+            Ok::<_, super::StoreError>((
+                Writer::spawn(write, config.max_batch.max(1), depth)?,
+                Readers::spawn(reads, depth)?,
+            ))
+        })
+        .await
+        .map_err(|e| super::StoreError::Corrupt(format!("opening the store: {e}")))??;
         Ok(SqliteStore {
             writer,
-            reads,
+            readers,
             path,
         })
     }
@@ -90,18 +99,4 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
-}
-
-fn connect_options(path: &Path, busy_timeout: Duration) -> StoreResult<SqliteConnectOptions> {
-    let url = format!("sqlite://{}", path.display());
-    let opts = SqliteConnectOptions::from_str(&url)
-        .map_err(StoreError::from)?
-        .filename(path)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(busy_timeout)
-        .foreign_keys(true)
-        .with_regexp()
-        .statement_cache_capacity(256);
-    Ok(opts)
 }

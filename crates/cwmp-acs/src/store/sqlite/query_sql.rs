@@ -1,7 +1,7 @@
 //! [`Query`] → SQL `WHERE` conditions and `ORDER BY` keys over `devices d`.
 //!
 //! Portable to PostgreSQL but for one operator: `$regex` is written `REGEXP` (SQLite, with
-//! sqlx's `regexp` function); PostgreSQL spells it `~`. Text ordering is bytewise on SQLite
+//! the `regexp` function of [`conn`](super::conn)); PostgreSQL spells it `~`. Text ordering is bytewise on SQLite
 //! (`BINARY` collation); PostgreSQL needs `COLLATE "C"` for the same answers. Every
 //! condition is written so that it is never NULL, so `NOT` means what the in-memory
 //! evaluator means.
@@ -31,6 +31,22 @@ impl SqlBuf {
     fn bind(&mut self, a: Arg) -> String {
         self.args.push(a);
         format!("${}", self.args.len())
+    }
+
+    /// Binds a text argument; returns its placeholder.
+    pub(crate) fn text(&mut self, t: &str) -> String {
+        self.bind(Arg::Text(t.to_owned()))
+    }
+
+    /// The arguments, for [`conn::query`](super::conn::query).
+    pub(crate) fn arg_refs(&self) -> Vec<&dyn rusqlite::ToSql> {
+        self.args
+            .iter()
+            .map(|a| match a {
+                Arg::Text(t) => t as &dyn rusqlite::ToSql,
+                Arg::Real(r) => r as &dyn rusqlite::ToSql,
+            })
+            .collect()
     }
 
     /// The condition `q` holds for `d`.

@@ -1,9 +1,9 @@
-//! Read operations on the read pool.
+//! Read operations, run on a read connection.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Row, SqlitePool};
+use rusqlite::{Connection, ToSql};
 
-use super::query_sql::{Arg, SqlBuf};
+use super::conn::{query, query_opt};
+use super::query_sql::SqlBuf;
 use super::rows::{self, DEVICE_COLS, TASK_COLS};
 use crate::store::{
     Device, DeviceFilter, DeviceId, DeviceQuery, SessionRecord, StoreResult, Task, TaskFilter,
@@ -11,7 +11,7 @@ use crate::store::{
 };
 
 /// Attaches tags to devices (one query for all of them).
-async fn with_tags(pool: &SqlitePool, mut devices: Vec<Device>) -> StoreResult<Vec<Device>> {
+fn with_tags(conn: &Connection, mut devices: Vec<Device>) -> StoreResult<Vec<Device>> {
     if devices.is_empty() {
         return Ok(devices);
     }
@@ -20,14 +20,12 @@ async fn with_tags(pool: &SqlitePool, mut devices: Vec<Device>) -> StoreResult<V
         "SELECT device_id, tag FROM device_tags WHERE device_id IN ({}) ORDER BY tag",
         marks.join(", ")
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for d in &devices {
-        q = q.bind(d.id.as_str().to_owned());
-    }
-    let tags = q.fetch_all(pool).await?;
-    for r in tags {
-        let dev: String = r.try_get(0)?;
-        let tag: String = r.try_get(1)?;
+    let ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    let args: Vec<&dyn ToSql> = ids.iter().map(|id| id as &dyn ToSql).collect();
+    let tags = query(conn, &sql, &args, |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for (dev, tag) in tags {
         if let Some(d) = devices.iter_mut().find(|d| d.id.as_str() == dev) {
             d.tags.push(tag);
         }
@@ -35,25 +33,18 @@ async fn with_tags(pool: &SqlitePool, mut devices: Vec<Device>) -> StoreResult<V
     Ok(devices)
 }
 
-pub(crate) async fn get_device(pool: &SqlitePool, id: &DeviceId) -> StoreResult<Option<Device>> {
+pub(crate) fn get_device(conn: &Connection, id: &DeviceId) -> StoreResult<Option<Device>> {
     let sql = format!("SELECT {DEVICE_COLS} FROM devices d WHERE d.id = $1");
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .bind(id.as_str().to_owned())
-        .fetch_optional(pool)
-        .await?;
-    match row {
+    match query_opt(conn, &sql, &[&id.as_str()], rows::device)? {
         None => Ok(None),
-        Some(r) => Ok(with_tags(pool, vec![rows::device(&r)?]).await?.pop()),
+        Some(d) => Ok(with_tags(conn, vec![d])?.pop()),
     }
 }
 
 /// `WHERE` clause of a device query, its arguments collected in `buf`.
 fn where_clause(q: &DeviceQuery, buf: &mut SqlBuf) -> String {
     let mut sql = String::from(" WHERE 1 = 1");
-    let next = |v: &str, buf: &mut SqlBuf| {
-        buf.args.push(Arg::Text(v.to_owned()));
-        format!("${}", buf.args.len())
-    };
+    let next = |v: &str, buf: &mut SqlBuf| buf.text(v);
     for f in &q.filters {
         match f {
             DeviceFilter::Id(id) => {
@@ -89,53 +80,36 @@ fn where_clause(q: &DeviceQuery, buf: &mut SqlBuf) -> String {
     sql
 }
 
-/// Binds `args` in order.
-fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
-    args: Vec<Arg>,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
-    for a in args {
-        query = match a {
-            Arg::Text(t) => query.bind(t),
-            Arg::Real(r) => query.bind(r),
-        };
-    }
-    query
-}
-
-pub(crate) async fn find_devices(pool: &SqlitePool, q: &DeviceQuery) -> StoreResult<Vec<Device>> {
+pub(crate) fn find_devices(conn: &Connection, q: &DeviceQuery) -> StoreResult<Vec<Device>> {
     let mut buf = SqlBuf::default();
     let clause = where_clause(q, &mut buf);
     let order = buf.order_by(&q.sort);
+    let limit = q
+        .limit
+        .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let skip = i64::try_from(q.skip).unwrap_or(i64::MAX);
     let n = buf.args.len();
     let sql = format!(
         "SELECT {DEVICE_COLS} FROM devices d{clause} ORDER BY {order} LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    let query = bind_all(sqlx::query(AssertSqlSafe(sql)), buf.args);
-    let limit = q
-        .limit
-        .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
-    let skip = i64::try_from(q.skip).unwrap_or(i64::MAX);
-    let found = query.bind(limit).bind(skip).fetch_all(pool).await?;
-    let devices = found
-        .iter()
-        .map(rows::device)
-        .collect::<StoreResult<Vec<_>>>()?;
-    with_tags(pool, devices).await
+    let mut args = buf.arg_refs();
+    args.push(&limit);
+    args.push(&skip);
+    let devices = query(conn, &sql, &args, rows::device)?;
+    with_tags(conn, devices)
 }
 
-pub(crate) async fn count_devices(pool: &SqlitePool, q: &DeviceQuery) -> StoreResult<u64> {
+pub(crate) fn count_devices(conn: &Connection, q: &DeviceQuery) -> StoreResult<u64> {
     let mut buf = SqlBuf::default();
     let clause = where_clause(q, &mut buf);
     let sql = format!("SELECT COUNT(*) FROM devices d{clause}");
-    let query = bind_all(sqlx::query(AssertSqlSafe(sql)), buf.args);
-    let n: i64 = query.fetch_one(pool).await?.try_get(0)?;
-    Ok(u64::try_from(n).unwrap_or(0))
+    let n = query_opt(conn, &sql, &buf.arg_refs(), |r| Ok(r.get::<_, i64>(0)?))?;
+    Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
-pub(crate) async fn list_tasks(pool: &SqlitePool, f: &TaskFilter) -> StoreResult<Vec<Task>> {
+pub(crate) fn list_tasks(conn: &Connection, f: &TaskFilter) -> StoreResult<Vec<Task>> {
     let sql = format!(
         "SELECT {TASK_COLS} FROM tasks WHERE ($1 IS NULL OR device_id = $1) \
          AND ($2 IS NULL OR status = $2) ORDER BY created_ms, id LIMIT $3 OFFSET $4"
@@ -143,18 +117,14 @@ pub(crate) async fn list_tasks(pool: &SqlitePool, f: &TaskFilter) -> StoreResult
     let limit = f
         .limit
         .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
-    let found = sqlx::query(AssertSqlSafe(sql))
-        .bind(f.device.as_ref().map(|d| d.as_str().to_owned()))
-        .bind(f.status.map(|s| s.as_str()))
-        .bind(limit)
-        .bind(i64::try_from(f.skip).unwrap_or(i64::MAX))
-        .fetch_all(pool)
-        .await?;
-    found.iter().map(rows::task).collect()
+    let device = f.device.as_ref().map(DeviceId::as_str);
+    let status = f.status.map(|s| s.as_str());
+    let skip = i64::try_from(f.skip).unwrap_or(i64::MAX);
+    query(conn, &sql, &[&device, &status, &limit, &skip], rows::task)
 }
 
-pub(crate) async fn due_tasks(
-    pool: &SqlitePool,
+pub(crate) fn due_tasks(
+    conn: &Connection,
     device: &DeviceId,
     now: Timestamp,
 ) -> StoreResult<Vec<Task>> {
@@ -164,40 +134,24 @@ pub(crate) async fn due_tasks(
          AND (next_attempt_ms IS NULL OR next_attempt_ms <= $2) \
          AND (expiry_ms IS NULL OR expiry_ms > $2) ORDER BY created_ms, id"
     );
-    let found = sqlx::query(AssertSqlSafe(sql))
-        .bind(device.as_str().to_owned())
-        .bind(now.as_millis())
-        .fetch_all(pool)
-        .await?;
-    found.iter().map(rows::task).collect()
+    query(
+        conn,
+        &sql,
+        &[&device.as_str(), &now.as_millis()],
+        rows::task,
+    )
 }
 
-/// Fetches rows of a fixed query with text binds and decodes them.
-pub(crate) async fn fetch<T>(
-    pool: &SqlitePool,
-    sql: &'static str,
-    args: &[&str],
-    decode: fn(&SqliteRow) -> StoreResult<T>,
-) -> StoreResult<Vec<T>> {
-    let mut q = sqlx::query(sql);
-    for a in args {
-        q = q.bind(a.to_string());
-    }
-    q.fetch_all(pool).await?.iter().map(decode).collect()
-}
-
-pub(crate) async fn list_sessions(
-    pool: &SqlitePool,
+pub(crate) fn list_sessions(
+    conn: &Connection,
     device: &DeviceId,
     limit: u64,
 ) -> StoreResult<Vec<SessionRecord>> {
-    let found = sqlx::query(
+    query(
+        conn,
         "SELECT device_id, started_ms, ended_ms, events, rpc_count, outcome FROM sessions \
          WHERE device_id = $1 ORDER BY started_ms DESC, id DESC LIMIT $2",
+        &[&device.as_str(), &i64::try_from(limit).unwrap_or(i64::MAX)],
+        rows::session,
     )
-    .bind(device.as_str().to_owned())
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-    .fetch_all(pool)
-    .await?;
-    found.iter().map(rows::session).collect()
 }

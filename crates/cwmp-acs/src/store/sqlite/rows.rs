@@ -1,8 +1,7 @@
 //! Decoding rows into store records.
 
 use cwmp::{EventCode, Value};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::Row;
 
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo,
@@ -51,14 +50,10 @@ pub(crate) fn events(text: &str) -> StoreResult<Vec<EventCode>> {
     json("events", text)
 }
 
-pub(crate) fn device(r: &SqliteRow) -> StoreResult<Device> {
-    let cr_error: Option<String> = r.try_get(12)?;
-    let fw_status: Option<String> = r.try_get(14)?;
-    let firmware = match (
-        r.try_get::<Option<String>, _>(13)?,
-        fw_status,
-        ts(r.try_get(15)?),
-    ) {
+pub(crate) fn device(r: &Row<'_>) -> StoreResult<Device> {
+    let cr_error: Option<String> = r.get(12)?;
+    let fw_status: Option<String> = r.get(14)?;
+    let firmware = match (r.get::<_, Option<String>>(13)?, fw_status, ts(r.get(15)?)) {
         (Some(target), Some(status), Some(time)) => Some(FirmwareOutcome {
             target,
             status: FirmwareStatus::parse(&status).ok_or_else(|| corrupt("fw_status", &status))?,
@@ -67,20 +62,20 @@ pub(crate) fn device(r: &SqliteRow) -> StoreResult<Device> {
         _ => None,
     };
     Ok(Device {
-        id: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
+        id: DeviceId::from_escaped(r.get::<_, String>(0)?),
         identity: DeviceIdentity {
-            manufacturer: r.try_get(1)?,
-            oui: r.try_get(2)?,
-            product_class: r.try_get(3)?,
-            serial_number: r.try_get(4)?,
+            manufacturer: r.get(1)?,
+            oui: r.get(2)?,
+            product_class: r.get(3)?,
+            serial_number: r.get(4)?,
         },
-        created: Timestamp(r.try_get(5)?),
-        last_inform: ts(r.try_get(6)?),
-        last_events: events(&r.try_get::<String, _>(7)?)?,
-        ip: r.try_get(8)?,
-        connection_request_url: r.try_get(9)?,
-        udp_connection_request_address: r.try_get(10)?,
-        last_connection_request: ts(r.try_get(11)?).map(|time| ConnectionRequestResult {
+        created: Timestamp(r.get(5)?),
+        last_inform: ts(r.get(6)?),
+        last_events: events(&r.get::<_, String>(7)?)?,
+        ip: r.get(8)?,
+        connection_request_url: r.get(9)?,
+        udp_connection_request_address: r.get(10)?,
+        last_connection_request: ts(r.get(11)?).map(|time| ConnectionRequestResult {
             time,
             error: cr_error,
         }),
@@ -100,105 +95,105 @@ pub(crate) fn value_cols(v: Option<&Value>) -> (Option<String>, Option<String>) 
     }
 }
 
-pub(crate) fn parameter(r: &SqliteRow) -> StoreResult<Parameter> {
-    let text: Option<String> = r.try_get(1)?;
-    let ty: Option<String> = r.try_get(2)?;
-    let notification: Option<i64> = r.try_get(4)?;
+pub(crate) fn parameter(r: &Row<'_>) -> StoreResult<Parameter> {
+    let text: Option<String> = r.get(1)?;
+    let ty: Option<String> = r.get(2)?;
+    let notification: Option<i64> = r.get(4)?;
     Ok(Parameter {
-        path: r.try_get(0)?,
+        path: r.get(0)?,
         value: text.map(|t| Value::from_wire(ty.as_deref(), &t)),
-        writable: r.try_get(3)?,
+        writable: r.get(3)?,
         notification: notification
             .map(|n| u8::try_from(n).map_err(|e| corrupt("notification", e)))
             .transpose()?,
-        access_list: opt_json("access_list", r.try_get(5)?)?,
-        updated: Timestamp(r.try_get(6)?),
+        access_list: opt_json("access_list", r.get(5)?)?,
+        updated: Timestamp(r.get(6)?),
     })
 }
 
-pub(crate) fn task(r: &SqliteRow) -> StoreResult<Task> {
-    let status: String = r.try_get(4)?;
-    let fault_code: Option<String> = r.try_get(6)?;
+pub(crate) fn task(r: &Row<'_>) -> StoreResult<Task> {
+    let status: String = r.get(4)?;
+    let fault_code: Option<String> = r.get(6)?;
     let fault = match fault_code {
         None => None,
         Some(code) => Some(FaultInfo {
             code,
-            message: r.try_get::<Option<String>, _>(7)?.unwrap_or_default(),
-            detail: opt_json("fault_detail", r.try_get(8)?)?,
+            message: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+            detail: opt_json("fault_detail", r.get(8)?)?,
         }),
     };
     Ok(Task {
-        id: r.try_get(0)?,
-        device: DeviceId::from_escaped(r.try_get::<String, _>(1)?),
-        name: r.try_get(2)?,
-        payload: json("payload", &r.try_get::<String, _>(3)?)?,
+        id: r.get(0)?,
+        device: DeviceId::from_escaped(r.get::<_, String>(1)?),
+        name: r.get(2)?,
+        payload: json("payload", &r.get::<_, String>(3)?)?,
         status: TaskStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
-        result: opt_json("result", r.try_get(5)?)?,
+        result: opt_json("result", r.get(5)?)?,
         fault,
-        attempts: count("attempts", r.try_get(9)?)?,
-        next_attempt: ts(r.try_get(10)?),
-        expiry: ts(r.try_get(11)?),
-        created: Timestamp(r.try_get(12)?),
+        attempts: count("attempts", r.get(9)?)?,
+        next_attempt: ts(r.get(10)?),
+        expiry: ts(r.get(11)?),
+        created: Timestamp(r.get(12)?),
     })
 }
 
-pub(crate) fn fault(r: &SqliteRow) -> StoreResult<FaultRecord> {
+pub(crate) fn fault(r: &Row<'_>) -> StoreResult<FaultRecord> {
     Ok(FaultRecord {
-        device: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
-        channel: r.try_get(1)?,
+        device: DeviceId::from_escaped(r.get::<_, String>(0)?),
+        channel: r.get(1)?,
         fault: FaultInfo {
-            code: r.try_get(2)?,
-            message: r.try_get(3)?,
-            detail: opt_json("detail", r.try_get(4)?)?,
+            code: r.get(2)?,
+            message: r.get(3)?,
+            detail: opt_json("detail", r.get(4)?)?,
         },
-        retries: count("retries", r.try_get(5)?)?,
-        timestamp: Timestamp(r.try_get(6)?),
+        retries: count("retries", r.get(5)?)?,
+        timestamp: Timestamp(r.get(6)?),
     })
 }
 
-pub(crate) fn preset(r: &SqliteRow) -> StoreResult<Preset> {
+pub(crate) fn preset(r: &Row<'_>) -> StoreResult<Preset> {
     Ok(Preset {
-        name: r.try_get(0)?,
-        weight: r.try_get(1)?,
-        precondition: json("precondition", &r.try_get::<String, _>(2)?)?,
-        events: json("events", &r.try_get::<String, _>(3)?)?,
-        configuration: json("configuration", &r.try_get::<String, _>(4)?)?,
+        name: r.get(0)?,
+        weight: r.get(1)?,
+        precondition: json("precondition", &r.get::<_, String>(2)?)?,
+        events: json("events", &r.get::<_, String>(3)?)?,
+        configuration: json("configuration", &r.get::<_, String>(4)?)?,
     })
 }
 
-pub(crate) fn file(r: &SqliteRow) -> StoreResult<FileMeta> {
-    let size: i64 = r.try_get(5)?;
+pub(crate) fn file(r: &Row<'_>) -> StoreResult<FileMeta> {
+    let size: i64 = r.get(5)?;
     Ok(FileMeta {
-        name: r.try_get(0)?,
-        file_type: r.try_get(1)?,
-        oui: r.try_get(2)?,
-        product_class: r.try_get(3)?,
-        version: r.try_get(4)?,
+        name: r.get(0)?,
+        file_type: r.get(1)?,
+        oui: r.get(2)?,
+        product_class: r.get(3)?,
+        version: r.get(4)?,
         size: u64::try_from(size).map_err(|e| corrupt("size", e))?,
-        sha256: r.try_get(6)?,
-        uploaded: Timestamp(r.try_get(7)?),
+        sha256: r.get(6)?,
+        uploaded: Timestamp(r.get(7)?),
     })
 }
 
-pub(crate) fn session(r: &SqliteRow) -> StoreResult<SessionRecord> {
+pub(crate) fn session(r: &Row<'_>) -> StoreResult<SessionRecord> {
     Ok(SessionRecord {
-        device: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
-        started: Timestamp(r.try_get(1)?),
-        ended: Timestamp(r.try_get(2)?),
-        events: events(&r.try_get::<String, _>(3)?)?,
-        rpc_count: count("rpc_count", r.try_get(4)?)?,
-        outcome: r.try_get(5)?,
+        device: DeviceId::from_escaped(r.get::<_, String>(0)?),
+        started: Timestamp(r.get(1)?),
+        ended: Timestamp(r.get(2)?),
+        events: events(&r.get::<_, String>(3)?)?,
+        rpc_count: count("rpc_count", r.get(4)?)?,
+        outcome: r.get(5)?,
     })
 }
 
-pub(crate) fn credentials(r: &SqliteRow) -> StoreResult<DeviceCredentials> {
+pub(crate) fn credentials(r: &Row<'_>) -> StoreResult<DeviceCredentials> {
     Ok(DeviceCredentials {
-        device: DeviceId::from_escaped(r.try_get::<String, _>(0)?),
-        cr_username: r.try_get(1)?,
-        cr_password: r.try_get(2)?,
-        cpe_username: r.try_get(3)?,
-        cpe_realm: r.try_get(4)?,
-        cpe_ha1_md5: r.try_get(5)?,
-        cpe_ha1_sha256: r.try_get(6)?,
+        device: DeviceId::from_escaped(r.get::<_, String>(0)?),
+        cr_username: r.get(1)?,
+        cr_password: r.get(2)?,
+        cpe_username: r.get(3)?,
+        cpe_realm: r.get(4)?,
+        cpe_ha1_md5: r.get(5)?,
+        cpe_ha1_sha256: r.get(6)?,
     })
 }

@@ -1,13 +1,14 @@
-//! [`Store`] for [`SqliteStore`]: writes go to the group-commit writer, reads to the pool.
+//! [`Store`] for [`SqliteStore`]: writes go to the group-commit writer, reads to the read
+//! threads; each call is one closure run there.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
+use rusqlite::ToSql;
+use rusqlite::types::Value;
 
-use super::preset_state;
-use super::reads::{self, fetch};
-use super::writes::{self, exec_args};
-use super::{SqliteStore, rows};
+use super::conn::{execute, query, query_opt};
+use super::{SqliteStore, preset_state, reads, rows, writes};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
@@ -15,28 +16,49 @@ use crate::store::{
     Task, TaskFilter, TaskStatus, Timestamp,
 };
 
-/// Runs a fixed statement with text binds through the writer (one statement: no savepoint);
-/// `true` if a row changed.
-macro_rules! write_changed {
-    ($self:ident, $sql:expr, $($arg:expr),+) => {{
-        let args: Vec<String> = vec![$($arg.to_string()),+];
-        $self
-            .writer
-            .write_statement(move |c| {
-                Box::pin(async move {
-                    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-                    Ok(exec_args(c, $sql, &refs).await? > 0)
-                })
-            })
-            .await
-    }};
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
 }
 
-fn first<T>(mut v: Vec<T>) -> Option<T> {
-    if v.is_empty() {
-        None
-    } else {
-        Some(v.swap_remove(0))
+impl SqliteStore {
+    /// Runs one fixed statement through the writer; `true` if a row changed.
+    async fn changed(&self, sql: &'static str, args: Vec<Value>) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| {
+                let refs: Vec<&dyn ToSql> = args.iter().map(|a| a as &dyn ToSql).collect();
+                Ok(execute(c, sql, &refs)? > 0)
+            })
+            .await
+    }
+
+    /// Reads the rows of one fixed query.
+    async fn rows<T: Send + 'static>(
+        &self,
+        sql: &'static str,
+        args: Vec<Value>,
+        decode: fn(&rusqlite::Row<'_>) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        self.readers
+            .read(move |c| {
+                let refs: Vec<&dyn ToSql> = args.iter().map(|a| a as &dyn ToSql).collect();
+                query(c, sql, &refs, decode)
+            })
+            .await
+    }
+
+    /// Reads the first row of one fixed query.
+    async fn row<T: Send + 'static>(
+        &self,
+        sql: &'static str,
+        args: Vec<Value>,
+        decode: fn(&rusqlite::Row<'_>) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        self.readers
+            .read(move |c| {
+                let refs: Vec<&dyn ToSql> = args.iter().map(|a| a as &dyn ToSql).collect();
+                query_opt(c, sql, &refs, decode)
+            })
+            .await
     }
 }
 
@@ -44,21 +66,21 @@ fn first<T>(mut v: Vec<T>) -> Option<T> {
 impl Store for SqliteStore {
     async fn upsert_inform(&self, inform: InformUpdate) -> StoreResult<InformOutcome> {
         self.writer
-            .write(move |c| Box::pin(writes::upsert_inform(c, inform)))
+            .write(move |c| writes::upsert_inform(c, inform))
             .await
     }
 
     async fn get_device(&self, id: &DeviceId) -> StoreResult<Option<Device>> {
-        reads::get_device(&self.reads, id).await
+        let id = id.clone();
+        self.readers.read(move |c| reads::get_device(c, &id)).await
     }
 
     async fn get_parameters(&self, id: &DeviceId, prefix: &str) -> StoreResult<Vec<Parameter>> {
-        fetch(
-            &self.reads,
+        self.rows(
             "SELECT path, value, value_type, writable, notification, access_list, updated_ms \
              FROM parameters WHERE device_id = $1 AND substr(path, 1, length($2)) = $2 \
              ORDER BY path",
-            &[id.as_str(), prefix],
+            vec![text(id.as_str()), text(prefix)],
             rows::parameter,
         )
         .await
@@ -67,26 +89,26 @@ impl Store for SqliteStore {
     async fn write_parameters(&self, id: &DeviceId, batch: ParamBatch) -> StoreResult<()> {
         let id = id.clone();
         self.writer
-            .write(move |c| Box::pin(writes::write_parameters(c, id, batch)))
+            .write(move |c| writes::write_parameters(c, &id, &batch))
             .await
     }
 
     async fn delete_device(&self, id: &DeviceId) -> StoreResult<bool> {
-        write_changed!(self, "DELETE FROM devices WHERE id = $1", id)
+        self.changed("DELETE FROM devices WHERE id = $1", vec![text(id.as_str())])
+            .await
     }
 
     async fn find_devices(&self, query: &DeviceQuery) -> StoreResult<Vec<Device>> {
-        reads::find_devices(&self.reads, query).await
+        let query = query.clone();
+        self.readers
+            .read(move |c| reads::find_devices(c, &query))
+            .await
     }
 
     async fn count_devices(&self, query: &DeviceQuery) -> StoreResult<u64> {
-        reads::count_devices(&self.reads, query).await
-    }
-
-    async fn add_tag(&self, id: &DeviceId, tag: &str) -> StoreResult<bool> {
-        let (id, tag) = (id.clone(), tag.to_owned());
-        self.writer
-            .write(move |c| Box::pin(writes::add_tag(c, id, tag)))
+        let query = query.clone();
+        self.readers
+            .read(move |c| reads::count_devices(c, &query))
             .await
     }
 
@@ -95,70 +117,90 @@ impl Store for SqliteStore {
         id: &DeviceId,
         result: ConnectionRequestResult,
     ) -> StoreResult<bool> {
-        // The error is bound as text: an empty one is stored as NULL (success).
-        write_changed!(
-            self,
-            "UPDATE devices SET cr_time_ms = $2, cr_error = NULLIF($3, '') WHERE id = $1",
-            id,
-            result.time.as_millis(),
-            result.error.unwrap_or_default()
+        self.changed(
+            "UPDATE devices SET cr_time_ms = $2, cr_error = $3 WHERE id = $1",
+            vec![
+                text(id.as_str()),
+                result.time.as_millis().into(),
+                // An empty error is success, stored as NULL.
+                result.error.filter(|e| !e.is_empty()).into(),
+            ],
         )
+        .await
     }
 
     async fn record_firmware(&self, id: &DeviceId, outcome: FirmwareOutcome) -> StoreResult<bool> {
-        write_changed!(
-            self,
+        self.changed(
             "UPDATE devices SET fw_target = $2, fw_status = $3, fw_time_ms = $4 WHERE id = $1",
-            id,
-            outcome.target,
-            outcome.status.as_str(),
-            outcome.time.as_millis()
+            vec![
+                text(id.as_str()),
+                outcome.target.into(),
+                text(outcome.status.as_str()),
+                outcome.time.as_millis().into(),
+            ],
         )
+        .await
+    }
+
+    async fn add_tag(&self, id: &DeviceId, tag: &str) -> StoreResult<bool> {
+        let (id, tag) = (id.clone(), tag.to_owned());
+        self.writer
+            .write(move |c| writes::add_tag(c, &id, &tag))
+            .await
     }
 
     async fn remove_tag(&self, id: &DeviceId, tag: &str) -> StoreResult<bool> {
-        write_changed!(
-            self,
+        self.changed(
             "DELETE FROM device_tags WHERE device_id = $1 AND tag = $2",
-            id,
-            tag
+            vec![text(id.as_str()), text(tag)],
         )
+        .await
     }
 
     async fn create_task(&self, task: NewTask) -> StoreResult<Task> {
         self.writer
-            .write(move |c| Box::pin(writes::create_task(c, task)))
+            .write(move |c| writes::create_task(c, &task))
             .await
     }
 
     async fn get_task(&self, id: &str) -> StoreResult<Option<Task>> {
-        let sql = "SELECT id, device_id, name, payload, status, result, fault_code, \
-                   fault_message, fault_detail, attempts, next_attempt_ms, expiry_ms, \
-                   created_ms FROM tasks WHERE id = $1";
-        Ok(first(fetch(&self.reads, sql, &[id], rows::task).await?))
+        self.row(
+            "SELECT id, device_id, name, payload, status, result, fault_code, fault_message, \
+             fault_detail, attempts, next_attempt_ms, expiry_ms, created_ms FROM tasks \
+             WHERE id = $1",
+            vec![text(id)],
+            rows::task,
+        )
+        .await
     }
 
     async fn list_tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<Task>> {
-        reads::list_tasks(&self.reads, filter).await
+        let filter = filter.clone();
+        self.readers
+            .read(move |c| reads::list_tasks(c, &filter))
+            .await
     }
 
     async fn due_tasks(&self, device: &DeviceId, now: Timestamp) -> StoreResult<Vec<Task>> {
-        reads::due_tasks(&self.reads, device, now).await
+        let device = device.clone();
+        self.readers
+            .read(move |c| reads::due_tasks(c, &device, now))
+            .await
     }
 
     async fn claim_task(&self, id: &str) -> StoreResult<bool> {
-        write_changed!(
-            self,
+        self.changed(
             "UPDATE tasks SET status = 'running' WHERE id = $1 AND (status = 'pending' \
              OR (status = 'fault' AND next_attempt_ms IS NOT NULL))",
-            id
+            vec![text(id)],
         )
+        .await
     }
 
     async fn complete_task(&self, id: &str, result: serde_json::Value) -> StoreResult<bool> {
         let id = id.to_owned();
         self.writer
-            .write(move |c| Box::pin(writes::complete_task(c, id, TaskStatus::Done, result)))
+            .write(move |c| writes::complete_task(c, &id, TaskStatus::Done, &result))
             .await
     }
 
@@ -169,14 +211,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<bool> {
         let id = id.to_owned();
         self.writer
-            .write(move |c| {
-                Box::pin(writes::complete_task(
-                    c,
-                    id,
-                    TaskStatus::Transferring,
-                    result,
-                ))
-            })
+            .write(move |c| writes::complete_task(c, &id, TaskStatus::Transferring, &result))
             .await
     }
 
@@ -188,95 +223,99 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<Timestamp>> {
         let id = id.to_owned();
         self.writer
-            .write(move |c| Box::pin(writes::fault_task(c, id, fault, policy)))
+            .write(move |c| writes::fault_task(c, &id, &fault, policy))
             .await
     }
 
     async fn retry_task(&self, id: &str) -> StoreResult<bool> {
-        write_changed!(
-            self,
+        self.changed(
             "UPDATE tasks SET status = 'pending', attempts = 0, next_attempt_ms = NULL, \
              fault_code = NULL, fault_message = NULL, fault_detail = NULL \
              WHERE id = $1 AND status = 'fault'",
-            id
+            vec![text(id)],
         )
+        .await
     }
 
     async fn requeue_running_tasks(&self, device: &DeviceId) -> StoreResult<u64> {
         let device = device.clone();
         self.writer
-            .write_statement(move |c| {
-                Box::pin(async move {
-                    exec_args(
-                        c,
-                        "UPDATE tasks SET status = 'pending' \
-                         WHERE device_id = $1 AND status = 'running'",
-                        &[device.as_str()],
-                    )
-                    .await
-                })
+            .write(move |c| {
+                execute(
+                    c,
+                    "UPDATE tasks SET status = 'pending' \
+                     WHERE device_id = $1 AND status = 'running'",
+                    &[&device.as_str()],
+                )
             })
             .await
     }
 
     async fn delete_task(&self, id: &str) -> StoreResult<bool> {
-        write_changed!(self, "DELETE FROM tasks WHERE id = $1", id)
+        self.changed("DELETE FROM tasks WHERE id = $1", vec![text(id)])
+            .await
     }
 
     async fn record_fault(&self, fault: NewFault) -> StoreResult<FaultRecord> {
         self.writer
-            .write(move |c| Box::pin(writes::record_fault(c, fault)))
+            .write(move |c| writes::record_fault(c, &fault))
             .await
     }
 
     async fn list_faults(&self, device: Option<&DeviceId>) -> StoreResult<Vec<FaultRecord>> {
-        match device {
-            Some(d) => {
-                let sql = "SELECT device_id, channel, code, message, detail, retries, \
-                           timestamp_ms FROM faults WHERE device_id = $1 ORDER BY channel";
-                fetch(&self.reads, sql, &[d.as_str()], rows::fault).await
-            }
-            None => {
-                let sql = "SELECT device_id, channel, code, message, detail, retries, \
-                           timestamp_ms FROM faults ORDER BY device_id, channel";
-                fetch(&self.reads, sql, &[], rows::fault).await
-            }
-        }
+        self.rows(
+            "SELECT device_id, channel, code, message, detail, retries, timestamp_ms \
+             FROM faults WHERE $1 IS NULL OR device_id = $1 ORDER BY device_id, channel",
+            vec![device.map(|d| d.as_str().to_owned()).into()],
+            rows::fault,
+        )
+        .await
     }
 
     async fn delete_fault(&self, device: &DeviceId, channel: &str) -> StoreResult<bool> {
-        write_changed!(
-            self,
+        self.changed(
             "DELETE FROM faults WHERE device_id = $1 AND channel = $2",
-            device,
-            channel
+            vec![text(device.as_str()), text(channel)],
         )
+        .await
     }
 
     async fn put_preset(&self, preset: Preset) -> StoreResult<()> {
         self.writer
-            .write(move |c| Box::pin(writes::put_preset(c, preset)))
+            .write(move |c| writes::put_preset(c, &preset))
             .await
     }
 
     async fn get_preset(&self, name: &str) -> StoreResult<Option<Preset>> {
-        let sql = "SELECT name, weight, precondition, events, configuration FROM presets \
-                   WHERE name = $1";
-        Ok(first(fetch(&self.reads, sql, &[name], rows::preset).await?))
+        self.row(
+            "SELECT name, weight, precondition, events, configuration FROM presets \
+             WHERE name = $1",
+            vec![text(name)],
+            rows::preset,
+        )
+        .await
     }
 
     async fn list_presets(&self) -> StoreResult<Vec<Preset>> {
-        let sql = "SELECT name, weight, precondition, events, configuration FROM presets \
-                   ORDER BY weight, name";
-        fetch(&self.reads, sql, &[], rows::preset).await
+        self.rows(
+            "SELECT name, weight, precondition, events, configuration FROM presets \
+             ORDER BY weight, name",
+            Vec::new(),
+            rows::preset,
+        )
+        .await
     }
 
     async fn delete_preset(&self, name: &str) -> StoreResult<bool> {
-        write_changed!(self, "DELETE FROM presets WHERE name = $1", name)
+        self.changed("DELETE FROM presets WHERE name = $1", vec![text(name)])
+            .await
     }
 
     async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>> {
-        preset_state::read(&self.reads, device).await
+        let device = device.clone();
+        self.readers
+            .read(move |c| preset_state::read(c, &device))
+            .await
     }
 
     async fn put_preset_states(
@@ -286,35 +325,42 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let device = device.clone();
         self.writer
-            .write(move |c| Box::pin(preset_state::replace(c, device, states)))
+            .write(move |c| preset_state::replace(c, &device, &states))
             .await
     }
 
     async fn put_file(&self, file: FileMeta) -> StoreResult<()> {
-        self.writer
-            .write(move |c| Box::pin(writes::put_file(c, file)))
-            .await
+        self.writer.write(move |c| writes::put_file(c, &file)).await
     }
 
     async fn get_file(&self, name: &str) -> StoreResult<Option<FileMeta>> {
-        let sql = "SELECT name, file_type, oui, product_class, version, size, sha256, \
-                   uploaded_ms FROM files WHERE name = $1";
-        Ok(first(fetch(&self.reads, sql, &[name], rows::file).await?))
+        self.row(
+            "SELECT name, file_type, oui, product_class, version, size, sha256, uploaded_ms \
+             FROM files WHERE name = $1",
+            vec![text(name)],
+            rows::file,
+        )
+        .await
     }
 
     async fn list_files(&self) -> StoreResult<Vec<FileMeta>> {
-        let sql = "SELECT name, file_type, oui, product_class, version, size, sha256, \
-                   uploaded_ms FROM files ORDER BY name";
-        fetch(&self.reads, sql, &[], rows::file).await
+        self.rows(
+            "SELECT name, file_type, oui, product_class, version, size, sha256, uploaded_ms \
+             FROM files ORDER BY name",
+            Vec::new(),
+            rows::file,
+        )
+        .await
     }
 
     async fn delete_file(&self, name: &str) -> StoreResult<bool> {
-        write_changed!(self, "DELETE FROM files WHERE name = $1", name)
+        self.changed("DELETE FROM files WHERE name = $1", vec![text(name)])
+            .await
     }
 
     async fn record_session(&self, session: SessionRecord) -> StoreResult<()> {
         self.writer
-            .write_statement(move |c| Box::pin(writes::record_session(c, session)))
+            .write(move |c| writes::record_session(c, &session))
             .await
     }
 
@@ -323,41 +369,47 @@ impl Store for SqliteStore {
         device: &DeviceId,
         limit: u64,
     ) -> StoreResult<Vec<SessionRecord>> {
-        reads::list_sessions(&self.reads, device, limit).await
+        let device = device.clone();
+        self.readers
+            .read(move |c| reads::list_sessions(c, &device, limit))
+            .await
     }
 
     async fn put_credentials(&self, creds: DeviceCredentials) -> StoreResult<()> {
         self.writer
-            .write(move |c| Box::pin(writes::put_credentials(c, creds)))
+            .write(move |c| writes::put_credentials(c, &creds))
             .await
     }
 
     async fn get_credentials(&self, device: &DeviceId) -> StoreResult<Option<DeviceCredentials>> {
-        let sql = "SELECT device_id, cr_username, cr_password, cpe_username, cpe_realm, \
-                   cpe_ha1_md5, cpe_ha1_sha256 FROM credentials WHERE device_id = $1";
-        Ok(first(
-            fetch(&self.reads, sql, &[device.as_str()], rows::credentials).await?,
-        ))
+        self.row(
+            "SELECT device_id, cr_username, cr_password, cpe_username, cpe_realm, cpe_ha1_md5, \
+             cpe_ha1_sha256 FROM credentials WHERE device_id = $1",
+            vec![text(device.as_str())],
+            rows::credentials,
+        )
+        .await
     }
 
     async fn credentials_by_cpe_username(
         &self,
         username: &str,
     ) -> StoreResult<Option<DeviceCredentials>> {
-        let sql = "SELECT device_id, cr_username, cr_password, cpe_username, cpe_realm, \
-                   cpe_ha1_md5, cpe_ha1_sha256 FROM credentials WHERE cpe_username = $1 \
-                   ORDER BY device_id LIMIT 1";
-        Ok(first(
-            fetch(&self.reads, sql, &[username], rows::credentials).await?,
-        ))
+        self.row(
+            "SELECT device_id, cr_username, cr_password, cpe_username, cpe_realm, cpe_ha1_md5, \
+             cpe_ha1_sha256 FROM credentials WHERE cpe_username = $1 ORDER BY device_id LIMIT 1",
+            vec![text(username)],
+            rows::credentials,
+        )
+        .await
     }
 
     async fn delete_credentials(&self, device: &DeviceId) -> StoreResult<bool> {
-        write_changed!(
-            self,
+        self.changed(
             "DELETE FROM credentials WHERE device_id = $1",
-            device.as_str()
+            vec![text(device.as_str())],
         )
+        .await
     }
 
     async fn try_acquire_lease(
@@ -368,7 +420,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<bool> {
         let (device, holder) = (device.clone(), holder.to_owned());
         self.writer
-            .write_statement(move |c| Box::pin(writes::try_acquire_lease(c, device, holder, ttl)))
+            .write(move |c| writes::try_acquire_lease(c, &device, &holder, ttl))
             .await
     }
 
@@ -380,17 +432,16 @@ impl Store for SqliteStore {
     ) -> StoreResult<bool> {
         let (device, holder) = (device.clone(), holder.to_owned());
         self.writer
-            .write_statement(move |c| Box::pin(writes::renew_lease(c, device, holder, ttl)))
+            .write(move |c| writes::renew_lease(c, &device, &holder, ttl))
             .await
     }
 
     async fn release_lease(&self, device: &DeviceId, holder: &str) -> StoreResult<bool> {
-        write_changed!(
-            self,
+        self.changed(
             "DELETE FROM session_leases WHERE device_id = $1 AND holder = $2",
-            device,
-            holder
+            vec![text(device.as_str()), text(holder)],
         )
+        .await
     }
 
     async fn release_node_leases(&self, node: &str) -> StoreResult<u64> {
@@ -398,20 +449,17 @@ impl Store for SqliteStore {
         let prefix = format!("{node}/");
         self.writer
             .write(move |c| {
-                Box::pin(async move {
-                    exec_args(
-                        c,
-                        "DELETE FROM session_leases WHERE substr(holder, 1, length($1)) = $1",
-                        &[prefix.as_str()],
-                    )
-                    .await
-                })
+                execute(
+                    c,
+                    "DELETE FROM session_leases WHERE substr(holder, 1, length($1)) = $1",
+                    &[&prefix],
+                )
             })
             .await
     }
 
     async fn close(&self) {
         self.writer.shutdown().await;
-        self.reads.close().await;
+        self.readers.close();
     }
 }

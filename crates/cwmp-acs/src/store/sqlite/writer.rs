@@ -1,18 +1,17 @@
-//! Group commit: one task owns the write connection and applies queued write requests in
-//! batches, one transaction per batch, one savepoint per request (none for a request of one
-//! statement, which SQLite undoes by itself when it fails). Each caller is answered only
-//! after the batch's COMMIT.
+//! Group commit: one thread owns the write connection and applies queued write requests in
+//! batches, one transaction per batch and one savepoint per request, so a failing request
+//! does not undo its neighbours. Each caller is answered only after the batch's COMMIT.
+//!
+//! A request is a closure run on the connection in the thread: however many statements it
+//! runs, the caller pays one hand-over to the thread and one wake-up back.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::thread;
 
-use sqlx::{Connection, SqliteConnection};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{StoreError, StoreResult};
-
-/// A boxed future borrowing the connection.
-pub(crate) type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
 /// Delivers a request's outcome once the batch's fate is known.
 trait Completion: Send {
@@ -36,86 +35,50 @@ impl<T: Send> Completion for Reply<T> {
     }
 }
 
-type Job = Box<
-    dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, (bool, Box<dyn Completion>)> + Send,
->;
-
-/// How a request is kept apart from its neighbours in the batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Isolation {
-    /// In a savepoint: its statements are undone together when it fails.
-    Savepoint,
-    /// None: it runs at most one statement, and SQLite undoes a failed statement by itself
-    /// (statement-level atomicity), which spares two round trips to the connection's thread.
-    SingleStatement,
-}
+/// A request: runs on the connection, says whether it succeeded, and how to answer.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Box<dyn Completion>) + Send>;
 
 enum Msg {
-    Job(Job, Isolation),
+    Job(Job),
     Shutdown(oneshot::Sender<()>),
 }
 
-/// Handle to the writer task.
+/// Handle to the writer thread.
 pub(crate) struct Writer {
     tx: mpsc::Sender<Msg>,
 }
 
-/// Pins the higher-ranked signature on a closure.
-fn job_fn<F>(f: F) -> F
-where
-    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, (bool, Box<dyn Completion>)>
-        + Send
-        + 'static,
-{
-    f
-}
-
 impl Writer {
-    pub(crate) fn spawn(conn: SqliteConnection, max_batch: usize, depth: usize) -> Writer {
+    /// Starts the thread; at most `max_batch` requests per transaction, `depth` queued.
+    pub(crate) fn spawn(conn: Connection, max_batch: usize, depth: usize) -> StoreResult<Writer> {
         let (tx, rx) = mpsc::channel(depth);
-        tokio::spawn(run(conn, rx, max_batch));
-        Writer { tx }
+        thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(conn, rx, max_batch))?;
+        Ok(Writer { tx })
     }
 
-    /// Runs `f` inside the next batch and returns its result after the commit.
+    /// Runs `f` inside the next batch and returns its result after the commit. A failing
+    /// (or panicking) `f` has its statements undone; the rest of the batch stands.
     pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, StoreResult<T>> + Send + 'static,
-    {
-        self.submit(f, Isolation::Savepoint).await
-    }
-
-    /// [`Writer::write`] for an `f` that runs at most one statement: no savepoint.
-    pub(crate) async fn write_statement<T, F>(&self, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, StoreResult<T>> + Send + 'static,
-    {
-        self.submit(f, Isolation::SingleStatement).await
-    }
-
-    async fn submit<T, F>(&self, f: F, isolation: Isolation) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, StoreResult<T>> + Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job = job_fn(move |conn| {
-            Box::pin(async move {
-                let value = f(conn).await;
-                let ok = value.is_ok();
-                (ok, Box::new(Reply { tx, value }) as Box<dyn Completion>)
-            })
+        let job: Job = Box::new(move |conn| {
+            let value = catch_unwind(AssertUnwindSafe(|| f(conn)))
+                .unwrap_or_else(|_| Err(StoreError::Corrupt("a store write panicked".into())));
+            (value.is_ok(), Box::new(Reply { tx, value }))
         });
         self.tx
-            .send(Msg::Job(Box::new(job), isolation))
+            .send(Msg::Job(job))
             .await
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Applies what is queued, closes the connection and stops the task.
+    /// Applies what is queued, closes the connection and stops the thread.
     pub(crate) async fn shutdown(&self) {
         let (tx, rx) = oneshot::channel();
         if self.tx.send(Msg::Shutdown(tx)).await.is_ok() {
@@ -124,77 +87,76 @@ impl Writer {
     }
 }
 
-async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> StoreResult<()> {
-    sqlx::query(sql).execute(&mut *conn).await?;
-    Ok(())
-}
-
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
-    let mut msgs = Vec::with_capacity(max_batch);
+fn run(conn: Connection, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
     let mut shutdown = None;
-    while shutdown.is_none() && rx.recv_many(&mut msgs, max_batch).await > 0 {
-        let mut jobs = Vec::with_capacity(msgs.len());
-        for m in msgs.drain(..) {
+    let mut jobs = Vec::with_capacity(max_batch);
+    while shutdown.is_none() {
+        let Some(first) = rx.blocking_recv() else {
+            break;
+        };
+        let mut next = Some(first);
+        while let Some(m) = next.take() {
             match m {
-                Msg::Job(j, isolation) => jobs.push((j, isolation)),
+                Msg::Job(j) => jobs.push(j),
                 // Everything queued before the shutdown is still applied.
-                Msg::Shutdown(tx) => shutdown = Some(tx),
+                Msg::Shutdown(tx) => {
+                    shutdown = Some(tx);
+                    break;
+                }
+            }
+            if jobs.len() < max_batch {
+                next = rx.try_recv().ok();
             }
         }
         if !jobs.is_empty() {
-            run_batch(&mut conn, jobs).await;
+            run_batch(&conn, jobs.drain(..));
         }
     }
     rx.close();
     // Requests that raced with the shutdown are refused by dropping them (Closed).
     while rx.try_recv().is_ok() {}
-    let _ = conn.close().await;
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "closing the store's write connection");
+    }
     if let Some(tx) = shutdown {
         let _ = tx.send(());
     }
 }
 
-async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<(Job, Isolation)>) {
-    let mut done: Vec<Box<dyn Completion>> = Vec::with_capacity(jobs.len());
-    let mut result = exec(conn, "BEGIN IMMEDIATE").await;
+fn exec(conn: &Connection, sql: &str) -> StoreResult<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+fn run_batch(conn: &Connection, jobs: impl Iterator<Item = Job>) {
+    let mut done: Vec<Box<dyn Completion>> = Vec::new();
+    let mut result = exec(conn, "BEGIN IMMEDIATE");
     if result.is_ok() {
-        let mut jobs = jobs.into_iter();
-        for (job, isolation) in jobs.by_ref() {
-            if isolation == Isolation::SingleStatement {
-                let (_, completion) = job(conn).await;
-                done.push(completion);
-                continue;
-            }
-            if let Err(e) = exec(conn, "SAVEPOINT op").await {
+        for job in jobs {
+            if let Err(e) = exec(conn, "SAVEPOINT op") {
                 result = Err(e);
                 break;
             }
-            let (ok, completion) = job(conn).await;
+            let (ok, completion) = job(conn);
             done.push(completion);
             let end = if ok {
-                exec(conn, "RELEASE op").await
+                exec(conn, "RELEASE op")
             } else {
-                match exec(conn, "ROLLBACK TO op").await {
-                    Ok(()) => exec(conn, "RELEASE op").await,
-                    Err(e) => Err(e),
-                }
+                exec(conn, "ROLLBACK TO op").and_then(|()| exec(conn, "RELEASE op"))
             };
             if let Err(e) = end {
                 result = Err(e);
                 break;
             }
         }
-        // Jobs not run because the batch failed: answer them with the batch error.
-        for job in jobs {
-            drop(job);
+        // Jobs not run because the batch failed are dropped: their callers see Closed.
+        result = result.and_then(|()| exec(conn, "COMMIT"));
+        if result.is_err() && !conn.is_autocommit() {
+            let _ = exec(conn, "ROLLBACK");
         }
-        result = match result {
-            Ok(()) => exec(conn, "COMMIT").await,
-            Err(e) => Err(e),
-        };
-        if result.is_err() {
-            let _ = exec(conn, "ROLLBACK").await;
-        }
+    }
+    if let Err(e) = &result {
+        tracing::error!(error = %e, requests = done.len(), "store batch failed");
     }
     for c in done {
         c.complete(result.as_ref().map(|_| ()));

@@ -1,10 +1,10 @@
-//! Write operations, each run by the writer inside its own savepoint; those of a single
-//! statement (leases, `record_session`) need none.
+//! Write operations, each run by the writer inside its own savepoint.
 
 use std::time::Duration;
 
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use rusqlite::Connection;
 
+use super::conn::{execute, query_opt};
 use super::rows::{self, TASK_COLS, json_text, value_cols};
 use crate::store::{
     DeviceCredentials, DeviceId, FaultInfo, FaultRecord, FileMeta, InformOutcome, InformUpdate,
@@ -12,13 +12,10 @@ use crate::store::{
     StoreResult, Task, TaskStatus, Timestamp, new_object_id,
 };
 
-/// Head of the multi-row parameter upsert; `VALUES (…), (…)` and [`UPSERT_PARAMS_TAIL`]
-/// follow.
-const UPSERT_PARAMS_HEAD: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
-    writable, notification, access_list, updated_ms) ";
-
-/// What a parameter upsert does to an existing row: absent fields keep their value.
-const UPSERT_PARAMS_TAIL: &str = " ON CONFLICT (device_id, path) DO UPDATE SET \
+/// Inserts or updates one parameter: absent fields keep their stored value.
+const UPSERT_PARAM: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
+    writable, notification, access_list, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+    ON CONFLICT (device_id, path) DO UPDATE SET \
     value = COALESCE(excluded.value, parameters.value), \
     value_type = CASE WHEN excluded.value IS NULL THEN parameters.value_type \
         ELSE excluded.value_type END, \
@@ -27,66 +24,52 @@ const UPSERT_PARAMS_TAIL: &str = " ON CONFLICT (device_id, path) DO UPDATE SET \
     access_list = COALESCE(excluded.access_list, parameters.access_list), \
     updated_ms = excluded.updated_ms";
 
-/// Rows per upsert statement: 8 bound values each, far below SQLite's 32,766 variables.
-/// One statement per chunk instead of one per parameter saves a round trip to SQLite's
-/// worker thread per parameter (the most frequent write: every Inform's parameters).
-const PARAM_ROWS_PER_STATEMENT: usize = 64;
-
-pub(crate) async fn device_exists(conn: &mut SqliteConnection, id: &str) -> StoreResult<()> {
-    let found = sqlx::query("SELECT 1 FROM devices WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match found {
-        Some(_) => Ok(()),
+pub(crate) fn device_exists(conn: &Connection, id: &str) -> StoreResult<()> {
+    match query_opt(conn, "SELECT 1 FROM devices WHERE id = $1", &[&id], |_| {
+        Ok(())
+    })? {
+        Some(()) => Ok(()),
         None => Err(StoreError::NotFound(format!("device {id}"))),
     }
 }
 
 /// Inserts or updates `params` of `device`, in order (a path given twice ends with its
-/// last values), with one statement per [`PARAM_ROWS_PER_STATEMENT`] rows.
-async fn upsert_params(
-    conn: &mut SqliteConnection,
+/// last values). One cached statement per row: on a connection owned by this thread, a
+/// statement costs microseconds.
+fn upsert_params(
+    conn: &Connection,
     device: &str,
     params: &[ParamUpdate],
     time: Timestamp,
 ) -> StoreResult<()> {
-    for chunk in params.chunks(PARAM_ROWS_PER_STATEMENT) {
-        let mut rows = Vec::with_capacity(chunk.len());
-        for p in chunk {
-            let (value, ty) = value_cols(p.value.as_ref());
-            let access = p.access_list.as_ref().map(json_text).transpose()?;
-            rows.push((p, value, ty, access));
-        }
-        let mut q = QueryBuilder::<Sqlite>::new(UPSERT_PARAMS_HEAD);
-        q.push_values(rows, |mut row, (p, value, ty, access)| {
-            row.push_bind(device.to_owned())
-                .push_bind(p.path.clone())
-                .push_bind(value)
-                .push_bind(ty)
-                .push_bind(p.writable)
-                .push_bind(p.notification.map(i64::from))
-                .push_bind(access)
-                .push_bind(time.as_millis());
-        });
-        q.push(UPSERT_PARAMS_TAIL);
-        q.build().execute(&mut *conn).await?;
+    let time = time.as_millis();
+    for p in params {
+        let (value, ty) = value_cols(p.value.as_ref());
+        let access = p.access_list.as_ref().map(json_text).transpose()?;
+        execute(
+            conn,
+            UPSERT_PARAM,
+            &[
+                &device,
+                &p.path,
+                &value,
+                &ty,
+                &p.writable,
+                &p.notification.map(i64::from),
+                &access,
+                &time,
+            ],
+        )?;
     }
     Ok(())
 }
 
-pub(crate) async fn upsert_inform(
-    conn: &mut SqliteConnection,
-    inf: InformUpdate,
-) -> StoreResult<InformOutcome> {
+pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult<InformOutcome> {
     let id = inf.identity.device_id();
-    let existed = sqlx::query("SELECT 1 FROM devices WHERE id = $1")
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some();
+    let existed = device_exists(conn, id.as_str()).is_ok();
     let time = inf.time.as_millis();
-    sqlx::query(
+    execute(
+        conn,
         "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, created_ms, \
          last_inform_ms, last_events, ip, connection_request_url, \
          udp_connection_request_address) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10) \
@@ -98,19 +81,19 @@ pub(crate) async fn upsert_inform(
              devices.connection_request_url), \
          udp_connection_request_address = COALESCE(excluded.udp_connection_request_address, \
              devices.udp_connection_request_address)",
-    )
-    .bind(id.as_str())
-    .bind(&inf.identity.manufacturer)
-    .bind(&inf.identity.oui)
-    .bind(&inf.identity.product_class)
-    .bind(&inf.identity.serial_number)
-    .bind(time)
-    .bind(json_text(&inf.events)?)
-    .bind(&inf.ip)
-    .bind(&inf.connection_request_url)
-    .bind(&inf.udp_connection_request_address)
-    .execute(&mut *conn)
-    .await?;
+        &[
+            &id.as_str(),
+            &inf.identity.manufacturer,
+            &inf.identity.oui,
+            &inf.identity.product_class,
+            &inf.identity.serial_number,
+            &time,
+            &json_text(&inf.events)?,
+            &inf.ip,
+            &inf.connection_request_url,
+            &inf.udp_connection_request_address,
+        ],
+    )?;
     let updates: Vec<ParamUpdate> = inf
         .parameters
         .into_iter()
@@ -120,237 +103,213 @@ pub(crate) async fn upsert_inform(
             ..ParamUpdate::default()
         })
         .collect();
-    upsert_params(conn, id.as_str(), &updates, inf.time).await?;
+    upsert_params(conn, id.as_str(), &updates, inf.time)?;
     Ok(InformOutcome { created: !existed })
 }
 
-pub(crate) async fn write_parameters(
-    conn: &mut SqliteConnection,
-    id: DeviceId,
-    batch: ParamBatch,
+pub(crate) fn write_parameters(
+    conn: &Connection,
+    id: &DeviceId,
+    batch: &ParamBatch,
 ) -> StoreResult<()> {
-    device_exists(conn, id.as_str()).await?;
+    device_exists(conn, id.as_str())?;
     for prefix in &batch.delete_prefixes {
-        sqlx::query(
+        execute(
+            conn,
             "DELETE FROM parameters WHERE device_id = $1 AND substr(path, 1, length($2)) = $2",
-        )
-        .bind(id.as_str())
-        .bind(prefix)
-        .execute(&mut *conn)
-        .await?;
+            &[&id.as_str(), prefix],
+        )?;
     }
-    upsert_params(conn, id.as_str(), &batch.updates, batch.time).await?;
-    Ok(())
+    upsert_params(conn, id.as_str(), &batch.updates, batch.time)
 }
 
-/// Runs a statement with `$1..` bound to `args`; returns rows affected.
-pub(crate) async fn exec_args(
-    conn: &mut SqliteConnection,
-    sql: &'static str,
-    args: &[&str],
-) -> StoreResult<u64> {
-    let mut q = sqlx::query(sql);
-    for a in args {
-        q = q.bind(*a);
-    }
-    Ok(q.execute(&mut *conn).await?.rows_affected())
-}
-
-pub(crate) async fn add_tag(
-    conn: &mut SqliteConnection,
-    id: DeviceId,
-    tag: String,
-) -> StoreResult<bool> {
-    device_exists(conn, id.as_str()).await?;
-    let n = exec_args(
+pub(crate) fn add_tag(conn: &Connection, id: &DeviceId, tag: &str) -> StoreResult<bool> {
+    device_exists(conn, id.as_str())?;
+    let n = execute(
         conn,
         "INSERT INTO device_tags (device_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        &[id.as_str(), &tag],
-    )
-    .await?;
+        &[&id.as_str(), &tag],
+    )?;
     Ok(n > 0)
 }
 
-pub(crate) async fn create_task(conn: &mut SqliteConnection, t: NewTask) -> StoreResult<Task> {
-    device_exists(conn, t.device.as_str()).await?;
+pub(crate) fn create_task(conn: &Connection, t: &NewTask) -> StoreResult<Task> {
+    device_exists(conn, t.device.as_str())?;
     let sql = format!(
         "INSERT INTO tasks (id, device_id, name, payload, status, attempts, expiry_ms, \
          created_ms) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) RETURNING {TASK_COLS}"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(new_object_id())
-        .bind(t.device.as_str())
-        .bind(&t.name)
-        .bind(json_text(&t.payload)?)
-        .bind(t.expiry.map(Timestamp::as_millis))
-        .bind(Timestamp::now().as_millis())
-        .fetch_one(&mut *conn)
-        .await?;
-    rows::task(&row)
+    query_opt(
+        conn,
+        &sql,
+        &[
+            &new_object_id(),
+            &t.device.as_str(),
+            &t.name,
+            &json_text(&t.payload)?,
+            &t.expiry.map(Timestamp::as_millis),
+            &Timestamp::now().as_millis(),
+        ],
+        rows::task,
+    )?
+    .ok_or_else(|| StoreError::Corrupt("INSERT … RETURNING gave no row".into()))
 }
 
 /// Sets a task's status (done, or transferring) with its result.
-pub(crate) async fn complete_task(
-    conn: &mut SqliteConnection,
-    id: String,
+pub(crate) fn complete_task(
+    conn: &Connection,
+    id: &str,
     status: TaskStatus,
-    result: serde_json::Value,
+    result: &serde_json::Value,
 ) -> StoreResult<bool> {
-    let n = sqlx::query(
+    let n = execute(
+        conn,
         "UPDATE tasks SET status = $2, result = $3, next_attempt_ms = NULL WHERE id = $1",
-    )
-    .bind(&id)
-    .bind(status.as_str())
-    .bind(json_text(&result)?)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+        &[&id, &status.as_str(), &json_text(result)?],
+    )?;
     Ok(n > 0)
 }
 
-pub(crate) async fn fault_task(
-    conn: &mut SqliteConnection,
-    id: String,
-    fault: FaultInfo,
+pub(crate) fn fault_task(
+    conn: &Connection,
+    id: &str,
+    fault: &FaultInfo,
     policy: RetryPolicy,
 ) -> StoreResult<Option<Timestamp>> {
-    let row = sqlx::query("SELECT attempts FROM tasks WHERE id = $1")
-        .bind(&id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
-    let attempts: i64 = row.try_get(0)?;
+    let attempts = query_opt(
+        conn,
+        "SELECT attempts FROM tasks WHERE id = $1",
+        &[&id],
+        |r| Ok(r.get::<_, i64>(0)?),
+    )?
+    .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
     let attempts = u32::try_from(attempts.saturating_add(1)).unwrap_or(u32::MAX);
     let next = policy.delay(attempts).map(|d| Timestamp::now().plus(d));
     let detail = fault.detail.as_ref().map(json_text).transpose()?;
-    sqlx::query(
+    execute(
+        conn,
         "UPDATE tasks SET status = 'fault', fault_code = $2, fault_message = $3, \
          fault_detail = $4, attempts = $5, next_attempt_ms = $6 WHERE id = $1",
-    )
-    .bind(&id)
-    .bind(&fault.code)
-    .bind(&fault.message)
-    .bind(detail)
-    .bind(i64::from(attempts))
-    .bind(next.map(Timestamp::as_millis))
-    .execute(&mut *conn)
-    .await?;
+        &[
+            &id,
+            &fault.code,
+            &fault.message,
+            &detail,
+            &i64::from(attempts),
+            &next.map(Timestamp::as_millis),
+        ],
+    )?;
     Ok(next)
 }
 
-pub(crate) async fn record_fault(
-    conn: &mut SqliteConnection,
-    f: NewFault,
-) -> StoreResult<FaultRecord> {
-    device_exists(conn, f.device.as_str()).await?;
+pub(crate) fn record_fault(conn: &Connection, f: &NewFault) -> StoreResult<FaultRecord> {
+    device_exists(conn, f.device.as_str())?;
     let detail = f.fault.detail.as_ref().map(json_text).transpose()?;
-    let row = sqlx::query(
+    query_opt(
+        conn,
         "INSERT INTO faults (device_id, channel, code, message, detail, retries, timestamp_ms) \
          VALUES ($1, $2, $3, $4, $5, 0, $6) ON CONFLICT (device_id, channel) DO UPDATE SET \
          code = excluded.code, message = excluded.message, detail = excluded.detail, \
          retries = faults.retries + 1, timestamp_ms = excluded.timestamp_ms \
          RETURNING device_id, channel, code, message, detail, retries, timestamp_ms",
-    )
-    .bind(f.device.as_str())
-    .bind(&f.channel)
-    .bind(&f.fault.code)
-    .bind(&f.fault.message)
-    .bind(detail)
-    .bind(Timestamp::now().as_millis())
-    .fetch_one(&mut *conn)
-    .await?;
-    rows::fault(&row)
+        &[
+            &f.device.as_str(),
+            &f.channel,
+            &f.fault.code,
+            &f.fault.message,
+            &detail,
+            &Timestamp::now().as_millis(),
+        ],
+        rows::fault,
+    )?
+    .ok_or_else(|| StoreError::Corrupt("INSERT … RETURNING gave no row".into()))
 }
 
-pub(crate) async fn put_preset(conn: &mut SqliteConnection, p: Preset) -> StoreResult<()> {
-    sqlx::query(
+pub(crate) fn put_preset(conn: &Connection, p: &Preset) -> StoreResult<()> {
+    execute(
+        conn,
         "INSERT INTO presets (name, weight, precondition, events, configuration, updated_ms) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET \
          weight = excluded.weight, precondition = excluded.precondition, \
          events = excluded.events, configuration = excluded.configuration, \
          updated_ms = excluded.updated_ms",
-    )
-    .bind(&p.name)
-    .bind(p.weight)
-    .bind(json_text(&p.precondition)?)
-    .bind(json_text(&p.events)?)
-    .bind(json_text(&p.configuration)?)
-    .bind(Timestamp::now().as_millis())
-    .execute(&mut *conn)
-    .await?;
+        &[
+            &p.name,
+            &p.weight,
+            &json_text(&p.precondition)?,
+            &json_text(&p.events)?,
+            &json_text(&p.configuration)?,
+            &Timestamp::now().as_millis(),
+        ],
+    )?;
     Ok(())
 }
 
-pub(crate) async fn put_file(conn: &mut SqliteConnection, f: FileMeta) -> StoreResult<()> {
+pub(crate) fn put_file(conn: &Connection, f: &FileMeta) -> StoreResult<()> {
     let size = i64::try_from(f.size).map_err(|e| StoreError::Corrupt(format!("size: {e}")))?;
-    sqlx::query(
+    execute(
+        conn,
         "INSERT INTO files (name, file_type, oui, product_class, version, size, sha256, \
          uploaded_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO UPDATE SET \
          file_type = excluded.file_type, oui = excluded.oui, \
          product_class = excluded.product_class, version = excluded.version, \
          size = excluded.size, sha256 = excluded.sha256, uploaded_ms = excluded.uploaded_ms",
-    )
-    .bind(&f.name)
-    .bind(&f.file_type)
-    .bind(&f.oui)
-    .bind(&f.product_class)
-    .bind(&f.version)
-    .bind(size)
-    .bind(&f.sha256)
-    .bind(f.uploaded.as_millis())
-    .execute(&mut *conn)
-    .await?;
+        &[
+            &f.name,
+            &f.file_type,
+            &f.oui,
+            &f.product_class,
+            &f.version,
+            &size,
+            &f.sha256,
+            &f.uploaded.as_millis(),
+        ],
+    )?;
     Ok(())
 }
 
-pub(crate) async fn record_session(
-    conn: &mut SqliteConnection,
-    s: SessionRecord,
-) -> StoreResult<()> {
-    // One statement (a round trip fewer at the end of every session): the row is inserted
-    // only when the device exists.
-    let inserted = sqlx::query(
+pub(crate) fn record_session(conn: &Connection, s: &SessionRecord) -> StoreResult<()> {
+    // The row is inserted only when the device exists.
+    let inserted = execute(
+        conn,
         "INSERT INTO sessions (id, device_id, started_ms, ended_ms, events, rpc_count, outcome) \
          SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM devices WHERE id = $2)",
-    )
-    .bind(new_object_id())
-    .bind(s.device.as_str())
-    .bind(s.started.as_millis())
-    .bind(s.ended.as_millis())
-    .bind(json_text(&s.events)?)
-    .bind(i64::from(s.rpc_count))
-    .bind(&s.outcome)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+        &[
+            &new_object_id(),
+            &s.device.as_str(),
+            &s.started.as_millis(),
+            &s.ended.as_millis(),
+            &json_text(&s.events)?,
+            &i64::from(s.rpc_count),
+            &s.outcome,
+        ],
+    )?;
     if inserted == 0 {
         return Err(StoreError::NotFound(format!("device {}", s.device)));
     }
     Ok(())
 }
 
-pub(crate) async fn put_credentials(
-    conn: &mut SqliteConnection,
-    c: DeviceCredentials,
-) -> StoreResult<()> {
-    device_exists(conn, c.device.as_str()).await?;
-    sqlx::query(
+pub(crate) fn put_credentials(conn: &Connection, c: &DeviceCredentials) -> StoreResult<()> {
+    device_exists(conn, c.device.as_str())?;
+    execute(
+        conn,
         "INSERT INTO credentials (device_id, cr_username, cr_password, cpe_username, cpe_realm, \
          cpe_ha1_md5, cpe_ha1_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (device_id) DO UPDATE SET cr_username = excluded.cr_username, \
          cr_password = excluded.cr_password, cpe_username = excluded.cpe_username, \
          cpe_realm = excluded.cpe_realm, cpe_ha1_md5 = excluded.cpe_ha1_md5, \
          cpe_ha1_sha256 = excluded.cpe_ha1_sha256",
-    )
-    .bind(c.device.as_str())
-    .bind(&c.cr_username)
-    .bind(&c.cr_password)
-    .bind(&c.cpe_username)
-    .bind(&c.cpe_realm)
-    .bind(&c.cpe_ha1_md5)
-    .bind(&c.cpe_ha1_sha256)
-    .execute(&mut *conn)
-    .await?;
+        &[
+            &c.device.as_str(),
+            &c.cr_username,
+            &c.cr_password,
+            &c.cpe_username,
+            &c.cpe_realm,
+            &c.cpe_ha1_md5,
+            &c.cpe_ha1_sha256,
+        ],
+    )?;
     Ok(())
 }
 
@@ -358,41 +317,39 @@ fn ttl_ms(ttl: Duration) -> i64 {
     Timestamp::now().plus(ttl).as_millis()
 }
 
-pub(crate) async fn try_acquire_lease(
-    conn: &mut SqliteConnection,
-    device: DeviceId,
-    holder: String,
+pub(crate) fn try_acquire_lease(
+    conn: &Connection,
+    device: &DeviceId,
+    holder: &str,
     ttl: Duration,
 ) -> StoreResult<bool> {
-    let row = sqlx::query(
+    let row = query_opt(
+        conn,
         "INSERT INTO session_leases (device_id, holder, expires_ms) VALUES ($1, $2, $3) \
          ON CONFLICT (device_id) DO UPDATE SET holder = excluded.holder, \
          expires_ms = excluded.expires_ms WHERE session_leases.expires_ms <= $4 \
          RETURNING holder",
-    )
-    .bind(device.as_str())
-    .bind(&holder)
-    .bind(ttl_ms(ttl))
-    .bind(Timestamp::now().as_millis())
-    .fetch_optional(&mut *conn)
-    .await?;
+        &[
+            &device.as_str(),
+            &holder,
+            &ttl_ms(ttl),
+            &Timestamp::now().as_millis(),
+        ],
+        |_| Ok(()),
+    )?;
     Ok(row.is_some())
 }
 
-pub(crate) async fn renew_lease(
-    conn: &mut SqliteConnection,
-    device: DeviceId,
-    holder: String,
+pub(crate) fn renew_lease(
+    conn: &Connection,
+    device: &DeviceId,
+    holder: &str,
     ttl: Duration,
 ) -> StoreResult<bool> {
-    let n = sqlx::query(
+    let n = execute(
+        conn,
         "UPDATE session_leases SET expires_ms = $3 WHERE device_id = $1 AND holder = $2",
-    )
-    .bind(device.as_str())
-    .bind(&holder)
-    .bind(ttl_ms(ttl))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+        &[&device.as_str(), &holder, &ttl_ms(ttl)],
+    )?;
     Ok(n > 0)
 }
