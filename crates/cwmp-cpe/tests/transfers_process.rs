@@ -3,7 +3,8 @@
 //! its hook and exits with the reboot status, then reports with `1 BOOT`, `7 TRANSFER
 //! COMPLETE` and `M Download`), and a Download cut by `kill -9` mid-body or before the ACS
 //! acknowledged its TransferComplete. Each TransferComplete is acknowledged exactly once
-//! (TR-069 §A.3.3.2). Every wait is bounded.
+//! (TR-069 §A.3.3.2). A stalled download does not stop the CLI or sessions. Every wait is
+//! bounded.
 
 mod common;
 
@@ -288,6 +289,54 @@ async fn download_killed_mid_body_runs_again_and_reports_once() {
     restart_reports_nothing(&mut d, dir.path(), &config, &script).await;
     assert_eq!(completes(&script).len(), 1, "exactly once");
     assert_eq!(files.gets(), 2, "not downloaded again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_and_sessions_are_served_while_a_download_is_stalled() {
+    if !have_model() {
+        return;
+    }
+    let body = file_body(32 * 1024);
+    let files = StallingFiles::start(body.clone(), 500).await;
+    let script = Shared::default();
+    let acs = acs(script.clone()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &acs.url("/acs"), "true");
+    script.lock().expect("lock").send = Some(config_download(
+        "cfg-9",
+        files.url("/vendor.cfg"),
+        body.len(),
+        "vendor.cfg",
+    ));
+
+    let d = Daemon::start(dir.path(), &config).await;
+    wait_for("the first part of the body", || {
+        (files.stalled() == 1).then_some(())
+    })
+    .await;
+    // The fetch is stalled: the operator and the ACS are still served.
+    let status = ok(&d.socket, &["show", "status"]).await;
+    assert!(status.contains("\"cfg-9\""), "{status}");
+    assert!(status.contains("(in progress)"), "{status}");
+    let ended = script.lock().expect("lock").ended;
+    ok(&d.socket, &["inform"]).await;
+    wait_for("a session during the download", || {
+        (script.lock().expect("lock").ended > ended).then_some(())
+    })
+    .await;
+    assert!(completes(&script).is_empty());
+    assert_eq!(files.stalled(), 1, "still the one fetch");
+
+    files.open();
+    let c = nth_complete(&script, 0).await;
+    assert_reported(&c, "cfg-9", &d.log());
+    session_of_complete_ended(&script, 0).await;
+    assert_eq!(completes(&script).len(), 1);
+    assert_eq!(files.gets(), 1);
+    assert_eq!(
+        std::fs::read(dir.path().join("state/downloads/vendor.cfg")).expect("downloaded"),
+        body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
