@@ -132,6 +132,7 @@ pub struct Agent {
     settings_path: PathBuf,
     cr_credentials: Option<CredentialsHandle>,
     transfers: TransferQueue,
+    fetching: Option<fetching::InFlight>,
     restart: bool,
     answers: requests::AcsAnswers,
     udp: Option<UdpHandle>,
@@ -200,6 +201,7 @@ impl Agent {
             settings_path,
             cr_credentials: None,
             transfers,
+            fetching: None,
             restart: false,
             answers: requests::AcsAnswers::default(),
             udp: None,
@@ -318,8 +320,17 @@ impl Agent {
     }
 
     /// One turn of the loop at the clock's time: the session it ran, if any, then the file
-    /// transfers that are due.
+    /// transfers that are due, run to their end.
     pub async fn step(&mut self) -> Result<Option<Outcome>, AgentError> {
+        let outcome = self.turn().await?;
+        if !self.restart {
+            self.drain_transfers().await?;
+        }
+        Ok(outcome)
+    }
+
+    /// [`step`](Self::step) without waiting for a download: its fetch runs on.
+    async fn turn(&mut self) -> Result<Option<Outcome>, AgentError> {
         let outcome = if self.poll()? {
             Some(self.session().await?)
         } else {
@@ -344,7 +355,7 @@ impl Agent {
     /// process restart ([`restart_requested`](Self::restart_requested)). Run it on one task (a `LocalSet` or a
     /// current-thread runtime): the session future is not `Send`. Operator requests
     /// (`control`) and changes from the agent's own tasks (`internal`, e.g. the UDP address the
-    /// STUN client discovered) are applied between sessions.
+    /// STUN client discovered) are applied between sessions, and while a download is fetched.
     pub async fn run(
         &mut self,
         mut connection_requests: mpsc::Receiver<()>,
@@ -361,7 +372,7 @@ impl Agent {
             while let Ok(change) = internal.try_recv() {
                 self.log_local(change);
             }
-            let ran = self.step().await?.is_some();
+            let ran = self.turn().await?.is_some();
             if self.restart {
                 return Ok(());
             }
@@ -374,6 +385,12 @@ impl Agent {
                 Some(()) = connection_requests.recv() => self.connection_request()?,
                 Some(request) = control.recv() => self.control(request),
                 Some(change) = internal.recv() => self.log_local(change),
+                result = fetching::finished(&mut self.fetching) => {
+                    self.fetch_finished(result).await?;
+                    if self.restart {
+                        return Ok(());
+                    }
+                }
             }
         }
     }
@@ -457,6 +474,7 @@ impl Agent {
 }
 
 mod control;
+mod fetching;
 mod params;
 mod requests;
 mod session;

@@ -5,23 +5,16 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
+use common::process::{Daemon, cli, free_port, ok, stderr, wait_for};
+use common::rig::TR181;
 use common::{Peer, Req, reply};
 use cwmp::rpc::{GetRPCMethodsResponse, InformResponse};
 use cwmp::{Body, CwmpVersion, Envelope, Header};
 use hyper::StatusCode;
-
-const BIN: &str = env!("CARGO_BIN_EXE_cwmp-cpe");
-const TR181: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/ref/datamodels/tr-181-2-17-0-cwmp-full.xml"
-);
-/// Guard for every wait: generous, only reached when something is broken.
-const GUARD: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 struct Script {
@@ -74,18 +67,6 @@ fn informs(script: &Shared) -> Vec<Vec<String>> {
     script.lock().expect("lock").informs.clone()
 }
 
-/// Polls `check` every 50 ms until it yields a value; panics naming `what` after [`GUARD`].
-async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(start.elapsed() < GUARD, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Waits for an Inform after the first `after` ones that satisfies `pred`; returns its index.
 async fn inform_where(
     script: &Shared,
@@ -102,13 +83,6 @@ async fn inform_where(
             .map(|(i, _)| i)
     })
     .await
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 fn write_config(dir: &Path, acs_url: &str) -> PathBuf {
@@ -140,104 +114,6 @@ file = "{TR181}"
     );
     std::fs::write(&path, text).expect("write config");
     path
-}
-
-/// A running daemon; killed (SIGKILL) when dropped.
-struct Daemon {
-    child: Child,
-    socket: PathBuf,
-}
-
-impl Daemon {
-    async fn start(dir: &Path, config: &Path) -> Daemon {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("daemon.log"))
-            .expect("log file");
-        let child = Command::new(BIN)
-            .args(["run", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("spawn cwmp-cpe");
-        let mut d = Daemon {
-            child,
-            socket: dir.join("state/cwmp-cpe.sock"),
-        };
-        // Up when the control socket answers (a stale socket file may exist after kill -9).
-        let socket = d.socket.clone();
-        let started = Instant::now();
-        loop {
-            if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
-                break;
-            }
-            if let Ok(Some(status)) = d.child.try_wait() {
-                panic!(
-                    "cwmp-cpe exited with {status}: {}",
-                    std::fs::read_to_string(dir.join("daemon.log")).unwrap_or_default()
-                );
-            }
-            assert!(started.elapsed() < GUARD, "cwmp-cpe did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        d
-    }
-
-    fn kill9(&mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reaped");
-    }
-
-    /// SIGTERM, then waits (bounded) for a clean exit.
-    async fn terminate(&mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill");
-        assert!(sent.success());
-        wait_for("cwmp-cpe to exit on SIGTERM", || {
-            self.child.try_wait().expect("try_wait")
-        })
-        .await
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs the CLI (bounded) with `--socket`.
-async fn cli(socket: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).arg("--socket").arg(socket);
-    let run = tokio::task::spawn_blocking(move || cmd.output().expect("run cwmp-cpe"));
-    tokio::time::timeout(GUARD, run)
-        .await
-        .expect("the CLI answered in time")
-        .expect("joined")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The CLI's output, which must have succeeded.
-async fn ok(socket: &Path, args: &[&str]) -> String {
-    let o = cli(socket, args).await;
-    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    stdout(&o)
 }
 
 fn have_model() -> bool {

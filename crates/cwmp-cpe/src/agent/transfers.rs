@@ -9,6 +9,9 @@
 //! (in the session), and the transfer leaves the queue after the session. At start-up a
 //! transfer left unraised is raised unless its event is there already, and a raised one whose
 //! event is gone was acknowledged.
+//!
+//! A download's fetch runs in its own task ([`super::fetching`]), one at a time; the loop
+//! applies the file and reports it when the fetch is done.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,15 +20,14 @@ use bytes::Bytes;
 use cwmp::event::MethodEvent;
 use cwmp::{EventCode, FaultCode};
 
+use super::fetching::{FetchJob, InFlight, finished};
 use super::{Agent, AgentError};
 use crate::config::RebootMode;
 use crate::session::CpeRequest;
 use crate::transfer::apply::{FirmwareStore, HOOK_TIMEOUT, produce, run_hook};
 use crate::transfer::rpc::{CONFIG_FILE, FIRMWARE, LOG_FILE, UPLOAD_CONFIG_FILE};
 use crate::transfer::upload::put;
-use crate::transfer::{
-    Fetch, Kind, Limits, Outcome, Phase, Transfer, TransferError, UpgradeWatch, fetch,
-};
+use crate::transfer::{Kind, Limits, Outcome, Phase, Transfer, TransferError, UpgradeWatch};
 use crate::transport::Credentials;
 
 /// What a finished transfer asks of the agent.
@@ -187,14 +189,15 @@ impl Agent {
         Ok(())
     }
 
-    /// Time until the next transfer or the post-upgrade deadline is due.
+    /// Time until the next transfer or the post-upgrade deadline is due (no next transfer
+    /// while a download is in flight: its end wakes the loop).
     pub(super) fn transfer_wakeup(&self) -> Option<Duration> {
         let now = self.clock.unix();
         let starts = self
             .transfers
             .transfers()
             .iter()
-            .filter(|t| t.phase == Phase::Queued)
+            .filter(|t| t.phase == Phase::Queued && self.fetching.is_none())
             .map(|t| t.not_before);
         let deadline = self.transfers.upgrade().and_then(|w| w.deadline);
         starts
@@ -203,10 +206,12 @@ impl Agent {
             .map(|t| Duration::from_secs(u64::try_from(t - now).unwrap_or(0)))
     }
 
-    /// Runs every due transfer, in order, and the post-upgrade deadline.
+    /// Runs the due transfers in order, and the post-upgrade deadline, until one download
+    /// starts fetching: it runs on while the loop serves other requests (see
+    /// [`fetch_finished`](Self::fetch_finished)).
     pub(super) async fn run_transfers(&mut self) -> Result<(), AgentError> {
         self.check_upgrade_deadline().await?;
-        loop {
+        while self.fetching.is_none() && !self.restart {
             let now = self.clock.unix();
             let due = self
                 .transfers
@@ -215,7 +220,7 @@ impl Agent {
                 .find(|t| t.phase == Phase::Queued && t.not_before <= now)
                 .cloned();
             let Some(t) = due else {
-                return Ok(());
+                break;
             };
             if !t.windows.is_empty() && !t.windows.iter().any(|w| w.start <= now && now <= w.end) {
                 match t.windows.iter().find(|w| w.start > now) {
@@ -234,26 +239,82 @@ impl Agent {
             }
             self.transfers.set_phase(t.id, Phase::InProgress)?;
             tracing::info!(id = t.id, url = %t.url, file_type = %t.file_type, "transfer starts");
-            let result = if t.kind.is_download() {
-                self.download(&t).await
+            if t.kind.is_download() {
+                self.start_download(&t, now);
             } else {
-                self.upload(&t).await.map(|()| After::Nothing)
-            };
-            let end = self.clock.unix();
-            match result {
-                Ok(after) => {
-                    self.complete(t.id, Outcome::success(now, end))?;
-                    if let After::Reboot = after {
-                        self.reboot_for_firmware()?;
-                        return Ok(());
-                    }
-                }
-                Err(e) => {
-                    let code = e.fault_code(t.kind.is_download());
-                    self.complete(t.id, Outcome::failure(code, &e.to_string(), now, end))?;
+                let result = self.upload(&t).await.map(|()| After::Nothing);
+                if self.finish(&t, now, result)? {
+                    break;
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Waits for the download in flight and finishes it, then runs what is due next, until
+    /// no download is in flight (an agent driven by [`step`](Agent::step)).
+    pub(super) async fn drain_transfers(&mut self) -> Result<(), AgentError> {
+        while self.fetching.is_some() {
+            let result = finished(&mut self.fetching).await;
+            if self.fetch_finished(result).await? {
+                break;
+            }
+            self.run_transfers().await?;
+        }
+        Ok(())
+    }
+
+    /// The fetch in flight ended with `result`: applies the file by type and reports it;
+    /// true when that rebooted (a firmware install).
+    pub(super) async fn fetch_finished(
+        &mut self,
+        result: Result<u64, TransferError>,
+    ) -> Result<bool, AgentError> {
+        let Some(done) = self.fetching.take() else {
+            return Ok(false);
+        };
+        let t = match self.transfers.get(done.id) {
+            Some(t) if t.phase == Phase::InProgress => t.clone(),
+            // A factory reset forgot it meanwhile.
+            _ => {
+                tracing::warn!(id = done.id, "download finished for a forgotten transfer");
+                let _ = std::fs::remove_file(&done.dest);
+                return Ok(false);
+            }
+        };
+        let result = match result {
+            Ok(bytes) => {
+                tracing::info!(id = t.id, bytes, path = %done.dest.display(), "downloaded");
+                self.apply_download(&t, &done.dest).await
+            }
+            Err(e) => Err(e),
+        };
+        self.finish(&t, done.start, result)
+    }
+
+    /// Saves a finished transfer's outcome, raises its events and reboots after a firmware
+    /// install; true when it rebooted.
+    fn finish(
+        &mut self,
+        t: &Transfer,
+        start: i64,
+        result: Result<After, TransferError>,
+    ) -> Result<bool, AgentError> {
+        let end = self.clock.unix();
+        match result {
+            Ok(after) => {
+                self.complete(t.id, Outcome::success(start, end))?;
+                if let After::Reboot = after {
+                    self.reboot_for_firmware()?;
+                    return Ok(true);
+                }
+            }
+            Err(e) => {
+                let code = e.fault_code(t.kind.is_download());
+                self.complete(t.id, Outcome::failure(code, &e.to_string(), start, end))?;
+            }
+        }
+        Ok(false)
     }
 
     fn limits(&self) -> Limits {
@@ -279,28 +340,23 @@ impl Agent {
         format!("{}DeviceInfo.SoftwareVersion", self.config.root())
     }
 
-    /// Fetches the file, then applies it by type.
-    async fn download(&mut self, t: &Transfer) -> Result<After, TransferError> {
-        let dest = self.download_dir().join(file_name(t));
-        let creds = credentials(t);
-        let bytes = fetch(
-            &self.connector,
-            Fetch {
-                url: &t.url,
-                credentials: creds.as_ref(),
-                expected_size: Some(u64::from(t.file_size)),
-                dest: &dest,
-                limits: self.limits(),
-            },
-        )
-        .await?;
-        tracing::info!(id = t.id, bytes, path = %dest.display(), "downloaded");
+    /// Starts fetching the file in a task of its own.
+    fn start_download(&mut self, t: &Transfer, now: i64) {
+        let job = FetchJob {
+            url: t.url.clone(),
+            credentials: credentials(t),
+            expected_size: u64::from(t.file_size),
+            dest: self.download_dir().join(file_name(t)),
+            limits: self.limits(),
+        };
+        self.fetching = Some(InFlight::spawn(self.connector.clone(), t.id, now, job));
+    }
+
+    /// Applies a downloaded file by type.
+    async fn apply_download(&mut self, t: &Transfer, dest: &Path) -> Result<After, TransferError> {
         match t.file_type.as_str() {
-            FIRMWARE => self
-                .install_firmware(t, &dest)
-                .await
-                .map(|()| After::Reboot),
-            CONFIG_FILE => self.apply_config(&dest).await.map(|()| After::Nothing),
+            FIRMWARE => self.install_firmware(t, dest).await.map(|()| After::Reboot),
+            CONFIG_FILE => self.apply_config(dest).await.map(|()| After::Nothing),
             _ => Ok(After::Nothing),
         }
     }

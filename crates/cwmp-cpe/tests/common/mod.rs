@@ -1,12 +1,17 @@
 //! A scripted peer: a hyper HTTP/1.1 server on 127.0.0.1:0 calling a synchronous handler
-//! with each whole request, counting the TCP connections it accepted; optionally over TLS.
+//! with each whole request (or an async one, [`Peer::start_async`], that may hold its answer),
+//! counting the TCP connections it accepted; optionally over TLS.
 
 #![allow(dead_code)]
 
+pub mod process;
 pub mod rig;
+pub mod stalling;
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -35,6 +40,11 @@ impl Req {
 
 pub type Handler = dyn Fn(Req) -> Response<Full<Bytes>> + Send + Sync;
 
+/// The answer of an async handler.
+pub type Answer = Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>;
+
+type AsyncHandler = dyn Fn(Req) -> Answer + Send + Sync;
+
 pub struct Peer {
     pub addr: SocketAddr,
     pub connections: Arc<AtomicUsize>,
@@ -48,7 +58,12 @@ impl Peer {
     pub async fn start(
         handler: impl Fn(Req) -> Response<Full<Bytes>> + Send + Sync + 'static,
     ) -> Peer {
-        Peer::start_with(handler, None).await
+        Peer::start_with(sync(handler), None).await
+    }
+
+    /// A peer whose handler answers when its future resolves (never, to hold a request).
+    pub async fn start_async(handler: impl Fn(Req) -> Answer + Send + Sync + 'static) -> Peer {
+        Peer::start_with(Arc::new(handler), None).await
     }
 
     /// An HTTPS peer with the given rustls server settings.
@@ -56,11 +71,11 @@ impl Peer {
         handler: impl Fn(Req) -> Response<Full<Bytes>> + Send + Sync + 'static,
         tls: Arc<rustls::ServerConfig>,
     ) -> Peer {
-        Peer::start_with(handler, Some(tokio_rustls::TlsAcceptor::from(tls))).await
+        Peer::start_with(sync(handler), Some(tokio_rustls::TlsAcceptor::from(tls))).await
     }
 
     async fn start_with(
-        handler: impl Fn(Req) -> Response<Full<Bytes>> + Send + Sync + 'static,
+        handler: Arc<AsyncHandler>,
         tls: Option<tokio_rustls::TlsAcceptor>,
     ) -> Peer {
         let scheme = if tls.is_some() { "https" } else { "http" };
@@ -70,7 +85,6 @@ impl Peer {
         let addr = listener.local_addr().expect("addr");
         let connections = Arc::new(AtomicUsize::new(0));
         let count = connections.clone();
-        let handler: Arc<Handler> = Arc::new(handler);
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 count.fetch_add(1, Ordering::SeqCst);
@@ -93,7 +107,7 @@ impl Peer {
                                 headers: parts.headers,
                                 body,
                             };
-                            Ok::<_, Infallible>(handler(req))
+                            Ok::<_, Infallible>(handler(req).await)
                         }
                     });
                     let builder = hyper::server::conn::http1::Builder::new();
@@ -139,6 +153,15 @@ impl Drop for Peer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+fn sync(
+    handler: impl Fn(Req) -> Response<Full<Bytes>> + Send + Sync + 'static,
+) -> Arc<AsyncHandler> {
+    Arc::new(move |req| {
+        let response = handler(req);
+        Box::pin(async move { response })
+    })
 }
 
 pub fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
