@@ -87,6 +87,9 @@ pub struct Config {
     /// A transfer the CPE accepted but never reported with TransferComplete is faulted
     /// after this long (seconds); it is also the lifetime of the signed URLs.
     pub transfer_timeout_secs: u64,
+    /// How long this node's sessions reuse the presets they read (milliseconds): a change
+    /// made through this node applies at once, one made through another node within this.
+    pub preset_cache_ms: u64,
 }
 
 impl Default for Config {
@@ -120,6 +123,7 @@ impl Default for Config {
             max_concurrent_transfers: 256,
             file_idle_timeout_secs: 60,
             transfer_timeout_secs: 3600,
+            preset_cache_ms: 2000,
         }
     }
 }

@@ -485,3 +485,26 @@ async fn reply_uses_the_cpe_version() {
     let req = reply(s.handle(None, T0).await.expect("empty"));
     assert_eq!(req.version, CwmpVersion::V1_1);
 }
+
+/// Inform at `T0`, a task queued, then the CPE's empty POST `after` later.
+async fn task_queued_during_cpe_turn(after: std::time::Duration) -> Outcome {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = store(&dir).await;
+    known_device(&store).await;
+    let mut s = session(&store, "n/1");
+    s.handle(Some(inform(CwmpVersion::V1_2)), T0)
+        .await
+        .expect("inform");
+    task(&store, "reboot", json!({})).await;
+    s.handle(None, T0.plus(after)).await.expect("empty post")
+}
+
+#[tokio::test]
+async fn no_task_due_at_the_inform_stands_for_a_second() {
+    // Read with the Inform: a task queued within the second runs in the next session...
+    let soon = task_queued_during_cpe_turn(std::time::Duration::from_millis(500)).await;
+    assert_eq!(soon, Outcome::End);
+    // ...one queued while a slower CPE still had the floor is read again and runs now.
+    let late = task_queued_during_cpe_turn(std::time::Duration::from_secs(2)).await;
+    assert!(matches!(reply(late).body, Body::Reboot(_)));
+}

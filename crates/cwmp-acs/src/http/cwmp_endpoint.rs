@@ -39,6 +39,7 @@ use crate::cpe_auth::CpeAuth;
 use crate::events::EventBus;
 use crate::files::FileService;
 use crate::metrics::{Metrics, Server};
+use crate::session::presets::PresetCache;
 use crate::session::{Outcome, Session, SessionConfig, SessionError};
 use crate::store::{Store, Timestamp};
 
@@ -75,6 +76,7 @@ impl EndpointConfig {
         session.busy_retry_after = Duration::from_secs(config.busy_retry_after_secs);
         session.presets.file_base_url = config.file_base_url.clone();
         session.presets.cr_credentials_on_bootstrap = config.cr_credentials_on_bootstrap;
+        session.presets.catalog_ttl = Duration::from_millis(config.preset_cache_ms);
         session.transfer_timeout = Duration::from_secs(config.transfer_timeout_secs);
         EndpointConfig {
             reap_interval: (session.timeout / 4)
@@ -105,6 +107,7 @@ struct Shared {
     events: EventBus,
     metrics: Arc<Metrics>,
     files: Option<Arc<FileService>>,
+    presets: Arc<PresetCache>,
 }
 
 /// What an endpoint needs beside its store and config; the default is open CPE
@@ -201,6 +204,7 @@ impl CwmpEndpoint {
     ) -> CwmpEndpoint {
         CwmpEndpoint {
             shared: Arc::new(Shared {
+                presets: Arc::new(PresetCache::new(config.session.presets.catalog_ttl)),
                 store,
                 config,
                 sessions: Mutex::new(HashMap::new()),
@@ -465,7 +469,8 @@ impl Shared {
             now,
         )
         .with_observers(self.events.clone(), Arc::clone(&self.metrics))
-        .with_files(self.files.clone());
+        .with_files(self.files.clone())
+        .with_preset_cache(Arc::clone(&self.presets));
         let outcome = session.handle(Some(*env), now).await;
         let mut entry = Entry {
             session,

@@ -14,13 +14,14 @@ mod preset_phase;
 mod transfers;
 
 use super::cpe::{self, Note};
+use super::presets::PresetCache;
 use super::results::engine_fault;
 use super::types::{Outcome, SessionConfig, SessionError};
 use crate::events::{EventBus, EventKind};
 use crate::metrics::{Metrics, StoreOp};
 use crate::store::{
-    DeviceId, DeviceIdentity, InformUpdate, ParamValue, RetryPolicy, SessionRecord, Store, Task,
-    Timestamp,
+    DeviceId, DeviceIdentity, InformUpdate, ParamValue, RetryPolicy, SessionRecord, SessionStart,
+    Store, Task, Timestamp,
 };
 
 /// Where the session stands.
@@ -73,7 +74,16 @@ pub struct Session {
     bus: EventBus,
     metrics: Arc<Metrics>,
     files: Option<Arc<crate::files::FileService>>,
+    preset_cache: Arc<PresetCache>,
+    /// When the due tasks were read with the Inform and none was due; until
+    /// [`DUE_READ_FRESH`] later that answer stands for the first look at the queue.
+    none_due_at: Option<Timestamp>,
 }
+
+/// How long "no task due", read with the Inform, spares reading the tasks again when the
+/// CPE hands over: a task queued in between (an API call racing the session) then waits
+/// for the next session.
+const DUE_READ_FRESH: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -102,6 +112,8 @@ impl Session {
         now: Timestamp,
     ) -> Session {
         Session {
+            preset_cache: Arc::new(PresetCache::new(config.presets.catalog_ttl)),
+            none_due_at: None,
             store,
             config,
             ip,
@@ -137,6 +149,13 @@ impl Session {
     /// (without it such tasks fault with `invalid_task`).
     pub fn with_files(mut self, files: Option<Arc<crate::files::FileService>>) -> Session {
         self.files = files;
+        self
+    }
+
+    /// Reads presets through `cache`, shared with the endpoint's other sessions (by default
+    /// the session has its own).
+    pub fn with_preset_cache(mut self, cache: Arc<PresetCache>) -> Session {
+        self.preset_cache = cache;
         self
     }
 
@@ -306,26 +325,6 @@ impl Session {
             serial_number: d.serial_number.clone(),
         };
         let device = identity.device_id();
-        let store = Arc::clone(&self.store);
-        let holder = self.config.holder.clone();
-        if !store
-            .try_acquire_lease(&device, &holder, self.config.lease_ttl)
-            .await?
-        {
-            self.phase = Phase::Done;
-            return Ok(Outcome::Busy {
-                retry_after: self.config.busy_retry_after,
-            });
-        }
-        // Holding the lease, no other session of the device is alive: tasks still marked
-        // running were left by one that died with its server (crash, kill) before the CPE
-        // answered. They run again, once, in this session.
-        let orphans = store.requeue_running_tasks(&device).await?;
-        if orphans > 0 {
-            tracing::warn!(%device, orphans, "re-queued tasks left running by a dead session");
-        }
-        self.device = Some(device.clone());
-        self.phase = Phase::CpeRequests;
         self.version = version;
         self.last_renewal = now;
         self.rpc_count += 1;
@@ -354,9 +353,36 @@ impl Session {
                 .collect(),
         };
         let timer = std::time::Instant::now();
-        store.upsert_inform(update).await?;
+        let begun = self
+            .store
+            .begin_session(SessionStart {
+                holder: self.config.holder.clone(),
+                lease_ttl: self.config.lease_ttl,
+                inform: update,
+            })
+            .await?;
         self.metrics
             .store_op(StoreOp::UpsertInform, timer.elapsed());
+        let Some(begun) = begun else {
+            self.phase = Phase::Done;
+            return Ok(Outcome::Busy {
+                retry_after: self.config.busy_retry_after,
+            });
+        };
+        // Holding the lease, no other session of the device is alive: tasks that were still
+        // marked running were left by one that died with its server (crash, kill) before
+        // the CPE answered. They run again, once, in this session.
+        if begun.requeued > 0 {
+            let orphans = begun.requeued;
+            tracing::warn!(%device, orphans, "re-queued tasks left running by a dead session");
+        }
+        self.device = Some(device.clone());
+        self.phase = Phase::CpeRequests;
+        if begun.due.is_empty() {
+            self.none_due_at = Some(now);
+        }
+        self.queue = begun.due.into();
+        self.presets.prefetch(begun.preset_states, begun.faults);
         let events = self
             .events
             .iter()
@@ -401,9 +427,8 @@ impl Session {
         let device = self.device_id()?;
         self.phase = Phase::Done;
         self.store
-            .release_lease(&device, &self.config.holder)
+            .end_session(&self.config.holder, self.record(outcome, now))
             .await?;
-        self.store.record_session(self.record(outcome, now)).await?;
         self.publish_end(&device, outcome);
         Ok(Outcome::End)
     }
@@ -425,12 +450,12 @@ impl Session {
         if self.running.take().is_some() {
             self.store.requeue_running_tasks(&device).await?;
         }
+        let record = self.record(reason, now);
         if release {
-            self.store
-                .release_lease(&device, &self.config.holder)
-                .await?;
+            self.store.end_session(&self.config.holder, record).await?;
+        } else {
+            self.store.record_session(record).await?;
         }
-        self.store.record_session(self.record(reason, now)).await?;
         self.publish_end(&device, reason);
         Ok(())
     }

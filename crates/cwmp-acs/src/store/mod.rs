@@ -123,6 +123,9 @@ pub trait Store: Send + Sync {
     async fn list_presets(&self) -> StoreResult<Vec<Preset>>;
     /// Deletes a preset; `false` if unknown.
     async fn delete_preset(&self, name: &str) -> StoreResult<bool>;
+    /// A number that changes whenever presets are put or deleted through this store
+    /// object, so that a cache of them knows when to reload.
+    fn presets_generation(&self) -> u64;
 
     /// The preset engine's bookkeeping of a device, by preset name.
     async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>>;
@@ -167,6 +170,17 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Option<DeviceCredentials>>;
     /// Deletes the device's credentials; `false` when it had none.
     async fn delete_credentials(&self, device: &DeviceId) -> StoreResult<bool>;
+
+    // ---- sessions ----
+
+    /// Starts a session in one transaction: takes the device's lease (as
+    /// [`Store::try_acquire_lease`]), puts tasks left running back to pending, applies the
+    /// Inform, and reads the due tasks, preset states and faults the session starts from.
+    /// `None` when another session holds the lease (nothing is written then).
+    async fn begin_session(&self, start: SessionStart) -> StoreResult<Option<SessionBegun>>;
+    /// Ends a session in one transaction: records it and releases `holder`'s lease.
+    /// [`StoreError::NotFound`] for an unknown device.
+    async fn end_session(&self, holder: &str, record: SessionRecord) -> StoreResult<()>;
 
     // ---- session lease ----
 

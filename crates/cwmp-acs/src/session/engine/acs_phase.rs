@@ -108,7 +108,11 @@ impl Session {
     pub(super) async fn next_request(&mut self, now: Timestamp) -> Result<Outcome, SessionError> {
         let device = self.device_id()?;
         loop {
-            if self.queue.is_empty() {
+            let read_at_inform = self
+                .none_due_at
+                .take()
+                .is_some_and(|at| now <= at.plus(super::DUE_READ_FRESH));
+            if self.queue.is_empty() && !read_at_inform {
                 // Asked again each time the queue runs dry, so tasks queued during the
                 // session run in it too.
                 let due = self.store.due_tasks(&device, now).await?;

@@ -2,6 +2,7 @@
 //! [`plan::next_step`](crate::session::presets::plan::next_step) and recording their answers.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use cwmp::rpc::{Download, ParameterValueStruct, SetParameterValues};
 use cwmp::{Body, Envelope, EventCode, Value};
@@ -9,25 +10,18 @@ use rand::TryRngCore as _;
 
 use super::Session;
 use crate::files::signing::Grant;
-use crate::query::{self, DeviceView, Query};
+use crate::query::DeviceView;
 use crate::session::presets::plan::{
     Inputs, Progress, Purpose, Selected, Step, download_key, next_step,
 };
-use crate::session::presets::{LOOP_FAULT, PresetConfig, fault_channel};
+use crate::session::presets::{Catalog, LOOP_FAULT, fault_channel};
 use crate::session::results::engine_fault;
 use crate::session::types::{Outcome, SessionError};
-use crate::store::{DeviceId, FaultInfo, NewFault, PresetState, StoreError, Timestamp};
+use crate::store::{
+    DeviceId, FaultInfo, FaultRecord, NewFault, PresetState, StoreError, Timestamp,
+};
 
 mod answer;
-
-/// A stored preset, parsed.
-#[derive(Debug)]
-struct Parsed {
-    name: String,
-    events: Vec<String>,
-    precondition: Query,
-    config: PresetConfig,
-}
 
 /// A preset request on the wire.
 #[derive(Debug)]
@@ -43,7 +37,7 @@ struct Outstanding {
 pub(super) struct PresetRun {
     started: bool,
     done: bool,
-    catalog: Vec<Parsed>,
+    catalog: Arc<Catalog>,
     progress: Progress,
     excluded: BTreeSet<String>,
     stopped: BTreeSet<String>,
@@ -54,9 +48,16 @@ pub(super) struct PresetRun {
     stored_empty: bool,
     rpcs: u32,
     outstanding: Option<Outstanding>,
+    /// States and faults read with the Inform ([`crate::store::Store::begin_session`]).
+    prefetched: Option<(Vec<PresetState>, Vec<FaultRecord>)>,
 }
 
 impl PresetRun {
+    /// Keeps the states and faults read with the Inform for [`Session::preset_start`].
+    pub(super) fn prefetch(&mut self, states: Vec<PresetState>, faults: Vec<FaultRecord>) {
+        self.prefetched = Some((states, faults));
+    }
+
     /// True while a preset request awaits its answer.
     pub(super) fn is_waiting(&self) -> bool {
         self.outstanding.is_some()
@@ -97,6 +98,11 @@ impl Session {
             self.preset_start(&device, now).await?;
         }
         loop {
+            if self.nothing_to_plan() {
+                // The common session of a fleet without presets: no device read at all.
+                self.preset_finish(&device, &[]).await?;
+                return Ok(None);
+            }
             let record = self
                 .store
                 .get_device(&device)
@@ -287,15 +293,16 @@ impl Session {
         now: Timestamp,
     ) -> Result<(), SessionError> {
         self.presets.started = true;
-        self.presets.states = self
-            .store
-            .preset_states(device)
-            .await?
-            .into_iter()
-            .map(|s| (s.preset.clone(), s))
-            .collect();
+        let (states, faults) = match self.presets.prefetched.take() {
+            Some(read) => read,
+            None => (
+                self.store.preset_states(device).await?,
+                self.store.list_faults(Some(device)).await?,
+            ),
+        };
+        self.presets.states = states.into_iter().map(|s| (s.preset.clone(), s)).collect();
         self.presets.stored_empty = self.presets.states.is_empty();
-        for f in self.store.list_faults(Some(device)).await? {
+        for f in faults {
             if let Some(name) = f.channel.strip_prefix("preset:") {
                 self.presets.open_faults.insert(name.to_owned());
                 if f.fault.code == LOOP_FAULT {
@@ -330,42 +337,39 @@ impl Session {
                 }
             }
         }
-        for p in self.store.list_presets().await? {
-            let parsed = query::parse(&p.precondition, &query::Limits::default())
-                .map_err(|e| e.to_string())
-                .and_then(|q| {
-                    PresetConfig::parse(&p.configuration)
-                        .map(|c| (q, c))
-                        .map_err(|e| e.to_string())
-                });
-            match parsed {
-                Ok((precondition, config)) => self.presets.catalog.push(Parsed {
-                    name: p.name,
-                    events: p.events,
-                    precondition,
-                    config,
-                }),
-                Err(e) => {
-                    tracing::warn!(device = %device, preset = %p.name, error = %e, "preset skipped");
-                    self.presets.excluded.insert(p.name.clone());
-                    let fault = engine_fault("invalid_preset", e);
-                    self.store
-                        .record_fault(NewFault {
-                            device: device.clone(),
-                            channel: fault_channel(&p.name),
-                            fault,
-                        })
-                        .await?;
-                }
-            }
+        self.presets.catalog = self.preset_cache.get(self.store.as_ref(), now).await?;
+        let catalog = Arc::clone(&self.presets.catalog);
+        for (name, error) in &catalog.invalid {
+            tracing::warn!(device = %device, preset = %name, error = %error, "preset skipped");
+            self.presets.excluded.insert(name.clone());
+            self.store
+                .record_fault(NewFault {
+                    device: device.clone(),
+                    channel: fault_channel(name),
+                    fault: engine_fault("invalid_preset", error.clone()),
+                })
+                .await?;
         }
         self.save_preset_states(device).await
+    }
+
+    /// True when no step could come of this session's inputs: no presets, no firmware
+    /// download awaited, no Connection Request credentials to give.
+    fn nothing_to_plan(&self) -> bool {
+        let run = &self.presets;
+        let credentials = self.config.presets.cr_credentials_on_bootstrap
+            && self.events.contains(&EventCode::Bootstrap)
+            && !run.progress.credentials_done;
+        run.catalog.presets.is_empty()
+            && run.states.values().all(|s| s.download.is_none())
+            && !credentials
     }
 
     /// Presets that apply now, lowest weight first.
     fn select_presets(&self, view: DeviceView<'_>, now: Timestamp) -> Vec<Selected> {
         let run = &self.presets;
         run.catalog
+            .presets
             .iter()
             .filter(|p| !run.excluded.contains(&p.name) && !run.stopped.contains(&p.name))
             .filter(|p| {
@@ -462,6 +466,7 @@ impl Session {
         let names: Vec<String> = self
             .presets
             .catalog
+            .presets
             .iter()
             .map(|p| p.name.clone())
             .collect();

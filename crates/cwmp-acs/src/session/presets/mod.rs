@@ -12,10 +12,13 @@
 //! the fault. A preset that keeps changing the device ([`PresetSettings`]) is stopped with
 //! a `preset_loop` fault until the fault is deleted.
 
+mod catalog;
 mod config;
 pub(crate) mod plan;
 mod settings;
 
+pub(crate) use catalog::Catalog;
+pub use catalog::PresetCache;
 pub use config::{DesiredValue, Firmware, InvalidConfig, PresetConfig};
 pub use settings::PresetSettings;
 

@@ -1,5 +1,7 @@
 //! Settings of the preset engine.
 
+use std::time::Duration;
+
 /// How presets are applied (part of [`crate::session::SessionConfig`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PresetSettings {
@@ -16,6 +18,9 @@ pub struct PresetSettings {
     /// A preset that made changes in this many consecutive sessions is stopped with a
     /// `preset_loop` fault (until the fault is deleted).
     pub max_changing_sessions: u32,
+    /// How long sessions reuse the presets they read ([`super::PresetCache`]); zero: each
+    /// session reads them.
+    pub catalog_ttl: Duration,
 }
 
 impl Default for PresetSettings {
@@ -25,6 +30,7 @@ impl Default for PresetSettings {
             cr_credentials_on_bootstrap: false,
             max_rpcs_per_session: 32,
             max_changing_sessions: 4,
+            catalog_ttl: Duration::ZERO,
         }
     }
 }

@@ -15,11 +15,13 @@ mod query_sql;
 mod readers;
 mod reads;
 mod rows;
+mod sessions;
 mod store_impl;
 mod writer;
 mod writes;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use super::StoreResult;
@@ -65,6 +67,7 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     path: PathBuf,
+    presets_generation: AtomicU64,
 }
 
 impl SqliteStore {
@@ -92,6 +95,7 @@ impl SqliteStore {
             writer,
             readers,
             path,
+            presets_generation: AtomicU64::new(0),
         })
     }
 

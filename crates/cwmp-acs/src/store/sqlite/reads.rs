@@ -6,8 +6,8 @@ use super::conn::{query, query_opt};
 use super::query_sql::SqlBuf;
 use super::rows::{self, DEVICE_COLS, TASK_COLS};
 use crate::store::{
-    Device, DeviceFilter, DeviceId, DeviceQuery, SessionRecord, StoreResult, Task, TaskFilter,
-    Timestamp,
+    Device, DeviceFilter, DeviceId, DeviceQuery, FaultRecord, SessionRecord, StoreResult, Task,
+    TaskFilter, Timestamp,
 };
 
 /// Attaches tags to devices (one query for all of them).
@@ -153,5 +153,19 @@ pub(crate) fn list_sessions(
          WHERE device_id = $1 ORDER BY started_ms DESC, id DESC LIMIT $2",
         &[&device.as_str(), &i64::try_from(limit).unwrap_or(i64::MAX)],
         rows::session,
+    )
+}
+
+/// Open faults, of one device or all, by device and channel.
+pub(crate) fn list_faults(
+    conn: &Connection,
+    device: Option<&DeviceId>,
+) -> StoreResult<Vec<FaultRecord>> {
+    query(
+        conn,
+        "SELECT device_id, channel, code, message, detail, retries, timestamp_ms \
+         FROM faults WHERE $1 IS NULL OR device_id = $1 ORDER BY device_id, channel",
+        &[&device.map(DeviceId::as_str)],
+        rows::fault,
     )
 }

@@ -1,6 +1,7 @@
 //! [`Store`] for [`SqliteStore`]: writes go to the group-commit writer, reads to the read
 //! threads; each call is one closure run there.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -8,12 +9,12 @@ use rusqlite::ToSql;
 use rusqlite::types::Value;
 
 use super::conn::{execute, query, query_opt};
-use super::{SqliteStore, preset_state, reads, rows, writes};
+use super::{SqliteStore, preset_state, reads, rows, sessions, writes};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
-    ParamBatch, Parameter, Preset, PresetState, RetryPolicy, SessionRecord, Store, StoreResult,
-    Task, TaskFilter, TaskStatus, Timestamp,
+    ParamBatch, Parameter, Preset, PresetState, RetryPolicy, SessionBegun, SessionRecord,
+    SessionStart, Store, StoreResult, Task, TaskFilter, TaskStatus, Timestamp,
 };
 
 fn text(s: &str) -> Value {
@@ -263,13 +264,10 @@ impl Store for SqliteStore {
     }
 
     async fn list_faults(&self, device: Option<&DeviceId>) -> StoreResult<Vec<FaultRecord>> {
-        self.rows(
-            "SELECT device_id, channel, code, message, detail, retries, timestamp_ms \
-             FROM faults WHERE $1 IS NULL OR device_id = $1 ORDER BY device_id, channel",
-            vec![device.map(|d| d.as_str().to_owned()).into()],
-            rows::fault,
-        )
-        .await
+        let device = device.cloned();
+        self.readers
+            .read(move |c| reads::list_faults(c, device.as_ref()))
+            .await
     }
 
     async fn delete_fault(&self, device: &DeviceId, channel: &str) -> StoreResult<bool> {
@@ -281,9 +279,12 @@ impl Store for SqliteStore {
     }
 
     async fn put_preset(&self, preset: Preset) -> StoreResult<()> {
-        self.writer
+        let put = self
+            .writer
             .write(move |c| writes::put_preset(c, &preset))
-            .await
+            .await;
+        self.presets_generation.fetch_add(1, Ordering::Release);
+        put
     }
 
     async fn get_preset(&self, name: &str) -> StoreResult<Option<Preset>> {
@@ -307,8 +308,15 @@ impl Store for SqliteStore {
     }
 
     async fn delete_preset(&self, name: &str) -> StoreResult<bool> {
-        self.changed("DELETE FROM presets WHERE name = $1", vec![text(name)])
-            .await
+        let deleted = self
+            .changed("DELETE FROM presets WHERE name = $1", vec![text(name)])
+            .await;
+        self.presets_generation.fetch_add(1, Ordering::Release);
+        deleted
+    }
+
+    fn presets_generation(&self) -> u64 {
+        self.presets_generation.load(Ordering::Acquire)
     }
 
     async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>> {
@@ -410,6 +418,17 @@ impl Store for SqliteStore {
             vec![text(device.as_str())],
         )
         .await
+    }
+
+    async fn begin_session(&self, start: SessionStart) -> StoreResult<Option<SessionBegun>> {
+        self.writer.write(move |c| sessions::begin(c, start)).await
+    }
+
+    async fn end_session(&self, holder: &str, record: SessionRecord) -> StoreResult<()> {
+        let holder = holder.to_owned();
+        self.writer
+            .write(move |c| sessions::end(c, &holder, &record))
+            .await
     }
 
     async fn try_acquire_lease(

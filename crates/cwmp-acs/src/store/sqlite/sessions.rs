@@ -1,0 +1,49 @@
+//! The two transactions that open and close a CWMP session, so that a session of a known
+//! device with nothing to do costs two hand-overs to the writer.
+
+use rusqlite::Connection;
+
+use super::conn::execute;
+use super::{preset_state, reads, writes};
+use crate::store::{SessionBegun, SessionRecord, SessionStart, StoreResult, Timestamp};
+
+pub(crate) fn begin(conn: &Connection, start: SessionStart) -> StoreResult<Option<SessionBegun>> {
+    let device = start.inform.identity.device_id();
+    if !writes::try_acquire_lease(conn, &device, &start.holder, start.lease_ttl)? {
+        return Ok(None);
+    }
+    let requeued = execute(
+        conn,
+        "UPDATE tasks SET status = 'pending' WHERE device_id = $1 AND status = 'running'",
+        &[&device.as_str()],
+    )?;
+    let now: Timestamp = start.inform.time;
+    let inform = writes::upsert_inform(conn, start.inform)?;
+    // A new device has no tasks, states or faults: three reads spared on every bootstrap.
+    let (due, preset_states, faults) = if inform.created {
+        Default::default()
+    } else {
+        (
+            reads::due_tasks(conn, &device, now)?,
+            preset_state::read(conn, &device)?,
+            reads::list_faults(conn, Some(&device))?,
+        )
+    };
+    Ok(Some(SessionBegun {
+        inform,
+        requeued,
+        due,
+        preset_states,
+        faults,
+    }))
+}
+
+pub(crate) fn end(conn: &Connection, holder: &str, record: &SessionRecord) -> StoreResult<()> {
+    writes::record_session(conn, record)?;
+    execute(
+        conn,
+        "DELETE FROM session_leases WHERE device_id = $1 AND holder = $2",
+        &[&record.device.as_str(), &holder],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! The two transactions that open and close a session: `begin_session` and `end_session`.
+
+use std::time::Duration;
+
+use cwmp::{EventCode, Value};
+use cwmp_acs::store::*;
+use serde_json::json;
+
+const TTL: Duration = Duration::from_secs(60);
+
+async fn open(dir: &tempfile::TempDir) -> SqliteStore {
+    SqliteStore::open(SqliteConfig::new(dir.path()))
+        .await
+        .expect("open")
+}
+
+fn start(holder: &str, value: u32) -> SessionStart {
+    SessionStart {
+        holder: holder.into(),
+        lease_ttl: TTL,
+        inform: InformUpdate {
+            identity: DeviceIdentity {
+                manufacturer: "Acme".into(),
+                oui: "00259E".into(),
+                product_class: "HG".into(),
+                serial_number: "B1".into(),
+            },
+            time: Timestamp::now(),
+            events: vec![EventCode::Periodic],
+            ip: None,
+            connection_request_url: None,
+            udp_connection_request_address: None,
+            parameters: vec![ParamValue {
+                path: "Device.Test.Counter".into(),
+                value: Value::UnsignedInt(value),
+            }],
+        },
+    }
+}
+
+fn device() -> DeviceId {
+    DeviceId::from_identity("00259E", "HG", "B1")
+}
+
+fn record(outcome: &str) -> SessionRecord {
+    SessionRecord {
+        device: device(),
+        started: Timestamp::now(),
+        ended: Timestamp::now(),
+        events: vec![EventCode::Periodic],
+        rpc_count: 2,
+        outcome: outcome.into(),
+    }
+}
+
+async fn counter(store: &SqliteStore) -> Option<Value> {
+    store
+        .get_parameters(&device(), "Device.Test.Counter")
+        .await
+        .expect("params")
+        .pop()
+        .and_then(|p| p.value)
+}
+
+#[tokio::test]
+async fn begin_applies_the_inform_and_reads_what_the_session_starts_from() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    let first = store
+        .begin_session(start("n/1", 1))
+        .await
+        .expect("begin")
+        .expect("lease");
+    assert!(first.inform.created);
+    assert_eq!(
+        (first.requeued, first.due.len(), first.faults.len()),
+        (0, 0, 0)
+    );
+    store.end_session("n/1", record("ok")).await.expect("end");
+
+    let task = store
+        .create_task(NewTask {
+            device: device(),
+            name: "reboot".into(),
+            payload: json!({}),
+            expiry: None,
+        })
+        .await
+        .expect("task");
+    let running = store
+        .create_task(NewTask {
+            device: device(),
+            name: "factoryReset".into(),
+            payload: json!({}),
+            expiry: None,
+        })
+        .await
+        .expect("task");
+    assert!(store.claim_task(&running.id).await.expect("claim"));
+    store
+        .record_fault(NewFault {
+            device: device(),
+            channel: "preset:p".into(),
+            fault: FaultInfo {
+                code: "cwmp.9002".into(),
+                message: "x".into(),
+                detail: None,
+            },
+        })
+        .await
+        .expect("fault");
+    store
+        .put_preset_states(
+            &device(),
+            vec![PresetState {
+                preset: "p".into(),
+                streak: 1,
+                ..PresetState::default()
+            }],
+        )
+        .await
+        .expect("states");
+
+    let begun = store
+        .begin_session(start("n/2", 2))
+        .await
+        .expect("begin")
+        .expect("lease");
+    assert!(!begun.inform.created);
+    // The task left running by a dead session is pending again, and due with the other.
+    assert_eq!(begun.requeued, 1);
+    let due: Vec<&str> = begun.due.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(due, [task.id.as_str(), running.id.as_str()]);
+    assert_eq!(begun.faults.len(), 1);
+    assert_eq!(begun.preset_states[0].preset, "p");
+    assert_eq!(counter(&store).await, Some(Value::UnsignedInt(2)));
+}
+
+#[tokio::test]
+async fn a_held_lease_refuses_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    store
+        .begin_session(start("n/1", 1))
+        .await
+        .expect("begin")
+        .expect("lease");
+    assert_eq!(
+        store.begin_session(start("n/2", 2)).await.expect("begin"),
+        None
+    );
+    assert_eq!(counter(&store).await, Some(Value::UnsignedInt(1)));
+}
+
+#[tokio::test]
+async fn end_records_the_session_and_frees_the_device() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    store
+        .begin_session(start("n/1", 1))
+        .await
+        .expect("begin")
+        .expect("lease");
+    store.end_session("n/1", record("ok")).await.expect("end");
+    let sessions = store.list_sessions(&device(), 5).await.expect("sessions");
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].outcome, "ok");
+    assert!(
+        store
+            .begin_session(start("n/2", 2))
+            .await
+            .expect("begin")
+            .is_some()
+    );
+    // Ending a session of an unknown device writes nothing (and frees nothing).
+    let mut other = record("ok");
+    other.device = DeviceId::from_identity("00259E", "HG", "nobody");
+    assert!(matches!(
+        store.end_session("n/2", other).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        store
+            .begin_session(start("n/3", 3))
+            .await
+            .expect("begin")
+            .is_none()
+    );
+}
