@@ -149,19 +149,19 @@ mod tests {
             .expect("open");
         let cache = PresetCache::new(Duration::from_secs(2));
         here.put_preset(preset("a", json!({}))).await.expect("put");
-        assert_eq!(names(&*cache.get(&here, T0).await.expect("get")), ["a"]);
+        assert_eq!(names(&cache.get(&here, T0).await.expect("get")), ["a"]);
 
         there.put_preset(preset("b", json!({}))).await.expect("put");
         let soon = T0.plus(Duration::from_millis(1500));
-        assert_eq!(names(&*cache.get(&here, soon).await.expect("get")), ["a"]);
+        assert_eq!(names(&cache.get(&here, soon).await.expect("get")), ["a"]);
         let later = T0.plus(Duration::from_secs(2));
         assert_eq!(
-            names(&*cache.get(&here, later).await.expect("get")),
+            names(&cache.get(&here, later).await.expect("get")),
             ["a", "b"]
         );
 
         assert!(here.delete_preset("a").await.expect("delete"));
-        assert_eq!(names(&*cache.get(&here, later).await.expect("get")), ["b"]);
+        assert_eq!(names(&cache.get(&here, later).await.expect("get")), ["b"]);
     }
 
     #[tokio::test]
