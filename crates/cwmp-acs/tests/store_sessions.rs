@@ -187,3 +187,24 @@ async fn end_records_the_session_and_frees_the_device() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn the_history_keeps_the_newest_sessions_of_each_device() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    store
+        .begin_session(start("n/1", 1))
+        .await
+        .expect("begin")
+        .expect("lease");
+    let kept = SESSIONS_KEPT as usize;
+    for i in 0..kept + 5 {
+        let mut r = record(&format!("s{i}"));
+        r.started = Timestamp(1_700_000_000_000 + i as i64 * 1000);
+        store.record_session(r).await.expect("record");
+    }
+    let sessions = store.list_sessions(&device(), 1000).await.expect("list");
+    assert_eq!(sessions.len(), kept);
+    assert_eq!(sessions[0].outcome, format!("s{}", kept + 4));
+    assert_eq!(sessions[kept - 1].outcome, "s5");
+}

@@ -22,6 +22,9 @@ pub use object_id::new_object_id;
 pub use sqlite::{SqliteConfig, SqliteStore};
 pub use types::*;
 
+/// Sessions kept in each device's history.
+pub const SESSIONS_KEPT: u32 = 32;
+
 /// Storage used by the session engine and the API. Every write is atomic on its own;
 /// writes are durable when the returned future resolves.
 #[async_trait]
@@ -150,7 +153,9 @@ pub trait Store: Send + Sync {
 
     // ---- session history ----
 
-    /// Appends a finished session. [`StoreError::NotFound`] for an unknown device.
+    /// Appends a finished session; the device keeps its last [`SESSIONS_KEPT`] (a fleet
+    /// informing every few minutes would otherwise grow the history without end).
+    /// [`StoreError::NotFound`] for an unknown device.
     async fn record_session(&self, session: SessionRecord) -> StoreResult<()>;
     /// The device's last `limit` sessions, newest first.
     async fn list_sessions(&self, device: &DeviceId, limit: u64)

@@ -8,8 +8,8 @@ use super::conn::{execute, query_opt};
 use super::rows::{self, TASK_COLS, json_text, value_cols};
 use crate::store::{
     DeviceCredentials, DeviceId, FaultInfo, FaultRecord, FileMeta, InformOutcome, InformUpdate,
-    NewFault, NewTask, ParamBatch, ParamUpdate, Preset, RetryPolicy, SessionRecord, StoreError,
-    StoreResult, Task, TaskStatus, Timestamp, new_object_id,
+    NewFault, NewTask, ParamBatch, ParamUpdate, Preset, RetryPolicy, SESSIONS_KEPT, SessionRecord,
+    StoreError, StoreResult, Task, TaskStatus, Timestamp, new_object_id,
 };
 
 /// Inserts or updates one parameter: absent fields keep their stored value.
@@ -287,6 +287,13 @@ pub(crate) fn record_session(conn: &Connection, s: &SessionRecord) -> StoreResul
     if inserted == 0 {
         return Err(StoreError::NotFound(format!("device {}", s.device)));
     }
+    // Older than the SESSIONS_KEPT-th newest (an index range on (device_id, started_ms)).
+    execute(
+        conn,
+        "DELETE FROM sessions WHERE device_id = $1 AND started_ms < (SELECT started_ms \
+         FROM sessions WHERE device_id = $1 ORDER BY started_ms DESC LIMIT 1 OFFSET $2)",
+        &[&s.device.as_str(), &i64::from(SESSIONS_KEPT - 1)],
+    )?;
     Ok(())
 }
 
