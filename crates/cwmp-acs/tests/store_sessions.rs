@@ -53,6 +53,15 @@ fn record(outcome: &str) -> SessionRecord {
     }
 }
 
+/// Begins a session that must get the lease.
+async fn begin(store: &SqliteStore, holder: &str, value: u32) -> SessionBegun {
+    store
+        .begin_session(start(holder, value))
+        .await
+        .expect("begin")
+        .expect("lease")
+}
+
 async fn counter(store: &SqliteStore) -> Option<Value> {
     store
         .get_parameters(&device(), "Device.Test.Counter")
@@ -66,11 +75,7 @@ async fn counter(store: &SqliteStore) -> Option<Value> {
 async fn begin_applies_the_inform_and_reads_what_the_session_starts_from() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = open(&dir).await;
-    let first = store
-        .begin_session(start("n/1", 1))
-        .await
-        .expect("begin")
-        .expect("lease");
+    let first = begin(&store, "n/1", 1).await;
     assert!(first.inform.created);
     assert_eq!(
         (first.requeued, first.due.len(), first.faults.len()),
@@ -121,11 +126,7 @@ async fn begin_applies_the_inform_and_reads_what_the_session_starts_from() {
         .await
         .expect("states");
 
-    let begun = store
-        .begin_session(start("n/2", 2))
-        .await
-        .expect("begin")
-        .expect("lease");
+    let begun = begin(&store, "n/2", 2).await;
     assert!(!begun.inform.created);
     // The task left running by a dead session is pending again, and due with the other.
     assert_eq!(begun.requeued, 1);
@@ -140,11 +141,7 @@ async fn begin_applies_the_inform_and_reads_what_the_session_starts_from() {
 async fn a_held_lease_refuses_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = open(&dir).await;
-    store
-        .begin_session(start("n/1", 1))
-        .await
-        .expect("begin")
-        .expect("lease");
+    begin(&store, "n/1", 1).await;
     assert_eq!(
         store.begin_session(start("n/2", 2)).await.expect("begin"),
         None
@@ -156,11 +153,7 @@ async fn a_held_lease_refuses_and_writes_nothing() {
 async fn end_records_the_session_and_frees_the_device() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = open(&dir).await;
-    store
-        .begin_session(start("n/1", 1))
-        .await
-        .expect("begin")
-        .expect("lease");
+    begin(&store, "n/1", 1).await;
     store.end_session("n/1", record("ok")).await.expect("end");
     let sessions = store.list_sessions(&device(), 5).await.expect("sessions");
     assert_eq!(sessions.len(), 1);
@@ -192,11 +185,7 @@ async fn end_records_the_session_and_frees_the_device() {
 async fn the_history_keeps_the_newest_sessions_of_each_device() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = open(&dir).await;
-    store
-        .begin_session(start("n/1", 1))
-        .await
-        .expect("begin")
-        .expect("lease");
+    begin(&store, "n/1", 1).await;
     let kept = SESSIONS_KEPT as usize;
     for i in 0..kept + 5 {
         let mut r = record(&format!("s{i}"));

@@ -9,11 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::process::{Daemon, cli, free_port, ok, stderr, wait_for};
+use common::process::{Daemon, cli, ok, stderr, wait_for};
 use common::rig::TR181;
 use common::{Peer, Req, reply};
 use cwmp::rpc::{GetRPCMethodsResponse, InformResponse};
 use cwmp::{Body, CwmpVersion, Envelope, Header};
+use cwmp_testkit::process::free_port;
 use hyper::StatusCode;
 
 #[derive(Default)]

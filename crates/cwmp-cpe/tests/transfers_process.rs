@@ -12,13 +12,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use common::process::{Daemon, free_port, ok, wait_for};
+use common::process::{Daemon, ok, wait_for};
 use common::rig::TR181;
 use common::stalling::StallingFiles;
 use common::{Peer, Req, reply};
 use cwmp::rpc::{Download, InformResponse, TransferCompleteResponse};
 use cwmp::{Body, CwmpVersion, DateTime, Envelope, Header};
 use cwmp_cpe::config::REBOOT_EXIT_STATUS;
+use cwmp_testkit::process::free_port;
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
 

@@ -30,6 +30,15 @@ pub fn workspace_bin(name: &str) -> PathBuf {
     path
 }
 
+/// A TCP port free on 127.0.0.1 at the time of the call, for a child that needs its port
+/// named in its configuration.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// A running child process whose stdout and stderr lines are kept in order; killed
 /// (SIGKILL) and reaped when dropped.
 pub struct Process {

@@ -23,14 +23,6 @@ pub async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T 
     }
 }
 
-/// A TCP port free on 127.0.0.1 right now (for the daemon's Connection Request listener).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// A running daemon whose `state_dir` is `<dir>/state`; killed (SIGKILL) when dropped.
 pub struct Daemon {
     /// The process.

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use cwmp_testkit::process::{Process, workspace_bin};
 
-use super::{GUARD, free_port};
+use super::GUARD;
+use cwmp_testkit::process::free_port;
 
 /// The TR-181 data model the agent loads.
 pub const TR181_FILE: &str = "tr-181-2-17-0-cwmp-full.xml";

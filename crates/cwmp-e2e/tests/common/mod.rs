@@ -49,14 +49,6 @@ pub async fn eventually<T>(
     }
 }
 
-/// A loopback port free at the time of the call.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// Percent-encodes a path segment (a device id) for the API.
 pub fn enc(s: &str) -> String {
     s.bytes()
