@@ -72,8 +72,8 @@ pub enum Server {
 /// A store operation whose duration is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreOp {
-    /// `upsert_inform`.
-    UpsertInform,
+    /// `begin_session` (lease, the Inform, the reads a session starts from).
+    BeginSession,
     /// `write_parameters` (one batch of RPC results).
     WriteBatch,
 }
@@ -380,7 +380,7 @@ impl Metrics {
             "Duration of store operations.",
         );
         for (op, name) in [
-            (StoreOp::UpsertInform, "upsert_inform"),
+            (StoreOp::BeginSession, "begin_session"),
             (StoreOp::WriteBatch, "write_batch"),
         ] {
             self.store_seconds[op as usize].render(

@@ -362,7 +362,7 @@ impl Session {
             })
             .await?;
         self.metrics
-            .store_op(StoreOp::UpsertInform, timer.elapsed());
+            .store_op(StoreOp::BeginSession, timer.elapsed());
         let Some(begun) = begun else {
             self.phase = Phase::Done;
             return Ok(Outcome::Busy {
