@@ -455,7 +455,7 @@ mod tests {
             "acs_rpcs_sent_total{method=\"GetParameterValues\"} 1",
             "acs_faults_total{code=\"other\"} 6",
             "acs_store_operation_seconds_bucket{op=\"write_batch\",le=\"0.005\"} 1",
-            "acs_store_operation_seconds_count{op=\"upsert_inform\"} 0",
+            "acs_store_operation_seconds_count{op=\"begin_session\"} 0",
             "acs_connection_requests_total{result=\"rate_limited\"} 1",
             "acs_cpe_auth_open 0",
         ] {
