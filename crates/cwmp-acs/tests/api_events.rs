@@ -294,7 +294,7 @@ async fn event_stream_metrics_and_openapi() {
         "acs_sessions_ended_total{outcome=\"ok\"} 2",
         "acs_sessions_active 0",
         "acs_rpcs_sent_total{method=\"GetParameterValues\"} 1",
-        "acs_store_operation_seconds_count{op=\"upsert_inform\"} 2",
+        "acs_store_operation_seconds_count{op=\"begin_session\"} 2",
         "acs_store_operation_seconds_count{op=\"write_batch\"} 1",
         "acs_http_requests_total{server=\"cwmp\",code=\"2xx\"} 5",
         "acs_cpe_auth_open 1",
