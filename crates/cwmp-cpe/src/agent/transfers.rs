@@ -193,11 +193,12 @@ impl Agent {
     /// while a download is in flight: its end wakes the loop).
     pub(super) fn transfer_wakeup(&self) -> Option<Duration> {
         let now = self.clock.unix();
+        let idle = self.fetching.is_none();
         let starts = self
             .transfers
             .transfers()
             .iter()
-            .filter(|t| t.phase == Phase::Queued && self.fetching.is_none())
+            .filter(|t| idle && t.phase == Phase::Queued)
             .map(|t| t.not_before);
         let deadline = self.transfers.upgrade().and_then(|w| w.deadline);
         starts

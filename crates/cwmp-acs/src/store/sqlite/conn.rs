@@ -30,7 +30,7 @@ pub(crate) fn open(
     read_only: bool,
     busy_timeout: Duration,
 ) -> StoreResult<Connection> {
-    let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
     flags |= if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY
     } else {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use rusqlite::ToSql;
 use rusqlite::types::Value;
 
-use super::conn::{execute, query, query_opt};
+use super::conn::{execute, query};
 use super::{SqliteStore, preset_state, reads, rows, sessions, writes};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
@@ -47,19 +47,14 @@ impl SqliteStore {
             .await
     }
 
-    /// Reads the first row of one fixed query.
+    /// Reads the row of one fixed query by key (the first, if several).
     async fn row<T: Send + 'static>(
         &self,
         sql: &'static str,
         args: Vec<Value>,
         decode: fn(&rusqlite::Row<'_>) -> StoreResult<T>,
     ) -> StoreResult<Option<T>> {
-        self.readers
-            .read(move |c| {
-                let refs: Vec<&dyn ToSql> = args.iter().map(|a| a as &dyn ToSql).collect();
-                query_opt(c, sql, &refs, decode)
-            })
-            .await
+        Ok(self.rows(sql, args, decode).await?.into_iter().next())
     }
 }
 

@@ -66,7 +66,11 @@ fn upsert_params(
 
 pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult<InformOutcome> {
     let id = inf.identity.device_id();
-    let existed = device_exists(conn, id.as_str()).is_ok();
+    let existed = match device_exists(conn, id.as_str()) {
+        Ok(()) => true,
+        Err(StoreError::NotFound(_)) => false,
+        Err(e) => return Err(e),
+    };
     let time = inf.time.as_millis();
     execute(
         conn,
