@@ -5,13 +5,14 @@
 #
 # Starts the binary on a fresh data directory (loopback, random ports, RUST_LOG=info),
 # bootstraps 10,000 devices with the release simulator, runs `--known --concurrency $CONC`
-# (default 128) for 20 s and prints sessions, sessions/s and the ACS's utime + stime per
-# session. Run the two builds back to back, twice each: the machine's speed drifts.
+# (default 128) for 20 s and prints sessions, sessions/s and the ACS's and the simulator's
+# utime + stime per session. Run the two builds back to back, twice each: the machine's
+# speed drifts. SIM_BIN picks another simulator binary.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ACS_BIN=$1
 OUT=${2:-$ROOT/target/periodic_cpu}
-SIM_BIN=$ROOT/target/release/cwmp-sim
+SIM_BIN=${SIM_BIN:-$ROOT/target/release/cwmp-sim}
 SCHEMA_DIR=$ROOT/../shared/ref/datamodels
 CONC=${CONC:-128}
 [ -x "$SIM_BIN" ] || cargo build --release --locked -p cwmp-sim --manifest-path "$ROOT/Cargo.toml"
@@ -43,4 +44,6 @@ wait $SP
 t1=$(awk '{print $14 + $15}' "/proc/$PID/stat")
 n=$(jq '.sessions_ok' "$OUT/periodic.json")
 awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$(getconf CLK_TCK)" -v r="$(jq '.sessions_per_s' "$OUT/periodic.json")" \
-    'BEGIN { printf "sessions=%d rate=%s acs_ms_per_session=%.3f\n", n, r, (b - a) * 1000 / hz / n }'
+    -v s="$(jq '.cpu_s' "$OUT/periodic.json")" \
+    'BEGIN { printf "sessions=%d rate=%s acs_ms_per_session=%.3f sim_ms_per_session=%.3f\n",
+             n, r, (b - a) * 1000 / hz / n, s * 1000 / n }'

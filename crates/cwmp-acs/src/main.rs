@@ -46,6 +46,11 @@ enum ConfigCommand {
     Show,
 }
 
+/// mimalloc rather than the system allocator: a session allocates and frees many small
+/// buffers across threads, where glibc's malloc showed as a tenth of the CPU (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;

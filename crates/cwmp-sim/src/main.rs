@@ -6,6 +6,11 @@ use clap::Parser as _;
 use cwmp_sim::Simulator;
 use cwmp_sim::cli::{Cli, Command, RunArgs};
 
+/// mimalloc rather than the system allocator: a session allocates and frees many small
+/// buffers across threads, where glibc's malloc showed as a tenth of the CPU (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

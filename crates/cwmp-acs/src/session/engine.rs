@@ -1,7 +1,7 @@
 //! The session state machine.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use cwmp::rpc::{Inform, InformResponse};
@@ -103,6 +103,10 @@ pub(super) const NO_RETRY: RetryPolicy = RetryPolicy {
     max_attempts: 0,
 };
 
+/// The event bus and metrics of sessions nobody observes: shared, so that a session costs
+/// no channel or registry of its own before [`Session::with_observers`] replaces them.
+static UNOBSERVED: LazyLock<(EventBus, Arc<Metrics>)> = LazyLock::new(Default::default);
+
 impl Session {
     /// A new session of a CPE connecting from `ip`, started at `now`.
     pub fn new(
@@ -131,8 +135,8 @@ impl Session {
             running: None,
             transfers: Vec::new(),
             presets: preset_phase::PresetRun::default(),
-            bus: EventBus::default(),
-            metrics: Arc::default(),
+            bus: UNOBSERVED.0.clone(),
+            metrics: Arc::clone(&UNOBSERVED.1),
             files: None,
         }
     }

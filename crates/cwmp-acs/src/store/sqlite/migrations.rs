@@ -30,6 +30,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "firmware_outcome",
         include_str!("../../../migrations/0005_firmware_outcome.sql"),
     ),
+    (
+        6,
+        "session_key",
+        include_str!("../../../migrations/0006_session_key.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in
@@ -128,6 +133,47 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn session_history_is_carried_into_the_device_keyed_table() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        conn.execute_batch(TABLE).unwrap();
+        for (_, _, sql) in &MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, \
+             created_ms) VALUES ('D', 'M', 'O', 'P', 'S', 0); \
+             INSERT INTO sessions VALUES ('b', 'D', 20, 21, '[]', 2, 'ok'), \
+             ('a', 'D', 10, 11, '[\"1 BOOT\"]', 1, 'ok'); \
+             INSERT INTO schema_migrations VALUES (1, '', 0), (2, '', 0), (3, '', 0), \
+             (4, '', 0), (5, '', 0);",
+        )
+        .unwrap();
+        run(&mut conn).unwrap();
+        let rows = conn::query(
+            &conn,
+            "SELECT id, started_ms, events FROM sessions WHERE device_id = 'D' \
+             ORDER BY started_ms",
+            &[],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
+        )
+        .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("a".to_string(), 10, r#"["1 BOOT"]"#.to_string()),
+                ("b".to_string(), 20, "[]".to_string())
+            ]
+        );
+        // A deleted device takes its history with it, as before.
+        conn.execute_batch("DELETE FROM devices WHERE id = 'D'").unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Read operations, run on a read connection.
 
+use std::sync::LazyLock;
+
 use rusqlite::{Connection, ToSql};
 
 use super::conn::{query, query_opt};
@@ -110,8 +112,14 @@ pub(crate) fn count_devices(conn: &Connection, q: &DeviceQuery) -> StoreResult<u
 }
 
 pub(crate) fn list_tasks(conn: &Connection, f: &TaskFilter) -> StoreResult<Vec<Task>> {
+    // By device through its index; `$1 IS NULL OR device_id = $1` would scan every task.
+    let by_device = if f.device.is_some() {
+        "device_id = $1"
+    } else {
+        "$1 IS NULL"
+    };
     let sql = format!(
-        "SELECT {TASK_COLS} FROM tasks WHERE ($1 IS NULL OR device_id = $1) \
+        "SELECT {TASK_COLS} FROM tasks WHERE {by_device} \
          AND ($2 IS NULL OR status = $2) ORDER BY created_ms, id LIMIT $3 OFFSET $4"
     );
     let limit = f
@@ -128,15 +136,17 @@ pub(crate) fn due_tasks(
     device: &DeviceId,
     now: Timestamp,
 ) -> StoreResult<Vec<Task>> {
-    let sql = format!(
-        "SELECT {TASK_COLS} FROM tasks WHERE device_id = $1 \
-         AND (status = 'pending' OR (status = 'fault' AND next_attempt_ms IS NOT NULL)) \
-         AND (next_attempt_ms IS NULL OR next_attempt_ms <= $2) \
-         AND (expiry_ms IS NULL OR expiry_ms > $2) ORDER BY created_ms, id"
-    );
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {TASK_COLS} FROM tasks WHERE device_id = $1 \
+             AND (status = 'pending' OR (status = 'fault' AND next_attempt_ms IS NOT NULL)) \
+             AND (next_attempt_ms IS NULL OR next_attempt_ms <= $2) \
+             AND (expiry_ms IS NULL OR expiry_ms > $2) ORDER BY created_ms, id"
+        )
+    });
     query(
         conn,
-        &sql,
+        &SQL,
         &[&device.as_str(), &now.as_millis()],
         rows::task,
     )
@@ -161,11 +171,21 @@ pub(crate) fn list_faults(
     conn: &Connection,
     device: Option<&DeviceId>,
 ) -> StoreResult<Vec<FaultRecord>> {
-    query(
-        conn,
-        "SELECT device_id, channel, code, message, detail, retries, timestamp_ms \
-         FROM faults WHERE $1 IS NULL OR device_id = $1 ORDER BY device_id, channel",
-        &[&device.map(DeviceId::as_str)],
-        rows::fault,
-    )
+    // Two statements rather than `$1 IS NULL OR device_id = $1`, which no index serves.
+    match device {
+        Some(d) => query(
+            conn,
+            "SELECT device_id, channel, code, message, detail, retries, timestamp_ms \
+             FROM faults WHERE device_id = $1 ORDER BY channel",
+            &[&d.as_str()],
+            rows::fault,
+        ),
+        None => query(
+            conn,
+            "SELECT device_id, channel, code, message, detail, retries, timestamp_ms \
+             FROM faults ORDER BY device_id, channel",
+            &[],
+            rows::fault,
+        ),
+    }
 }

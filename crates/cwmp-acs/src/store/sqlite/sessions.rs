@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use super::conn::execute;
+use super::conn::{execute, query_opt};
 use super::{preset_state, reads, writes};
 use crate::store::{SessionBegun, SessionRecord, SessionStart, StoreResult, Timestamp};
 
@@ -12,11 +12,22 @@ pub(crate) fn begin(conn: &Connection, start: SessionStart) -> StoreResult<Optio
     if !writes::try_acquire_lease(conn, &device, &start.holder, start.lease_ttl)? {
         return Ok(None);
     }
-    let requeued = execute(
+    // Tasks left running by a session that died. Looked for first: the UPDATE, which
+    // changes an indexed column, sets up two temporary tables even when nothing matches.
+    let orphaned = query_opt(
         conn,
-        "UPDATE tasks SET status = 'pending' WHERE device_id = $1 AND status = 'running'",
+        "SELECT 1 FROM tasks WHERE device_id = $1 AND status = 'running' LIMIT 1",
         &[&device.as_str()],
+        |_| Ok(()),
     )?;
+    let requeued = match orphaned {
+        Some(()) => execute(
+            conn,
+            "UPDATE tasks SET status = 'pending' WHERE device_id = $1 AND status = 'running'",
+            &[&device.as_str()],
+        )?,
+        None => 0,
+    };
     let now: Timestamp = start.inform.time;
     let inform = writes::upsert_inform(conn, start.inform)?;
     // A new device has no tasks, states or faults: three reads spared on every bootstrap.

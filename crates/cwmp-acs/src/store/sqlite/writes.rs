@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::conn::{execute, query_opt};
+use super::conn::{bind, execute, query_opt};
 use super::rows::{self, TASK_COLS, json_text, value_cols};
 use crate::store::{
     DeviceCredentials, DeviceId, FaultInfo, FaultRecord, FileMeta, InformOutcome, InformUpdate,
@@ -24,6 +24,11 @@ const UPSERT_PARAM: &str = "INSERT INTO parameters (device_id, path, value, valu
     access_list = COALESCE(excluded.access_list, parameters.access_list), \
     updated_ms = excluded.updated_ms";
 
+/// [`UPSERT_PARAM`] for a parameter of an Inform: a value, nothing else.
+const UPSERT_INFORM_PARAM: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
+    updated_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_id, path) DO UPDATE SET \
+    value = excluded.value, value_type = excluded.value_type, updated_ms = excluded.updated_ms";
+
 pub(crate) fn device_exists(conn: &Connection, id: &str) -> StoreResult<()> {
     match query_opt(conn, "SELECT 1 FROM devices WHERE id = $1", &[&id], |_| {
         Ok(())
@@ -34,8 +39,7 @@ pub(crate) fn device_exists(conn: &Connection, id: &str) -> StoreResult<()> {
 }
 
 /// Inserts or updates `params` of `device`, in order (a path given twice ends with its
-/// last values). One cached statement per row: on a connection owned by this thread, a
-/// statement costs microseconds.
+/// last values), with one prepared statement.
 fn upsert_params(
     conn: &Connection,
     device: &str,
@@ -43,12 +47,12 @@ fn upsert_params(
     time: Timestamp,
 ) -> StoreResult<()> {
     let time = time.as_millis();
+    let mut stmt = conn.prepare_cached(UPSERT_PARAM)?;
     for p in params {
         let (value, ty) = value_cols(p.value.as_ref());
         let access = p.access_list.as_ref().map(json_text).transpose()?;
-        execute(
-            conn,
-            UPSERT_PARAM,
+        bind(
+            &mut stmt,
             &[
                 &device,
                 &p.path,
@@ -60,6 +64,7 @@ fn upsert_params(
                 &time,
             ],
         )?;
+        stmt.raw_execute()?;
     }
     Ok(())
 }
@@ -72,14 +77,15 @@ pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult
         Err(e) => return Err(e),
     };
     let time = inf.time.as_millis();
+    // OUI, ProductClass and SerialNumber make the id, so they are not updated (nor the
+    // serial-number index with them).
     execute(
         conn,
         "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, created_ms, \
          last_inform_ms, last_events, ip, connection_request_url, \
          udp_connection_request_address) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10) \
          ON CONFLICT (id) DO UPDATE SET manufacturer = excluded.manufacturer, \
-         oui = excluded.oui, product_class = excluded.product_class, \
-         serial_number = excluded.serial_number, last_inform_ms = excluded.last_inform_ms, \
+         last_inform_ms = excluded.last_inform_ms, \
          last_events = excluded.last_events, ip = excluded.ip, \
          connection_request_url = COALESCE(excluded.connection_request_url, \
              devices.connection_request_url), \
@@ -98,16 +104,23 @@ pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult
             &inf.udp_connection_request_address,
         ],
     )?;
-    let updates: Vec<ParamUpdate> = inf
-        .parameters
-        .into_iter()
-        .map(|p| ParamUpdate {
-            path: p.path,
-            value: Some(p.value),
-            ..ParamUpdate::default()
-        })
-        .collect();
-    upsert_params(conn, id.as_str(), &updates, inf.time)?;
+    // An Inform's parameters always carry a value: a shorter statement than UPSERT_PARAM,
+    // prepared once for all of them.
+    let mut stmt = conn.prepare_cached(UPSERT_INFORM_PARAM)?;
+    for p in &inf.parameters {
+        let text = p.value.as_text();
+        bind(
+            &mut stmt,
+            &[
+                &id.as_str(),
+                &p.path,
+                &text.as_ref(),
+                &p.value.xsi_type(),
+                &time,
+            ],
+        )?;
+        stmt.raw_execute()?;
+    }
     Ok(InformOutcome { created: !existed })
 }
 
@@ -334,21 +347,21 @@ pub(crate) fn try_acquire_lease(
     holder: &str,
     ttl: Duration,
 ) -> StoreResult<bool> {
-    let row = query_opt(
+    // `changes()` rather than RETURNING, which would need a temporary table: the upsert
+    // changes no row when a live lease of another holder stands.
+    let n = execute(
         conn,
         "INSERT INTO session_leases (device_id, holder, expires_ms) VALUES ($1, $2, $3) \
          ON CONFLICT (device_id) DO UPDATE SET holder = excluded.holder, \
-         expires_ms = excluded.expires_ms WHERE session_leases.expires_ms <= $4 \
-         RETURNING holder",
+         expires_ms = excluded.expires_ms WHERE session_leases.expires_ms <= $4",
         &[
             &device.as_str(),
             &holder,
             &ttl_ms(ttl),
             &Timestamp::now().as_millis(),
         ],
-        |_| Ok(()),
     )?;
-    Ok(row.is_some())
+    Ok(n > 0)
 }
 
 pub(crate) fn renew_lease(
