@@ -158,7 +158,13 @@ mod tests {
             "SELECT id, started_ms, events FROM sessions WHERE device_id = 'D' \
              ORDER BY started_ms",
             &[],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
         )
         .unwrap();
         assert_eq!(
@@ -169,7 +175,8 @@ mod tests {
             ]
         );
         // A deleted device takes its history with it, as before.
-        conn.execute_batch("DELETE FROM devices WHERE id = 'D'").unwrap();
+        conn.execute_batch("DELETE FROM devices WHERE id = 'D'")
+            .unwrap();
         let n: i64 = conn
             .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
             .unwrap();
