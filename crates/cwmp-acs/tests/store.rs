@@ -743,3 +743,98 @@ async fn killed_process_keeps_acknowledged_writes() {
     let id = DeviceId::from_identity("00259E", "HG 8245", "K49");
     assert_eq!(store.get_parameters(&id, "").await.expect("p").len(), 10);
 }
+
+#[tokio::test]
+async fn per_device_reads_see_only_that_device() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    let devs: Vec<DeviceId> = ["A", "B"]
+        .iter()
+        .map(|s| DeviceId::from_identity("00259E", "HG 8245", s))
+        .collect();
+    for (serial, dev) in ["A", "B"].iter().zip(&devs) {
+        store
+            .upsert_inform(inform(serial, 0))
+            .await
+            .expect("upsert");
+        let fault = FaultInfo {
+            code: "cwmp.9002".into(),
+            message: "Internal error".into(),
+            detail: None,
+        };
+        for channel in ["c1", "c2"] {
+            let nf = NewFault {
+                device: dev.clone(),
+                channel: channel.into(),
+                fault: fault.clone(),
+            };
+            store.record_fault(nf).await.expect("fault");
+        }
+        let task = NewTask {
+            device: dev.clone(),
+            name: "reboot".into(),
+            payload: json!({}),
+            expiry: None,
+        };
+        store.create_task(task).await.expect("task");
+    }
+    let faults = store.list_faults(Some(&devs[1])).await.expect("faults");
+    let seen: Vec<(&str, &str)> = faults
+        .iter()
+        .map(|f| (f.device.as_str(), f.channel.as_str()))
+        .collect();
+    assert_eq!(seen, [(devs[1].as_str(), "c1"), (devs[1].as_str(), "c2")]);
+    assert_eq!(store.list_faults(None).await.expect("faults").len(), 4);
+    let by_device = TaskFilter {
+        device: Some(devs[0].clone()),
+        ..TaskFilter::default()
+    };
+    let tasks = store.list_tasks(&by_device).await.expect("tasks");
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].device, devs[0]);
+    let all = store
+        .list_tasks(&TaskFilter::default())
+        .await
+        .expect("tasks");
+    assert_eq!(all.len(), 2);
+}
+
+#[tokio::test]
+async fn an_inform_updates_the_value_and_keeps_the_attributes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    store.upsert_inform(inform("K", 1)).await.expect("upsert");
+    let dev = DeviceId::from_identity("00259E", "HG 8245", "K");
+    let batch = ParamBatch {
+        time: Timestamp::now(),
+        delete_prefixes: Vec::new(),
+        updates: vec![ParamUpdate {
+            path: "Device.Test.P0".into(),
+            value: None,
+            writable: Some(true),
+            notification: Some(2),
+            access_list: Some(vec!["Subscriber".into()]),
+        }],
+    };
+    store
+        .write_parameters(&dev, batch)
+        .await
+        .expect("attributes");
+    let mut next = inform("K", 1);
+    next.parameters[0].value = Value::String("changed".into());
+    store.upsert_inform(next).await.expect("upsert");
+    let p = store
+        .get_parameters(&dev, "Device.Test.P0")
+        .await
+        .expect("params")
+        .remove(0);
+    assert_eq!(
+        (p.value, p.writable, p.notification, p.access_list),
+        (
+            Some(Value::String("changed".into())),
+            Some(true),
+            Some(2),
+            Some(vec!["Subscriber".to_string()])
+        )
+    );
+}

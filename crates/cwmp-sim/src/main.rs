@@ -7,7 +7,8 @@ use cwmp_sim::Simulator;
 use cwmp_sim::cli::{Cli, Command, RunArgs};
 
 /// mimalloc rather than the system allocator: a session allocates and frees many small
-/// buffers across threads, where glibc's malloc showed as a tenth of the CPU (docs/BENCHMARKS.md).
+/// buffers across threads, where glibc's malloc took 14 % (ACS) to 19 % (simulator) of the CPU
+/// (docs/BENCHMARKS.md, round 3).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -78,7 +78,7 @@ fn add_regexp(conn: &Connection) -> StoreResult<()> {
 }
 
 /// Binds `args` to `stmt`: the parameter named `$n` gets `args[n - 1]`.
-pub(crate) fn bind(stmt: &mut Statement<'_>, args: &[&dyn ToSql]) -> StoreResult<()> {
+fn bind(stmt: &mut Statement<'_>, args: &[&dyn ToSql]) -> StoreResult<()> {
     for index in 1..=stmt.parameter_count() {
         let n = stmt
             .parameter_name(index)
@@ -96,7 +96,13 @@ pub(crate) fn bind(stmt: &mut Statement<'_>, args: &[&dyn ToSql]) -> StoreResult
 /// Runs `sql` (cached) with `args`; returns the number of rows changed.
 pub(crate) fn execute(conn: &Connection, sql: &str, args: &[&dyn ToSql]) -> StoreResult<u64> {
     let mut stmt = conn.prepare_cached(sql)?;
-    bind(&mut stmt, args)?;
+    run(&mut stmt, args)
+}
+
+/// Runs a prepared statement with `args`, for a statement run once per item of a list;
+/// returns the number of rows changed.
+pub(crate) fn run(stmt: &mut Statement<'_>, args: &[&dyn ToSql]) -> StoreResult<u64> {
+    bind(stmt, args)?;
     Ok(stmt.raw_execute()? as u64)
 }
 

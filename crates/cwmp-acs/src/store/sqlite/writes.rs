@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::conn::{bind, execute, query_opt};
+use super::conn::{execute, query_opt, run};
 use super::rows::{self, TASK_COLS, json_text, value_cols};
 use crate::store::{
     DeviceCredentials, DeviceId, FaultInfo, FaultRecord, FileMeta, InformOutcome, InformUpdate,
@@ -51,7 +51,7 @@ fn upsert_params(
     for p in params {
         let (value, ty) = value_cols(p.value.as_ref());
         let access = p.access_list.as_ref().map(json_text).transpose()?;
-        bind(
+        run(
             &mut stmt,
             &[
                 &device,
@@ -64,7 +64,6 @@ fn upsert_params(
                 &time,
             ],
         )?;
-        stmt.raw_execute()?;
     }
     Ok(())
 }
@@ -109,7 +108,7 @@ pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult
     let mut stmt = conn.prepare_cached(UPSERT_INFORM_PARAM)?;
     for p in &inf.parameters {
         let text = p.value.as_text();
-        bind(
+        run(
             &mut stmt,
             &[
                 &id.as_str(),
@@ -119,7 +118,6 @@ pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult
                 &time,
             ],
         )?;
-        stmt.raw_execute()?;
     }
     Ok(InformOutcome { created: !existed })
 }
