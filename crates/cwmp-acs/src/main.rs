@@ -99,7 +99,7 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
         tracing::info!(node = %config.node_name, released, "session leases of the previous run released");
     }
     let tls = cwmp_acs::http::tls::cwmp_acceptor(&config).context("loading the CWMP TLS files")?;
-    let listener = tokio::net::TcpListener::bind(config.cwmp_listen)
+    let listener = cwmp_acs::http::accept::bind(config.cwmp_listen)
         .await
         .with_context(|| format!("binding the CWMP endpoint to {}", config.cwmp_listen))?;
     let settings = config
@@ -131,7 +131,7 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
     );
     let file_tls =
         cwmp_acs::http::tls::file_acceptor(&config).context("loading the file server TLS files")?;
-    let file_listener = tokio::net::TcpListener::bind(config.file_listen)
+    let file_listener = cwmp_acs::http::accept::bind(config.file_listen)
         .await
         .with_context(|| format!("binding the file server to {}", config.file_listen))?;
     let file_addr = file_listener.local_addr().unwrap_or(config.file_listen);
@@ -184,7 +184,7 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
                 .display()
         );
     }
-    let api_listener = tokio::net::TcpListener::bind(config.api_listen)
+    let api_listener = cwmp_acs::http::accept::bind(config.api_listen)
         .await
         .with_context(|| format!("binding the API to {}", config.api_listen))?;
     let api_addr = api_listener.local_addr().unwrap_or(config.api_listen);

@@ -1,6 +1,6 @@
 //! HTTP servers: the CWMP endpoint (the northbound API is in [`crate::api`]).
 
-pub(crate) mod accept;
+pub mod accept;
 mod auth_gate;
 mod body;
 pub mod cwmp_endpoint;
