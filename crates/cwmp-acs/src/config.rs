@@ -26,6 +26,9 @@ const OPTIONAL_PATH_KEYS: &[&str] = &[
 pub struct Config {
     /// Directory of the embedded store.
     pub data_dir: PathBuf,
+    /// Page cache of the store's write connection (MiB). Sessions rewrite their devices'
+    /// pages; pages out of the cache are read back from the file on every session.
+    pub store_cache_mib: u32,
     /// Address of the CWMP endpoint.
     pub cwmp_listen: SocketAddr,
     /// Address of the northbound API (loopback by default).
@@ -97,6 +100,7 @@ impl Default for Config {
         let limits = cwmp::Limits::default();
         Config {
             data_dir: PathBuf::from("./data"),
+            store_cache_mib: 64,
             cwmp_listen: SocketAddr::from(([0, 0, 0, 0], 7547)),
             api_listen: SocketAddr::from(([127, 0, 0, 1], 7557)),
             node_name: "acs".into(),

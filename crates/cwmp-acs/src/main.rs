@@ -85,9 +85,12 @@ fn init_tracing() {
 }
 
 async fn run(mut config: Config) -> anyhow::Result<()> {
-    let store = SqliteStore::open(SqliteConfig::new(&config.data_dir))
-        .await
-        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    let store = SqliteStore::open(SqliteConfig {
+        write_cache_mib: config.store_cache_mib,
+        ..SqliteConfig::new(&config.data_dir)
+    })
+    .await
+    .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     tracing::info!(path = %store.path().display(), "device store open");
     let store: Arc<dyn Store> = Arc::new(store);
     // None of this node's previous sessions survived its restart: free their devices now.

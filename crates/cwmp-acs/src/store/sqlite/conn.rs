@@ -51,6 +51,12 @@ pub(crate) fn open(
     Ok(conn)
 }
 
+/// Sets the page cache of `conn` to `mib` MiB (a negative `cache_size` counts KiB).
+pub(super) fn set_cache_mib(conn: &Connection, mib: u32) -> StoreResult<()> {
+    conn.pragma_update(None, "cache_size", -i64::from(mib) * 1024)?;
+    Ok(())
+}
+
 /// `x REGEXP y` calls `regexp(y, x)`: true when the text `x` matches the pattern `y`. The
 /// compiled pattern is kept with the statement, so a query compiles it once.
 fn add_regexp(conn: &Connection) -> StoreResult<()> {
@@ -157,6 +163,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(got.as_deref(), Some("b-a-b"));
+    }
+
+    #[test]
+    fn the_cache_is_set_in_mib() {
+        let conn = memory();
+        set_cache_mib(&conn, 64).unwrap();
+        let kib: i64 = conn
+            .pragma_query_value(None, "cache_size", |r| r.get(0))
+            .unwrap();
+        assert_eq!(kib, -65536);
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct SqliteConfig {
     pub queue_depth: usize,
     /// How long a connection waits on a locked database.
     pub busy_timeout: Duration,
+    /// Page cache of the write connection (MiB); the read connections keep SQLite's default.
+    pub write_cache_mib: u32,
 }
 
 impl SqliteConfig {
@@ -53,6 +55,7 @@ impl SqliteConfig {
             max_batch: 512,
             queue_depth: 8192,
             busy_timeout: Duration::from_secs(5),
+            write_cache_mib: 64,
         }
     }
 
@@ -79,6 +82,7 @@ impl SqliteStore {
         // Opening and migrating touch the disk: off the async threads.
         let (writer, readers) = tokio::task::spawn_blocking(move || {
             let mut write = conn::open(&opened, true, false, config.busy_timeout)?;
+            conn::set_cache_mib(&write, config.write_cache_mib)?;
             migrations::run(&mut write)?;
             let reads = (0..config.read_connections.max(1))
                 .map(|_| conn::open(&opened, false, true, config.busy_timeout))
