@@ -435,6 +435,84 @@ async fn faults_and_presets() {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
+#[tokio::test]
+async fn session_history_newest_first_with_limit() {
+    let api = start(Duration::from_secs(2)).await;
+    let dev = add_device(&api.store, "H", None).await;
+    let other = add_device(&api.store, "O", None).await;
+    for (device, started, events, outcome) in [
+        (
+            &dev,
+            1_000,
+            vec![EventCode::Bootstrap, EventCode::Boot],
+            "ok",
+        ),
+        (&other, 1_500, vec![EventCode::Periodic], "ok"),
+        (&dev, 2_000, vec![EventCode::Periodic], "timeout"),
+    ] {
+        api.store
+            .record_session(SessionRecord {
+                device: device.clone(),
+                started: Timestamp(started),
+                ended: Timestamp(started + 40),
+                events,
+                rpc_count: 3,
+                outcome: outcome.into(),
+            })
+            .await
+            .expect("session");
+    }
+    let path = format!("/devices/{}/sessions", enc(dev.as_str()));
+    let (s, list) = call(api.addr, "GET", &path, Some(TOKEN), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        list,
+        json!([
+            {"started": 2000, "ended": 2040, "durationMs": 40, "events": ["2 PERIODIC"],
+             "rpcs": 3, "outcome": "timeout"},
+            {"started": 1000, "ended": 1040, "durationMs": 40,
+             "events": ["0 BOOTSTRAP", "1 BOOT"], "rpcs": 3, "outcome": "ok"},
+        ])
+    );
+    let (s, list) = call(
+        api.addr,
+        "GET",
+        &format!("{path}?limit=1"),
+        Some(TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["started"], json!(2000));
+    for bad in ["0", "33", "x"] {
+        let (s, _) = call(
+            api.addr,
+            "GET",
+            &format!("{path}?limit={bad}"),
+            Some(TOKEN),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "limit={bad}");
+    }
+    // A malformed query string is refused as JSON like every API error (`call` parses it).
+    let (s, err) = call(api.addr, "GET", "/devices?skip=-1", Some(TOKEN), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(err["error"].as_str().is_some_and(|e| e.contains("skip")), "{err}");
+    let (s, _) = call(
+        api.addr,
+        "GET",
+        "/devices/nobody/sessions",
+        Some(TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(api.addr, "GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
 /// A Connection Request endpoint requiring Digest (MD5, qop=auth) for `cr`/`crpw`;
 /// counts the authenticated requests.
 async fn digest_server() -> (String, Arc<AtomicUsize>) {

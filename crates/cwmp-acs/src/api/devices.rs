@@ -1,12 +1,12 @@
 //! `/devices` routes.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue, json};
 
-use super::{ApiError, ApiResult, ApiState};
+use super::{ApiError, ApiResult, ApiState, QueryString};
 use crate::query::{self, Limits};
 use crate::store::{Device, DeviceFilter, DeviceId, DeviceQuery, Parameter};
 
@@ -183,7 +183,7 @@ fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
 /// many match in all.
 pub(crate) async fn list(
     State(state): State<ApiState>,
-    Query(params): Query<ListParams>,
+    QueryString(params): QueryString<ListParams>,
 ) -> ApiResult<(HeaderMap, Json<JsonValue>)> {
     let bad = |e: query::QueryError| ApiError::bad_request(e.to_string());
     let q = parse_query(params.query.as_deref())?;

@@ -9,7 +9,7 @@
 use std::convert::Infallible;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, Query};
+use axum::extract::Extension;
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{ApiError, ApiExtras, ApiResult};
+use super::{ApiError, ApiExtras, ApiResult, QueryString};
 
 /// Messages buffered per client before it counts as too slow.
 pub const CLIENT_BUFFER: usize = 256;
@@ -33,7 +33,7 @@ pub(crate) struct Params {
 /// `GET /events`.
 pub(crate) async fn stream(
     Extension(extras): Extension<ApiExtras>,
-    Query(params): Query<Params>,
+    QueryString(params): QueryString<Params>,
 ) -> ApiResult<Response> {
     let Ok(slot) = extras.sse_slots.clone().try_acquire_owned() else {
         return Err(ApiError::new(

@@ -13,6 +13,8 @@ mod files;
 mod metrics_route;
 mod openapi;
 mod presets;
+mod query_string;
+mod sessions;
 mod sse_ticket;
 mod status;
 pub mod task_wait;
@@ -36,6 +38,7 @@ use tokio::net::TcpListener;
 
 pub use auth::ApiTokens;
 pub use extras::ApiExtras;
+pub(crate) use query_string::QueryString;
 
 use crate::store::{Store, StoreError};
 
@@ -144,6 +147,7 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
             "/files/{name}",
             get(files::get).put(files::put).delete(files::remove),
         )
+        .route("/devices/{id}/sessions", get(sessions::list))
         .route("/devices/{id}/uploads", get(files::uploads))
         .route("/devices/{id}/uploads/{uid}", get(files::upload))
         .route("/events", get(event_stream::stream))

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::Json;
-use axum::extract::{Extension, Query};
+use axum::extract::Extension;
 use axum::http::StatusCode;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
@@ -22,7 +22,7 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
 use super::auth::hex;
-use super::{ApiError, ApiExtras, ApiResult, event_stream};
+use super::{ApiError, ApiExtras, ApiResult, QueryString, event_stream};
 
 /// How long a ticket may wait before it is redeemed.
 pub const TICKET_TTL: Duration = Duration::from_secs(30);
@@ -93,8 +93,8 @@ pub(crate) struct TicketParam {
 pub(crate) async fn stream(
     Extension(tickets): Extension<SseTickets>,
     Extension(extras): Extension<ApiExtras>,
-    Query(ticket): Query<TicketParam>,
-    params: Query<event_stream::Params>,
+    QueryString(ticket): QueryString<TicketParam>,
+    QueryString(params): QueryString<event_stream::Params>,
 ) -> ApiResult<Response> {
     let Some(ticket) = ticket.ticket else {
         return Err(ApiError::unauthorized("missing event stream ticket"));
@@ -104,7 +104,7 @@ pub(crate) async fn stream(
             "invalid, used or expired event stream ticket",
         ));
     }
-    event_stream::stream(Extension(extras), params).await
+    event_stream::stream(Extension(extras), QueryString(params)).await
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Response};
@@ -12,7 +12,7 @@ use serde_json::{Map, Value as JsonValue, json};
 
 use super::devices::parse_query;
 use super::task_wait::{self, Waited};
-use super::{ApiError, ApiExtras, ApiResult, ApiState, cr};
+use super::{ApiError, ApiExtras, ApiResult, ApiState, QueryString, cr};
 use crate::metrics::CrOutcome;
 use crate::session::task_requests;
 use crate::store::{DeviceId, NewTask, Task, TaskFilter, TaskStatus};
@@ -72,7 +72,7 @@ pub(crate) async fn create(
     State(state): State<ApiState>,
     Extension(extras): Extension<ApiExtras>,
     Path(id): Path<String>,
-    Query(params): Query<CreateParams>,
+    QueryString(params): QueryString<CreateParams>,
     Json(body): Json<JsonValue>,
 ) -> ApiResult<Response> {
     let device = DeviceId::from_escaped(id);
@@ -140,7 +140,7 @@ pub(crate) struct ListParams {
 /// `GET /tasks`.
 pub(crate) async fn list(
     State(state): State<ApiState>,
-    Query(params): Query<ListParams>,
+    QueryString(params): QueryString<ListParams>,
 ) -> ApiResult<Json<JsonValue>> {
     let q = parse_query(params.query.as_deref())?;
     let obj = q

@@ -1,6 +1,6 @@
 // Device detail: identity, last inform and Connection Request outcome, tags, actions queued
 // as tasks (optionally with a Connection Request now), the parameter tree, the device's
-// tasks and faults, and its live events.
+// tasks, faults and last sessions, and its live events.
 
 import { call, createTask, devices, get, qs, seg } from "./api.js";
 import { ago, button, fill, flash, h, table, when } from "./dom.js";
@@ -15,7 +15,7 @@ export async function render(main, id) {
   const timeout = h("input", { type: "number", min: 0, max: 60000, step: 500, value: 5000, class: "narrow" });
   const sections = {
     head: h("div", {}), tags: h("div", {}), tree: h("div", {}),
-    tasks: h("div", {}), faults: h("div", {}),
+    tasks: h("div", {}), faults: h("div", {}), sessions: h("div", {}),
   };
   const feed = h("ul", { class: "feed" });
   const feedState = h("span", { class: "muted" }, "connecting…");
@@ -64,10 +64,11 @@ export async function render(main, id) {
   let rootObject = "Device.";
 
   async function refresh() {
-    const [doc, tasks, faults] = await Promise.all([
+    const [doc, tasks, faults, sessions] = await Promise.all([
       loadDoc(),
       get(`/tasks${qs({ query: JSON.stringify({ device: id }) })}`),
       get("/faults"),
+      get(`/devices/${seg(id)}/sessions${qs({ limit: 10 })}`),
     ]);
     rootObject = "InternetGatewayDevice" in doc ? "InternetGatewayDevice." : "Device.";
     const ident = doc._deviceId || {};
@@ -94,6 +95,10 @@ export async function render(main, id) {
     fill(sections.tree, paramTree(doc, actions));
     fill(sections.tasks, taskTable(tasks, refresh, false));
     fill(sections.faults, faultTable(faults.filter((f) => f.device === id), refresh, false));
+    fill(sections.sessions, table(["Started", "Events", "RPCs", "Duration", "Outcome"],
+      sessions.map((x) => [when(x.started), x.events.join(", "), x.rpcs, `${x.durationMs} ms`,
+        h("span", { class: `status ${x.outcome === "ok" ? "done" : "fault"}` }, x.outcome)]),
+      "No session recorded."));
   }
 
   fill(main,
@@ -112,6 +117,7 @@ export async function render(main, id) {
     h("h2", {}, "Live events ", feedState), feed,
     h("h2", {}, "Tasks"), sections.tasks,
     h("h2", {}, "Faults"), sections.faults,
+    h("h2", {}, "Last sessions"), sections.sessions,
     h("h2", {}, "Parameters"), sections.tree);
   await refresh();
   return follow((e) => {
