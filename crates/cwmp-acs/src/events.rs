@@ -1,6 +1,7 @@
 //! The in-process event bus: what happens to devices (Informs, sessions ending, tasks done
-//! or faulted, faults recorded), published by the session engine and the API, read by the
-//! task wait of `POST /devices/{id}/tasks?connection_request` and by `GET /events`.
+//! or faulted, faults recorded, transfers the CPE made on its own), published by the session
+//! engine and the API, read by the task wait of `POST /devices/{id}/tasks?connection_request`
+//! and by `GET /events`.
 //!
 //! It is a bounded [`tokio::sync::broadcast`] channel: publishing never blocks, and a
 //! subscriber that falls more than the capacity behind loses the oldest events (it sees
@@ -48,6 +49,17 @@ pub enum EventKind {
         channel: String,
         /// The fault.
         fault: FaultInfo,
+    },
+    /// The CPE reported a transfer it made on its own (AutonomousTransferComplete).
+    AutonomousTransfer {
+        /// A download (else an upload).
+        download: bool,
+        /// Its FileType (`1 Firmware Upgrade Image`, …).
+        file_type: String,
+        /// The file's URL.
+        url: String,
+        /// Why it failed; none when it succeeded.
+        fault: Option<FaultInfo>,
     },
 }
 

@@ -499,7 +499,10 @@ async fn session_history_newest_first_with_limit() {
     // A malformed query string is refused as JSON like every API error (`call` parses it).
     let (s, err) = call(api.addr, "GET", "/devices?skip=-1", Some(TOKEN), None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(err["error"].as_str().is_some_and(|e| e.contains("skip")), "{err}");
+    assert!(
+        err["error"].as_str().is_some_and(|e| e.contains("skip")),
+        "{err}"
+    );
     let (s, _) = call(
         api.addr,
         "GET",

@@ -508,3 +508,73 @@ async fn no_task_due_at_the_inform_stands_for_a_second() {
     let late = task_queued_during_cpe_turn(std::time::Duration::from_secs(2)).await;
     assert!(matches!(reply(late).body, Body::Reboot(_)));
 }
+
+/// An AutonomousTransferComplete from the CPE within its session.
+async fn autonomous(s: &mut Session, id: &str, fault: TransferCompleteFaultStruct) -> Envelope {
+    let report = AutonomousTransferComplete {
+        announce_url: String::new(),
+        transfer_url: "http://files.example/fw-2.bin".into(),
+        is_download: true,
+        file_type: "1 Firmware Upgrade Image".into(),
+        file_size: 1024,
+        target_file_name: String::new(),
+        fault_struct: fault,
+        start_time: DateTime::UNKNOWN,
+        complete_time: DateTime::UNKNOWN,
+    };
+    let env = Envelope::new(CwmpVersion::V1_2, Header::with_id(id), report);
+    reply(s.handle(Some(env), T0).await.expect("report"))
+}
+
+#[tokio::test]
+async fn autonomous_transfers_are_published_and_a_failure_stays_a_fault_until_a_success() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = store(&dir).await;
+    let bus = cwmp_acs::events::EventBus::default();
+    let mut events = bus.subscribe();
+    let mut s = session(&store, "a").with_observers(bus.clone(), Default::default());
+    reply(
+        s.handle(Some(inform(CwmpVersion::V1_2)), T0)
+            .await
+            .expect("inform"),
+    );
+
+    let failed = TransferCompleteFaultStruct::fault(
+        FaultCode::new(9010).expect("code"),
+        "download failed: checksum",
+    );
+    let r = autonomous(&mut s, "a1", failed).await;
+    assert_eq!(r.body.name(), "AutonomousTransferCompleteResponse");
+    assert_eq!(r.header.id.as_deref(), Some("a1"));
+    let faults = store.list_faults(Some(&device())).await.expect("faults");
+    assert_eq!(faults.len(), 1, "{faults:?}");
+    assert_eq!(faults[0].channel, "autonomous_transfer");
+    assert_eq!(faults[0].fault.code, "cwmp.9010");
+    assert_eq!(faults[0].fault.message, "download failed: checksum");
+    let detail = faults[0].fault.detail.clone().expect("detail");
+    assert_eq!(detail["url"], json!("http://files.example/fw-2.bin"));
+    assert_eq!(detail["fileType"], json!("1 Firmware Upgrade Image"));
+
+    let r = autonomous(&mut s, "a2", TransferCompleteFaultStruct::success()).await;
+    assert_eq!(r.body.name(), "AutonomousTransferCompleteResponse");
+    assert_eq!(
+        store.list_faults(Some(&device())).await.expect("faults"),
+        []
+    );
+
+    let mut reported = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let cwmp_acs::events::EventKind::AutonomousTransfer {
+            download,
+            file_type,
+            fault,
+            ..
+        } = &e.kind
+        {
+            assert!(*download);
+            assert_eq!(file_type, "1 Firmware Upgrade Image");
+            reported.push(fault.as_ref().map(|f| f.code.clone()));
+        }
+    }
+    assert_eq!(reported, [Some("cwmp.9010".to_owned()), None]);
+}

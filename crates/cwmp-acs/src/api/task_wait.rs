@@ -65,7 +65,9 @@ pub(crate) async fn wait_for_task(
             let relevant = match &event.kind {
                 EventKind::TaskDone { task } | EventKind::TaskFault { task, .. } => task == id,
                 EventKind::SessionEnd { .. } => true,
-                EventKind::Inform { .. } | EventKind::Fault { .. } => false,
+                EventKind::Inform { .. }
+                | EventKind::Fault { .. }
+                | EventKind::AutonomousTransfer { .. } => false,
             };
             if relevant {
                 break;

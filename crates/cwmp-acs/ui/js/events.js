@@ -56,6 +56,7 @@ export function describe(e) {
     case "task_done": return `task ${e.task} done`;
     case "task_fault": return `task ${e.task} faulted: ${e.fault?.code} ${e.fault?.message}`;
     case "fault": return `fault on ${e.channel}: ${e.fault?.code} ${e.fault?.message}`;
+    case "autonomous_transfer": return `${e.download ? "download" : "upload"} by the device (${e.file_type})${e.fault ? ` failed: ${e.fault.code} ${e.fault.message}` : " done"}`;
     default: return JSON.stringify(e);
   }
 }

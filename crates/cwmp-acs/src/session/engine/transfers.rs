@@ -10,14 +10,18 @@ use cwmp::{Body, FaultCode};
 use serde_json::{Value as Json, json};
 
 use super::{NO_RETRY, Running, Session};
+use crate::events::EventKind;
 use crate::files::task_urls;
 use crate::session::results::merge;
 use crate::session::task_rpc::InvalidTask;
 use crate::session::types::SessionError;
-use crate::store::{DeviceId, FaultInfo, Task, TaskFilter, TaskStatus, Timestamp};
+use crate::store::{DeviceId, FaultInfo, NewFault, Task, TaskFilter, TaskStatus, Timestamp};
 
 /// Fault code of a transfer cancelled by a CancelTransfer task.
 pub(crate) const CANCELLED: &str = "transfer_cancelled";
+
+/// Fault channel of a failed autonomous transfer; cleared by the next one that succeeds.
+pub(crate) const AUTONOMOUS_CHANNEL: &str = "autonomous_transfer";
 
 /// Most transfers of one device looked through for a command key.
 const MAX_WAITING: u64 = 1000;
@@ -118,17 +122,7 @@ impl Session {
         let device = self.device_id()?;
         let tc = match report {
             Report::Complete(tc) => tc,
-            Report::Autonomous(a) => {
-                tracing::info!(
-                    %device,
-                    download = a.is_download,
-                    file_type = a.file_type,
-                    url = a.transfer_url,
-                    fault = a.fault_struct.fault_code.map_or(0, FaultCode::value),
-                    "autonomous transfer reported"
-                );
-                return Ok(());
-            }
+            Report::Autonomous(a) => return self.autonomous_transfer(&device, a).await,
         };
         let Some(task) = self.waiting_transfer(&device, &tc.command_key).await? else {
             // Presets keep their own downloads (see `transfer_completes`); others are stale
@@ -171,6 +165,63 @@ impl Session {
                 self.task_faulted(&task.id, fault);
             }
         }
+        Ok(())
+    }
+
+    /// A transfer the CPE made on its own (AutonomousTransferComplete, TR-069 §A.3.3.3): published
+    /// on the event bus; a failed one stays a fault on [`AUTONOMOUS_CHANNEL`] until one succeeds.
+    async fn autonomous_transfer(
+        &mut self,
+        device: &DeviceId,
+        a: AutonomousTransferComplete,
+    ) -> Result<(), SessionError> {
+        let code = a.fault_struct.fault_code.map(FaultCode::value);
+        tracing::info!(
+            %device,
+            download = a.is_download,
+            file_type = a.file_type,
+            url = a.transfer_url,
+            fault = code.unwrap_or(0),
+            "autonomous transfer reported"
+        );
+        let fault = code.map(|code| FaultInfo {
+            code: format!("cwmp.{code}"),
+            message: if a.fault_struct.fault_string.is_empty() {
+                format!("autonomous transfer failed with fault {code}")
+            } else {
+                a.fault_struct.fault_string.clone()
+            },
+            detail: Some(json!({
+                "download": a.is_download,
+                "fileType": a.file_type,
+                "url": a.transfer_url,
+                "startTime": a.start_time.to_string(),
+                "completeTime": a.complete_time.to_string(),
+            })),
+        });
+        match &fault {
+            Some(f) => {
+                self.store
+                    .record_fault(NewFault {
+                        device: device.clone(),
+                        channel: AUTONOMOUS_CHANNEL.into(),
+                        fault: f.clone(),
+                    })
+                    .await?;
+            }
+            None => {
+                self.store.delete_fault(device, AUTONOMOUS_CHANNEL).await?;
+            }
+        }
+        self.bus.publish(
+            device,
+            EventKind::AutonomousTransfer {
+                download: a.is_download,
+                file_type: a.file_type,
+                url: a.transfer_url,
+                fault,
+            },
+        );
         Ok(())
     }
 
