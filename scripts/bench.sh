@@ -132,6 +132,10 @@ acs_ticks() { awk '{print $14 + $15}' "/proc/$ACS_PID/stat"; }
 # Milliseconds of ACS CPU per unit: ticks before, ticks after, units.
 cpu_ms_per() { awk -v a="$1" -v b="$2" -v n="$3" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", (n > 0) ? (b - a) * 1000 / hz / n : 0 }'; }
 status_kb() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$ACS_PID/status"; }
+# Steal and total jiffies of all CPUs so far (/proc/stat): time the hypervisor ran other guests.
+cpu_jiffies() { awk '$1 == "cpu" {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
+# Percent of the machine's CPU time stolen between two cpu_jiffies readings.
+steal_pct() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", (d > 0) ? 100 * (y[1] - x[1]) / d : 0 }'; }
 
 api() { curl -sS --max-time 30 -H "Authorization: Bearer $TOKEN" "$@"; }
 
@@ -159,23 +163,23 @@ sim "$WORK/p1-bootstrap.json" 900 --devices "$KNOWN_DEVICES" --serial-pattern 'K
 P1_ROWS=""
 BEST_RATE=0; BEST_C=0; BEST_CPU=0
 for c in $SWEEP; do
-    before=$(acs_ticks)
+    before=$(acs_ticks); jiffies=$(cpu_jiffies)
     sim "$WORK/p1-c$c.json" $((SWEEP_SECS + 90)) --devices "$KNOWN_DEVICES" --known \
         --serial-pattern 'KNOWN{n:07}' --concurrency "$c" --duration "$SWEEP_SECS"
-    after=$(acs_ticks)
+    after=$(acs_ticks); steal=$(steal_pct "$jiffies" "$(cpu_jiffies)")
     r="$WORK/p1-c$c.json"
     rate=$(jq .sessions_per_s "$r")
     cpu=$(cpu_ms_per "$before" "$after" "$(finished "$r")")
-    P1_ROWS+="| $c | $(finished "$r") | $(failed "$r") | $rate | $(r1 .latency_ms.p50 "$r") | $(r1 .latency_ms.p99 "$r") | $cpu | $(jq .cpu_s "$r") |"$'\n'
+    P1_ROWS+="| $c | $(finished "$r") | $(failed "$r") | $rate | $(r1 .latency_ms.p50 "$r") | $(r1 .latency_ms.p99 "$r") | $cpu | $(jq .cpu_s "$r") | $steal |"$'\n'
     if awk -v a="$rate" -v b="$BEST_RATE" 'BEGIN { exit !(a > b) }'; then
         BEST_RATE=$rate; BEST_C=$c; BEST_CPU=$cpu
     fi
 done
 HALF_RATE=$(awk -v r="$BEST_RATE" 'BEGIN { printf "%d", (r / 2 < 1) ? 1 : r / 2 }')
-before=$(acs_ticks)
+before=$(acs_ticks); jiffies=$(cpu_jiffies)
 sim "$WORK/p1-half.json" $((HALF_SECS + 90)) --devices "$KNOWN_DEVICES" --known \
     --serial-pattern 'KNOWN{n:07}' --rate "$HALF_RATE" --concurrency 1024 --duration "$HALF_SECS"
-after=$(acs_ticks)
+after=$(acs_ticks); HALF_STEAL=$(steal_pct "$jiffies" "$(cpu_jiffies)")
 HALF_P99=$(r1 .latency_ms.p99 "$WORK/p1-half.json")
 HALF_DONE=$(jq .sessions_per_s "$WORK/p1-half.json")
 HALF_CPU=$(cpu_ms_per "$before" "$after" "$(finished "$WORK/p1-half.json")")
@@ -302,15 +306,18 @@ SECTION="$WORK/fleet-section.md"
     echo
     echo "### 1. Periodic sessions (Inform + empty POST), $KNOWN_DEVICES known devices"
     echo
-    echo "As fast as possible for $SWEEP_SECS s at each concurrency:"
+    echo "As fast as possible for $SWEEP_SECS s at each concurrency, one after the other on the same"
+    echo "ACS (each device keeps its last 32 sessions: once its history is full, every session also"
+    echo "deletes its oldest). Steal: share of the machine's CPU time the hypervisor gave to other"
+    echo "guests meanwhile (\`/proc/stat\`), lost to both processes."
     echo
-    echo "| concurrency | sessions | failed | sessions/s | p50 ms | p99 ms | ACS CPU ms/session | sim CPU s |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| concurrency | sessions | failed | sessions/s | p50 ms | p99 ms | ACS CPU ms/session | sim CPU s | steal % |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s' "$P1_ROWS"
     echo
     echo "At half the best rate ($HALF_RATE/s for $HALF_SECS s): $HALF_DONE sessions/s done, p99 $HALF_P99 ms"
     echo "(p50 $(r1 .latency_ms.p50 "$WORK/p1-half.json") ms, max $(r1 .latency_ms.max "$WORK/p1-half.json") ms,"
-    echo "$(failed "$WORK/p1-half.json") failed), ACS CPU $HALF_CPU ms/session."
+    echo "$(failed "$WORK/p1-half.json") failed), ACS CPU $HALF_CPU ms/session, steal $HALF_STEAL %."
     echo
     echo "### 2. Bootstrap sessions with a preset"
     echo
