@@ -35,6 +35,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "session_key",
         include_str!("../../../migrations/0006_session_key.sql"),
     ),
+    (
+        7,
+        "session_slots",
+        include_str!("../../../migrations/0007_session_slots.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in
@@ -181,6 +186,52 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn session_history_is_numbered_into_slots_oldest_first() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        conn.execute_batch(TABLE).unwrap();
+        for (_, _, sql) in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, \
+             created_ms) VALUES ('D', 'M', 'O', 'P', 'S', 0), ('E', 'M', 'O', 'P', 'T', 0); \
+             INSERT INTO sessions VALUES ('D', 30, 'c', 31, '[]', 1, 'ok'), \
+             ('D', 10, 'a', 11, '[]', 1, 'ok'), ('D', 20, 'b', 21, '[]', 1, 'fault'); \
+             INSERT INTO schema_migrations VALUES (1, '', 0), (2, '', 0), (3, '', 0), \
+             (4, '', 0), (5, '', 0), (6, '', 0);",
+        )
+        .unwrap();
+        run(&mut conn).unwrap();
+        let rows = conn::query(
+            &conn,
+            "SELECT slot, id, outcome FROM sessions WHERE device_id = 'D' ORDER BY slot",
+            &[],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )
+        .unwrap();
+        let row = |slot, id: &str, outcome: &str| (slot, id.to_owned(), outcome.to_owned());
+        assert_eq!(
+            rows,
+            [row(0, "a", "ok"), row(1, "b", "fault"), row(2, "c", "ok")]
+        );
+        let counts = conn::query(
+            &conn,
+            "SELECT id, session_count FROM devices ORDER BY id",
+            &[],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .unwrap();
+        assert_eq!(counts, [("D".to_owned(), 3), ("E".to_owned(), 0)]);
     }
 
     #[test]

@@ -284,30 +284,33 @@ pub(crate) fn put_file(conn: &Connection, f: &FileMeta) -> StoreResult<()> {
 }
 
 pub(crate) fn record_session(conn: &Connection, s: &SessionRecord) -> StoreResult<()> {
-    // The row is inserted only when the device exists.
-    let inserted = execute(
+    // The device's next slot of its ring of SESSIONS_KEPT (migration 7), overwritten in
+    // place; nothing is written for an unknown device.
+    let written = execute(
         conn,
-        "INSERT INTO sessions (id, device_id, started_ms, ended_ms, events, rpc_count, outcome) \
-         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM devices WHERE id = $2)",
+        "INSERT INTO sessions (device_id, slot, id, started_ms, ended_ms, events, rpc_count, \
+         outcome) SELECT id, session_count % $8, $2, $3, $4, $5, $6, $7 FROM devices \
+         WHERE id = $1 ON CONFLICT (device_id, slot) DO UPDATE SET id = excluded.id, \
+         started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, \
+         events = excluded.events, rpc_count = excluded.rpc_count, outcome = excluded.outcome",
         &[
-            &new_object_id(),
             &s.device.as_str(),
+            &new_object_id(),
             &s.started.as_millis(),
             &s.ended.as_millis(),
             &json_text(&s.events)?,
             &i64::from(s.rpc_count),
             &s.outcome,
+            &i64::from(SESSIONS_KEPT),
         ],
     )?;
-    if inserted == 0 {
+    if written == 0 {
         return Err(StoreError::NotFound(format!("device {}", s.device)));
     }
-    // Older than the SESSIONS_KEPT-th newest (an index range on (device_id, started_ms)).
     execute(
         conn,
-        "DELETE FROM sessions WHERE device_id = $1 AND started_ms < (SELECT started_ms \
-         FROM sessions WHERE device_id = $1 ORDER BY started_ms DESC LIMIT 1 OFFSET $2)",
-        &[&s.device.as_str(), &i64::from(SESSIONS_KEPT - 1)],
+        "UPDATE devices SET session_count = session_count + 1 WHERE id = $1",
+        &[&s.device.as_str()],
     )?;
     Ok(())
 }
