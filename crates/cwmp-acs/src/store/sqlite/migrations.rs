@@ -140,21 +140,31 @@ mod tests {
         assert_eq!(n as usize, MIGRATIONS.len());
     }
 
-    #[test]
-    fn session_history_is_carried_into_the_device_keyed_table() {
-        let mut conn = Connection::open_in_memory().unwrap();
+    /// A database as a build that knew the first `n` migrations left it.
+    fn at_version(n: usize) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         conn.execute_batch(TABLE).unwrap();
-        for (_, _, sql) in &MIGRATIONS[..5] {
+        for &(version, _, sql) in &MIGRATIONS[..n] {
             conn.execute_batch(sql).unwrap();
+            conn::execute(
+                &conn,
+                "INSERT INTO schema_migrations VALUES ($1, '', 0)",
+                &[&version],
+            )
+            .unwrap();
         }
+        conn
+    }
+
+    #[test]
+    fn session_history_is_carried_into_the_device_keyed_table() {
+        let mut conn = at_version(5);
         conn.execute_batch(
             "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, \
              created_ms) VALUES ('D', 'M', 'O', 'P', 'S', 0); \
              INSERT INTO sessions VALUES ('b', 'D', 20, 21, '[]', 2, 'ok'), \
-             ('a', 'D', 10, 11, '[\"1 BOOT\"]', 1, 'ok'); \
-             INSERT INTO schema_migrations VALUES (1, '', 0), (2, '', 0), (3, '', 0), \
-             (4, '', 0), (5, '', 0);",
+             ('a', 'D', 10, 11, '[\"1 BOOT\"]', 1, 'ok');",
         )
         .unwrap();
         run(&mut conn).unwrap();
@@ -190,19 +200,12 @@ mod tests {
 
     #[test]
     fn session_history_is_numbered_into_slots_oldest_first() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-        conn.execute_batch(TABLE).unwrap();
-        for (_, _, sql) in &MIGRATIONS[..6] {
-            conn.execute_batch(sql).unwrap();
-        }
+        let mut conn = at_version(6);
         conn.execute_batch(
             "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, \
              created_ms) VALUES ('D', 'M', 'O', 'P', 'S', 0), ('E', 'M', 'O', 'P', 'T', 0); \
              INSERT INTO sessions VALUES ('D', 30, 'c', 31, '[]', 1, 'ok'), \
-             ('D', 10, 'a', 11, '[]', 1, 'ok'), ('D', 20, 'b', 21, '[]', 1, 'fault'); \
-             INSERT INTO schema_migrations VALUES (1, '', 0), (2, '', 0), (3, '', 0), \
-             (4, '', 0), (5, '', 0), (6, '', 0);",
+             ('D', 10, 'a', 11, '[]', 1, 'ok'), ('D', 20, 'b', 21, '[]', 1, 'fault');",
         )
         .unwrap();
         run(&mut conn).unwrap();
