@@ -578,3 +578,33 @@ async fn autonomous_transfers_are_published_and_a_failure_stays_a_fault_until_a_
     }
     assert_eq!(reported, [Some("cwmp.9010".to_owned()), None]);
 }
+
+#[tokio::test]
+async fn cpe_requests_beyond_the_bound_get_8004_and_the_session_still_ends() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = store(&dir).await;
+    let mut s = session(&store, "a");
+    reply(
+        s.handle(Some(inform(CwmpVersion::V1_2)), T0)
+            .await
+            .expect("inform"),
+    );
+    for i in 0..=cwmp_acs::session::MAX_CPE_REQUESTS {
+        let env = Envelope::new(
+            CwmpVersion::V1_2,
+            Header::with_id(format!("g{i}")),
+            GetRPCMethods {},
+        );
+        let r = reply(s.handle(Some(env), T0).await.expect("request"));
+        if i < cwmp_acs::session::MAX_CPE_REQUESTS {
+            assert_eq!(r.body.name(), "GetRPCMethodsResponse", "request {i}");
+        } else {
+            assert!(
+                matches!(&r.body, Body::Fault(f) if f.code() == Some(FaultCode::ACS_RESOURCES_EXCEEDED)),
+                "{:?}",
+                r.body
+            );
+        }
+    }
+    assert_eq!(s.handle(None, T0).await.expect("empty post"), Outcome::End);
+}

@@ -65,6 +65,8 @@ pub struct Session {
     last_renewal: Timestamp,
     events: Vec<EventCode>,
     rpc_count: u32,
+    /// Requests the CPE sent in this session (bounded by [`MAX_CPE_REQUESTS`]).
+    cpe_requests: u32,
     next_id: u64,
     queue: VecDeque<Task>,
     seen: HashSet<String>,
@@ -103,6 +105,11 @@ pub(super) const NO_RETRY: RetryPolicy = RetryPolicy {
     max_attempts: 0,
 };
 
+/// Most requests a CPE may send in one session; later ones are refused with fault 8004. A
+/// CPE has a handful to send (TransferCompletes, GetRPCMethods, …); each may cost a store
+/// write, and without a bound one session could keep sending them for ever.
+pub const MAX_CPE_REQUESTS: u32 = 64;
+
 /// The event bus and metrics of sessions nobody observes: shared, so that a session costs
 /// no channel or registry of its own before [`Session::with_observers`] replaces them.
 static UNOBSERVED: LazyLock<(EventBus, Arc<Metrics>)> = LazyLock::new(Default::default);
@@ -129,6 +136,7 @@ impl Session {
             last_renewal: now,
             events: Vec::new(),
             rpc_count: 0,
+            cpe_requests: 0,
             next_id: 0,
             queue: VecDeque::new(),
             seen: HashSet::new(),
@@ -295,7 +303,16 @@ impl Session {
                         self.phase = Phase::AcsRequests;
                         self.next_request(now).await
                     }
+                    Some(env) if self.cpe_requests >= MAX_CPE_REQUESTS => {
+                        self.rpc_count += 1;
+                        let fault = Fault::new(
+                            FaultCode::ACS_RESOURCES_EXCEEDED,
+                            "too many CPE requests in one session",
+                        );
+                        Ok(self.reply(env.header.id, fault.into()))
+                    }
                     Some(env) => {
+                        self.cpe_requests += 1;
                         let report = transfers::Report::of(&env.body);
                         let outcome = self.cpe_request(env)?;
                         if let Some(report) = report {

@@ -18,7 +18,7 @@ mod transfer_expiry;
 mod types;
 
 pub use cpe::ACS_METHODS;
-pub use engine::Session;
+pub use engine::{MAX_CPE_REQUESTS, Session};
 pub use presets::{PresetConfig, PresetSettings};
 pub use task_rpc::{InvalidTask, task_requests};
 pub use transfer_expiry::expire_transfers;

@@ -22,7 +22,8 @@ pub use object_id::new_object_id;
 pub use sqlite::{SqliteConfig, SqliteStore};
 pub use types::*;
 
-/// Sessions kept in each device's history.
+/// Sessions kept in each device's history: the SQLite store's ring of slots (migration 7),
+/// so a smaller value needs a migration dropping the slots beyond it.
 pub const SESSIONS_KEPT: u32 = 32;
 
 /// Storage used by the session engine and the API. Every write is atomic on its own;
