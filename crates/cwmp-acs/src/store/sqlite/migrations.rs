@@ -40,6 +40,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "session_slots",
         include_str!("../../../migrations/0007_session_slots.sql"),
     ),
+    (
+        8,
+        "inform_digest",
+        include_str!("../../../migrations/0008_inform_digest.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in

@@ -9,6 +9,7 @@
 //! one closure handed to one of those threads, whatever number of statements it runs.
 
 mod conn;
+mod inform;
 mod migrations;
 mod preset_state;
 mod query_sql;

@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 use super::conn::{execute, query_opt};
-use super::{preset_state, reads, writes};
+use super::{inform, preset_state, reads, writes};
 use crate::store::{SessionBegun, SessionRecord, SessionStart, StoreResult, Timestamp};
 
 pub(crate) fn begin(conn: &Connection, start: SessionStart) -> StoreResult<Option<SessionBegun>> {
@@ -29,7 +29,7 @@ pub(crate) fn begin(conn: &Connection, start: SessionStart) -> StoreResult<Optio
         None => 0,
     };
     let now: Timestamp = start.inform.time;
-    let inform = writes::upsert_inform(conn, start.inform)?;
+    let inform = inform::upsert_inform(conn, start.inform)?;
     // A new device has no tasks, states or faults: three reads spared on every bootstrap.
     let (due, preset_states, faults) = if inform.created {
         Default::default()

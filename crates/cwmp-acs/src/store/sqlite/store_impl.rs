@@ -9,7 +9,7 @@ use rusqlite::ToSql;
 use rusqlite::types::Value;
 
 use super::conn::{execute, query};
-use super::{SqliteStore, preset_state, reads, rows, sessions, writes};
+use super::{SqliteStore, inform, preset_state, reads, rows, sessions, writes};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
@@ -62,7 +62,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn upsert_inform(&self, inform: InformUpdate) -> StoreResult<InformOutcome> {
         self.writer
-            .write(move |c| writes::upsert_inform(c, inform))
+            .write(move |c| inform::upsert_inform(c, inform))
             .await
     }
 
@@ -73,9 +73,7 @@ impl Store for SqliteStore {
 
     async fn get_parameters(&self, id: &DeviceId, prefix: &str) -> StoreResult<Vec<Parameter>> {
         self.rows(
-            "SELECT path, value, value_type, writable, notification, access_list, updated_ms \
-             FROM parameters WHERE device_id = $1 AND substr(path, 1, length($2)) = $2 \
-             ORDER BY path",
+            inform::SELECT_PARAMETERS,
             vec![text(id.as_str()), text(prefix)],
             rows::parameter,
         )

@@ -5,17 +5,19 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::conn::{execute, query_opt, run};
+use super::inform;
 use super::rows::{self, TASK_COLS, json_text, value_cols};
 use crate::store::{
-    DeviceCredentials, DeviceId, FaultInfo, FaultRecord, FileMeta, InformOutcome, InformUpdate,
-    NewFault, NewTask, ParamBatch, ParamUpdate, Preset, RetryPolicy, SESSIONS_KEPT, SessionRecord,
+    DeviceCredentials, DeviceId, FaultInfo, FaultRecord, FileMeta, NewFault,
+    NewTask, ParamBatch, ParamUpdate, Preset, RetryPolicy, SESSIONS_KEPT, SessionRecord,
     StoreError, StoreResult, Task, TaskStatus, Timestamp, new_object_id,
 };
 
-/// Inserts or updates one parameter: absent fields keep their stored value.
+/// Inserts or updates one parameter: absent fields keep their stored value, the row is no
+/// longer the last Inform's (see [`inform`](super::inform)).
 const UPSERT_PARAM: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
     writable, notification, access_list, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-    ON CONFLICT (device_id, path) DO UPDATE SET \
+    ON CONFLICT (device_id, path) DO UPDATE SET informed = FALSE, \
     value = COALESCE(excluded.value, parameters.value), \
     value_type = CASE WHEN excluded.value IS NULL THEN parameters.value_type \
         ELSE excluded.value_type END, \
@@ -23,11 +25,6 @@ const UPSERT_PARAM: &str = "INSERT INTO parameters (device_id, path, value, valu
     notification = COALESCE(excluded.notification, parameters.notification), \
     access_list = COALESCE(excluded.access_list, parameters.access_list), \
     updated_ms = excluded.updated_ms";
-
-/// [`UPSERT_PARAM`] for a parameter of an Inform: a value, nothing else.
-const UPSERT_INFORM_PARAM: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
-    updated_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_id, path) DO UPDATE SET \
-    value = excluded.value, value_type = excluded.value_type, updated_ms = excluded.updated_ms";
 
 pub(crate) fn device_exists(conn: &Connection, id: &str) -> StoreResult<()> {
     match query_opt(conn, "SELECT 1 FROM devices WHERE id = $1", &[&id], |_| {
@@ -68,66 +65,12 @@ fn upsert_params(
     Ok(())
 }
 
-pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult<InformOutcome> {
-    let id = inf.identity.device_id();
-    let existed = match device_exists(conn, id.as_str()) {
-        Ok(()) => true,
-        Err(StoreError::NotFound(_)) => false,
-        Err(e) => return Err(e),
-    };
-    let time = inf.time.as_millis();
-    // OUI, ProductClass and SerialNumber make the id, so they are not updated (nor the
-    // serial-number index with them).
-    execute(
-        conn,
-        "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, created_ms, \
-         last_inform_ms, last_events, ip, connection_request_url, \
-         udp_connection_request_address) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10) \
-         ON CONFLICT (id) DO UPDATE SET manufacturer = excluded.manufacturer, \
-         last_inform_ms = excluded.last_inform_ms, \
-         last_events = excluded.last_events, ip = excluded.ip, \
-         connection_request_url = COALESCE(excluded.connection_request_url, \
-             devices.connection_request_url), \
-         udp_connection_request_address = COALESCE(excluded.udp_connection_request_address, \
-             devices.udp_connection_request_address)",
-        &[
-            &id.as_str(),
-            &inf.identity.manufacturer,
-            &inf.identity.oui,
-            &inf.identity.product_class,
-            &inf.identity.serial_number,
-            &time,
-            &json_text(&inf.events)?,
-            &inf.ip,
-            &inf.connection_request_url,
-            &inf.udp_connection_request_address,
-        ],
-    )?;
-    // An Inform's parameters always carry a value: a shorter statement than UPSERT_PARAM,
-    // prepared once for all of them.
-    let mut stmt = conn.prepare_cached(UPSERT_INFORM_PARAM)?;
-    for p in &inf.parameters {
-        let text = p.value.as_text();
-        run(
-            &mut stmt,
-            &[
-                &id.as_str(),
-                &p.path,
-                &text.as_ref(),
-                &p.value.xsi_type(),
-                &time,
-            ],
-        )?;
-    }
-    Ok(InformOutcome { created: !existed })
-}
-
 pub(crate) fn write_parameters(
     conn: &Connection,
     id: &DeviceId,
     batch: &ParamBatch,
 ) -> StoreResult<()> {
-    device_exists(conn, id.as_str())?;
+    inform::forget_digest(conn, id.as_str())?;
     for prefix in &batch.delete_prefixes {
         execute(
             conn,

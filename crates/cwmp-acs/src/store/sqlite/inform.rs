@@ -1,0 +1,170 @@
+//! An Inform's write: the device row and the parameters of its `ParameterList`.
+//!
+//! A periodic Inform mostly repeats the last one word for word, so the device row keeps a
+//! digest of its last `ParameterList` (`inform_digest`) and the parameter rows that list
+//! carried are flagged `informed`. When the digest matches, no parameter row is written:
+//! a flagged row's time is the device's `last_inform_ms` ([`SELECT_PARAMETERS`]). Any other
+//! write of a device's parameters drops the flag of the rows it writes and the device's
+//! digest ([`forget_digest`]), so the next Inform writes its whole list again.
+
+use rusqlite::Connection;
+use sha2::{Digest as _, Sha256};
+
+use super::conn::{execute, query_opt, run};
+use super::rows::json_text;
+use crate::store::{InformOutcome, InformUpdate, ParamValue, StoreError, StoreResult};
+
+/// The parameters of the device `$1` under the prefix `$2`, in path order, with their
+/// times: a flagged row's is the device's last Inform.
+pub(crate) const SELECT_PARAMETERS: &str = "SELECT p.path, p.value, p.value_type, p.writable, \
+    p.notification, p.access_list, CASE WHEN p.informed THEN \
+    COALESCE((SELECT last_inform_ms FROM devices WHERE id = $1), p.updated_ms) \
+    ELSE p.updated_ms END FROM parameters p \
+    WHERE p.device_id = $1 AND substr(p.path, 1, length($2)) = $2 ORDER BY p.path";
+
+/// A parameter of the Inform: a value and the flag, nothing else.
+const UPSERT_INFORM_PARAM: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
+    updated_ms, informed) VALUES ($1, $2, $3, $4, $5, TRUE) ON CONFLICT (device_id, path) \
+    DO UPDATE SET value = excluded.value, value_type = excluded.value_type, \
+    updated_ms = excluded.updated_ms, informed = TRUE";
+
+/// Stores an Inform: the device row always, the parameters when the list differs from the
+/// last Inform's (or something else wrote them since).
+pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult<InformOutcome> {
+    let id = inf.identity.device_id();
+    let digest = digest(&inf.parameters);
+    let before = query_opt(
+        conn,
+        "SELECT inform_digest, last_inform_ms FROM devices WHERE id = $1",
+        &[&id.as_str()],
+        |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<i64>>(1)?)),
+    )?;
+    let time = inf.time.as_millis();
+    // OUI, ProductClass and SerialNumber make the id, so they are not updated (nor the
+    // serial-number index with them).
+    execute(
+        conn,
+        "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, created_ms, \
+         last_inform_ms, last_events, ip, connection_request_url, \
+         udp_connection_request_address, inform_digest) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (id) DO UPDATE SET manufacturer = excluded.manufacturer, \
+         last_inform_ms = excluded.last_inform_ms, \
+         last_events = excluded.last_events, ip = excluded.ip, \
+         connection_request_url = COALESCE(excluded.connection_request_url, \
+             devices.connection_request_url), \
+         udp_connection_request_address = COALESCE(excluded.udp_connection_request_address, \
+             devices.udp_connection_request_address), \
+         inform_digest = excluded.inform_digest",
+        &[
+            &id.as_str(),
+            &inf.identity.manufacturer,
+            &inf.identity.oui,
+            &inf.identity.product_class,
+            &inf.identity.serial_number,
+            &time,
+            &json_text(&inf.events)?,
+            &inf.ip,
+            &inf.connection_request_url,
+            &inf.udp_connection_request_address,
+            &digest,
+        ],
+    )?;
+    let outcome = InformOutcome {
+        created: before.is_none(),
+    };
+    let last_inform = match before {
+        Some((Some(old), _)) if old == digest => return Ok(outcome),
+        Some((_, last_inform)) => last_inform,
+        None => None,
+    };
+    if let Some(last) = last_inform {
+        // The rows of the last Inform keep the time it gave them; those this one carries
+        // again are flagged again just below.
+        execute(
+            conn,
+            "UPDATE parameters SET informed = FALSE, updated_ms = $2 \
+             WHERE device_id = $1 AND informed",
+            &[&id.as_str(), &last],
+        )?;
+    }
+    let mut stmt = conn.prepare_cached(UPSERT_INFORM_PARAM)?;
+    for p in &inf.parameters {
+        let text = p.value.as_text();
+        run(
+            &mut stmt,
+            &[
+                &id.as_str(),
+                &p.path,
+                &text.as_ref(),
+                &p.value.xsi_type(),
+                &time,
+            ],
+        )?;
+    }
+    Ok(outcome)
+}
+
+/// Drops the digest of the device `id` before its parameters are written other than by an
+/// Inform; [`StoreError::NotFound`] if there is no such device.
+pub(crate) fn forget_digest(conn: &Connection, id: &str) -> StoreResult<()> {
+    match execute(
+        conn,
+        "UPDATE devices SET inform_digest = NULL WHERE id = $1",
+        &[&id],
+    )? {
+        0 => Err(StoreError::NotFound(format!("device {id}"))),
+        _ => Ok(()),
+    }
+}
+
+/// SHA-256 (first 128 bits, hex) of a `ParameterList` in order: each path, type and value
+/// length-prefixed, so that no two lists share an encoding.
+fn digest(params: &[ParamValue]) -> String {
+    let mut h = Sha256::new();
+    for p in params {
+        let text = p.value.as_text();
+        let fields = [p.path.as_str(), p.value.xsi_type().unwrap_or(""), &text];
+        for f in fields {
+            h.update((f.len() as u64).to_le_bytes());
+            h.update(f.as_bytes());
+        }
+        h.update([u8::from(p.value.xsi_type().is_some())]);
+    }
+    let sum = h.finalize();
+    sum[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use cwmp::Value;
+
+    use super::*;
+
+    fn pv(path: &str, value: Value) -> ParamValue {
+        ParamValue {
+            path: path.into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn the_digest_tells_lists_apart_by_path_type_value_and_order() {
+        let a = pv("Device.A", Value::String("1".into()));
+        let b = pv("Device.B", Value::String("2".into()));
+        let base = digest(&[a.clone(), b.clone()]);
+        assert_eq!(base.len(), 32);
+        assert_eq!(base, digest(&[a.clone(), b.clone()]));
+        assert_ne!(base, digest(&[b.clone(), a.clone()]));
+        assert_ne!(base, digest(std::slice::from_ref(&a)));
+        assert_ne!(base, digest(&[a.clone(), pv("Device.B", Value::UnsignedInt(2))]));
+        assert_ne!(base, digest(&[a.clone(), pv("Device.B", Value::Untyped("2".into()))]));
+        assert_ne!(base, digest(&[a.clone(), pv("Device.B", Value::String("3".into()))]));
+        // Moving bytes between fields changes the encoding.
+        assert_ne!(
+            digest(&[pv("Device.AB", Value::String("".into()))]),
+            digest(&[pv("Device.A", Value::String("B".into()))])
+        );
+        assert_ne!(digest(&[]), base);
+    }
+}
