@@ -128,9 +128,9 @@ async fn get(
 
 fn hash_hex(sha256: bool, data: &str) -> String {
     if sha256 {
-        crate::api::auth::hex(&Sha256::digest(data.as_bytes()))
+        cwmp::http_auth::hex(&Sha256::digest(data.as_bytes()))
     } else {
-        crate::api::auth::hex(&Md5::digest(data.as_bytes()))
+        cwmp::http_auth::hex(&Md5::digest(data.as_bytes()))
     }
 }
 
@@ -160,7 +160,7 @@ fn digest_authorization(
     rand::rngs::OsRng
         .try_fill_bytes(&mut raw)
         .map_err(|e| CrError::Io(e.to_string()))?;
-    let cnonce = crate::api::auth::hex(&raw);
+    let cnonce = cwmp::http_auth::hex(&raw);
     let mut header = format!(
         "Digest username={}, realm={}, nonce={}, uri={}, algorithm={algorithm}",
         quote(&creds.username),

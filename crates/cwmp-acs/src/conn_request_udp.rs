@@ -34,7 +34,7 @@ pub fn datagram(address: &str, creds: &CrCredentials, ts: u64) -> Result<Vec<u8>
         .try_fill_bytes(&mut raw)
         .map_err(|e| CrError::Io(e.to_string()))?;
     let id = u64::from_be_bytes(raw[..8].try_into().unwrap_or_default()).to_string();
-    let cn = crate::api::auth::hex(&raw[8..]);
+    let cn = cwmp::http_auth::hex(&raw[8..]);
     UdpRequest::signed(ts, &id, &creds.username, &cn, &creds.password)
         .to_datagram(address)
         .map_err(|e| CrError::BadUrl(format!("{address}: {e}")))

@@ -41,7 +41,10 @@ async fn read(store: &SqliteStore) -> Vec<(String, String, i64)> {
         .expect("read")
         .into_iter()
         .map(|p| {
-            let value = p.value.map(|v| v.as_text().into_owned()).unwrap_or_default();
+            let value = p
+                .value
+                .map(|v| v.as_text().into_owned())
+                .unwrap_or_default();
             let name = p.path.trim_start_matches("Device.DeviceInfo.").to_owned();
             (name, value, p.updated.0)
         })
@@ -79,7 +82,10 @@ async fn write(store: &SqliteStore, time: i64, path: &str, value: Option<&str>) 
             access_list: None,
         }],
     };
-    store.write_parameters(&device(), batch).await.expect("write");
+    store
+        .write_parameters(&device(), batch)
+        .await
+        .expect("write");
 }
 
 const LIST: &[(&str, &str)] = &[("A", "a1"), ("B", "b1"), ("C", "c1")];
@@ -98,10 +104,17 @@ async fn a_repeated_list_writes_no_row_and_its_parameters_take_the_informs_time(
         read(&store).await,
         rows(&[("A", "a1", 2_000), ("B", "b1", 2_000), ("C", "c1", 2_000)])
     );
-    assert_eq!(stored_times(&dir), [1_000, 1_000, 1_000], "no row rewritten");
+    assert_eq!(
+        stored_times(&dir),
+        [1_000, 1_000, 1_000],
+        "no row rewritten"
+    );
     // A changed value writes the list again.
     let changed = [("A", "a1"), ("B", "b2"), ("C", "c1")];
-    store.upsert_inform(inform(3_000, &changed)).await.expect("3");
+    store
+        .upsert_inform(inform(3_000, &changed))
+        .await
+        .expect("3");
     assert_eq!(
         read(&store).await,
         rows(&[("A", "a1", 3_000), ("B", "b2", 3_000), ("C", "c1", 3_000)])
@@ -118,8 +131,14 @@ async fn a_parameter_left_out_keeps_the_time_of_the_last_inform_that_carried_it(
     store.upsert_inform(inform(1_000, LIST)).await.expect("1");
     store.upsert_inform(inform(2_000, LIST)).await.expect("2");
     let shorter = [("A", "a1"), ("C", "c1")];
-    store.upsert_inform(inform(3_000, &shorter)).await.expect("3");
-    store.upsert_inform(inform(4_000, &shorter)).await.expect("4");
+    store
+        .upsert_inform(inform(3_000, &shorter))
+        .await
+        .expect("3");
+    store
+        .upsert_inform(inform(4_000, &shorter))
+        .await
+        .expect("4");
     assert_eq!(
         read(&store).await,
         rows(&[("A", "a1", 4_000), ("B", "b1", 2_000), ("C", "c1", 4_000)])
@@ -145,7 +164,11 @@ async fn a_write_between_informs_makes_the_next_one_write_its_list() {
     write(&store, 2_000, "B", Some("b-read")).await;
     assert_eq!(
         read(&store).await,
-        rows(&[("A", "a1", 1_000), ("B", "b-read", 2_000), ("C", "c1", 1_000)])
+        rows(&[
+            ("A", "a1", 1_000),
+            ("B", "b-read", 2_000),
+            ("C", "c1", 1_000)
+        ])
     );
     store.upsert_inform(inform(3_000, LIST)).await.expect("3");
     assert_eq!(
@@ -177,7 +200,10 @@ async fn a_write_between_informs_makes_the_next_one_write_its_list() {
         delete_prefixes: vec!["Device.DeviceInfo.".into()],
         updates: Vec::new(),
     };
-    store.write_parameters(&device(), batch).await.expect("delete");
+    store
+        .write_parameters(&device(), batch)
+        .await
+        .expect("delete");
     assert!(read(&store).await.is_empty());
     store.upsert_inform(inform(8_000, LIST)).await.expect("8");
     assert_eq!(

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use cwmp::http_auth::hex;
 use cwmp_cpe::conn_request::{
     ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
 };
@@ -15,10 +16,6 @@ use md5::{Digest as _, Md5};
 use rand::SeedableRng as _;
 use rand::rngs::StdRng;
 use tokio::sync::mpsc;
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 fn md5(s: &str) -> String {
     hex(&Md5::digest(s.as_bytes()))

@@ -220,8 +220,10 @@ impl Tree {
         let mut parameters = self.forced_inform_values(backend);
         let changes = self.pending_changes(backend);
         let value_change = !changes.is_empty();
-        let names: HashSet<String> = parameters.iter().map(|p| p.name.clone()).collect();
-        parameters.extend(changes.into_iter().filter(|c| !names.contains(&c.name)));
+        if value_change {
+            let names: HashSet<String> = parameters.iter().map(|p| p.name.clone()).collect();
+            parameters.extend(changes.into_iter().filter(|c| !names.contains(&c.name)));
+        }
         InformParameters {
             parameters,
             value_change,

@@ -7,6 +7,18 @@
 /// more).
 pub const MAX_PARAMS: usize = 32;
 
+/// Lowercase hex of `bytes`: a digest or nonce as Digest authentication (RFC 7616) and the
+/// UDP Connection Request signature write them.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
 /// Splits a header value into its scheme and the rest (`"Digest a=b"` → `("Digest", "a=b")`).
 pub fn split_scheme(value: &str) -> (&str, &str) {
     let value = value.trim();
@@ -118,6 +130,12 @@ pub fn digest_uri_matches(digest_uri: &str, target: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lowercase_two_digits_per_byte() {
+        assert_eq!(hex(&[]), "");
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+    }
 
     #[test]
     fn params_quoted_and_tokens() {

@@ -10,6 +10,8 @@
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
+use crate::http_auth::hex;
+
 /// Largest datagram built or parsed.
 pub const MAX_DATAGRAM: usize = 1024;
 
@@ -134,16 +136,6 @@ impl UdpRequest {
         };
         self.mac(password).verify_slice(&sig).is_ok()
     }
-}
-
-/// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes
-        .iter()
-        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
-        .map(char::from)
-        .collect()
 }
 
 fn hex_val(c: u8) -> Option<u8> {

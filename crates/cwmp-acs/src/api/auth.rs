@@ -13,6 +13,7 @@ use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
+use cwmp::http_auth::hex;
 use rand::TryRngCore as _;
 use sha2::{Digest as _, Sha256};
 
@@ -25,17 +26,6 @@ pub const TOKENS_FILE: &str = "api-tokens";
 #[derive(Debug, Clone, Default)]
 pub struct ApiTokens {
     digests: Arc<Vec<[u8; 32]>>,
-}
-
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 fn digest(token: &str) -> [u8; 32] {

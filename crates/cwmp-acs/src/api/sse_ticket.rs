@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
-use super::auth::hex;
 use super::{ApiError, ApiExtras, ApiResult, QueryString, event_stream};
+use cwmp::http_auth::hex;
 
 /// How long a ticket may wait before it is redeemed.
 pub const TICKET_TTL: Duration = Duration::from_secs(30);

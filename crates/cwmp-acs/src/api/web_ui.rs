@@ -20,8 +20,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use sha2::{Digest as _, Sha256};
 
-use super::auth::hex;
 use super::{ApiError, ApiState};
+use cwmp::http_auth::hex;
 
 /// The Content-Security-Policy of every UI file.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

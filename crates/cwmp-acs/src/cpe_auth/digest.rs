@@ -4,7 +4,7 @@
 use md5::Md5;
 use sha2::{Digest as _, Sha256};
 
-use crate::api::auth::hex;
+use cwmp::http_auth::hex;
 
 /// A Digest hash algorithm the ACS offers (RFC 7616 §3.4.1; no `-sess` variants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use rand::TryRngCore as _;
 use sha2::Sha256;
 
 use super::digest::constant_time_eq;
-use crate::api::auth::hex;
+use cwmp::http_auth::hex;
 
 /// Bytes of the issue time (milliseconds of the auth clock, big-endian).
 const TIME_BYTES: usize = 8;

@@ -21,8 +21,8 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio_stream::StreamExt as _;
 
 use super::range::RangeRequest;
-use crate::api::auth::hex;
 use crate::store::new_object_id;
+use cwmp::http_auth::hex;
 
 /// Longest file name.
 pub const MAX_NAME_LEN: usize = 128;

@@ -8,7 +8,8 @@ use hmac::{Hmac, Mac};
 use rand::TryRngCore as _;
 use sha2::Sha256;
 
-use crate::api::auth::{hex, parse_hex32, write_atomically};
+use crate::api::auth::{parse_hex32, write_atomically};
+use cwmp::http_auth::hex;
 
 /// File name of the signing key inside the data directory.
 pub const KEY_FILE: &str = "file-url-key";

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::blobs::{BlobDir, FileName, WriteError};
-use crate::api::auth::{hex, write_atomically};
+use crate::api::auth::write_atomically;
 use crate::store::{DeviceId, Timestamp, new_object_id};
+use cwmp::http_auth::hex;
 
 /// Most uploads listed per device.
 pub const MAX_LISTED: usize = 1000;

@@ -686,7 +686,7 @@ fn header_str(req: &Request<Incoming>, name: header::HeaderName) -> Option<&str>
 fn new_session_id() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
-    crate::api::auth::hex(&bytes)
+    cwmp::http_auth::hex(&bytes)
 }
 
 pub(super) fn empty(status: StatusCode) -> Resp {

@@ -17,7 +17,9 @@ use sha2::{Digest as _, Sha256};
 
 pub(crate) use cwmp::http_auth::{digest_uri_matches as uri_matches, parse_params, quote};
 
-use super::{constant_time_eq, hex};
+use cwmp::http_auth::hex;
+
+use super::constant_time_eq;
 
 /// Most nonces remembered; the oldest is forgotten first (its user then gets `stale=true`).
 const MAX_NONCES: usize = 256;

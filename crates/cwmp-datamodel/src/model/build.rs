@@ -171,7 +171,7 @@ pub(super) fn build(
     let mut params: Vec<MParam> = Vec::new();
     let mut syntaxes: Vec<MSyntax> = Vec::new();
     let mut syntax_ids: HashMap<u32, u32> = HashMap::new();
-    let mut by_path: HashMap<Box<str>, Node> = HashMap::new();
+    let mut by_path = foldhash::HashMap::default();
     for (i, path) in order.iter().enumerate() {
         let w = &wanted[*path];
         let parent = parent_object_path(path).and_then(|p| index.get(p).copied());

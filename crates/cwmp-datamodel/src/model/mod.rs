@@ -5,7 +5,6 @@
 
 mod build;
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use cwmp::XsdType;
@@ -158,7 +157,9 @@ pub struct Model {
     pub(crate) objects: Box<[MObject]>,
     pub(crate) params: Box<[MParam]>,
     pub(crate) syntaxes: Box<[MSyntax]>,
-    by_path: HashMap<Box<str>, Node>,
+    /// Every schema path (`{i}` placeholders), looked up on each path an RPC names: a
+    /// fast hash, as the keys are the schema's and a peer's path is only looked up.
+    by_path: foldhash::HashMap<Box<str>, Node>,
     pub(crate) forced_inform: Box<[u32]>,
     /// The state of a new device (profile instances and values).
     pub(crate) initial: State,

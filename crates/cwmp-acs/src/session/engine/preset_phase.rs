@@ -81,7 +81,7 @@ fn random_hex(bytes: usize) -> Result<String, SessionError> {
     rand::rngs::OsRng
         .try_fill_bytes(&mut raw)
         .map_err(|e| SessionError::Store(std::io::Error::other(format!("random: {e}")).into()))?;
-    Ok(crate::api::auth::hex(&raw))
+    Ok(cwmp::http_auth::hex(&raw))
 }
 
 impl Session {

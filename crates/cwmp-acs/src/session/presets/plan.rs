@@ -367,7 +367,7 @@ fn command_key(key: String) -> String {
     if key.chars().count() <= MAX {
         return key;
     }
-    let digest = crate::api::auth::hex(&sha2::Sha256::digest(key.as_bytes()));
+    let digest = cwmp::http_auth::hex(&sha2::Sha256::digest(key.as_bytes()));
     format!("preset:{}", &digest[..MAX - "preset:".len()])
 }
 

@@ -8,9 +8,9 @@ use super::conn::{execute, query_opt, run};
 use super::inform;
 use super::rows::{self, TASK_COLS, json_text, value_cols};
 use crate::store::{
-    DeviceCredentials, DeviceId, FaultInfo, FaultRecord, FileMeta, NewFault,
-    NewTask, ParamBatch, ParamUpdate, Preset, RetryPolicy, SESSIONS_KEPT, SessionRecord,
-    StoreError, StoreResult, Task, TaskStatus, Timestamp, new_object_id,
+    DeviceCredentials, DeviceId, FaultInfo, FaultRecord, FileMeta, NewFault, NewTask, ParamBatch,
+    ParamUpdate, Preset, RetryPolicy, SESSIONS_KEPT, SessionRecord, StoreError, StoreResult, Task,
+    TaskStatus, Timestamp, new_object_id,
 };
 
 /// Inserts or updates one parameter: absent fields keep their stored value, the row is no
