@@ -197,3 +197,27 @@ async fn the_history_keeps_the_newest_sessions_of_each_device() {
     assert_eq!(sessions[0].outcome, format!("s{}", kept + 4));
     assert_eq!(sessions[kept - 1].outcome, "s5");
 }
+
+#[tokio::test]
+async fn sessions_begun_and_ended_fill_the_ring_in_order_mixed_with_lone_records() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = open(&dir).await;
+    let kept = SESSIONS_KEPT as usize;
+    for i in 0..kept + 3 {
+        begin(&store, "n/1", 1).await;
+        let mut r = record(&format!("s{i}"));
+        r.started = Timestamp(1_700_000_000_000 + i as i64 * 1000);
+        store.end_session("n/1", r).await.expect("end");
+        if i == kept {
+            // A record of its own (no Inform) takes the next slot, not the last one's.
+            let mut lone = record("lone");
+            lone.started = Timestamp(1_700_000_000_000 + i as i64 * 1000 + 500);
+            store.record_session(lone).await.expect("record");
+        }
+    }
+    let sessions = store.list_sessions(&device(), 1000).await.expect("list");
+    let outcomes: Vec<&str> = sessions.iter().map(|s| s.outcome.as_str()).collect();
+    let mut expected: Vec<String> = (4..kept + 3).rev().map(|i| format!("s{i}")).collect();
+    expected.insert(2, "lone".into());
+    assert_eq!(outcomes, expected);
+}

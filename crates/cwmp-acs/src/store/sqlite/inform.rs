@@ -29,9 +29,24 @@ const UPSERT_INFORM_PARAM: &str = "INSERT INTO parameters (device_id, path, valu
     DO UPDATE SET value = excluded.value, value_type = excluded.value_type, \
     updated_ms = excluded.updated_ms, informed = TRUE";
 
+/// Whether an Inform counts as a session of its device's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Counted {
+    /// It begins a session, whose end writes the slot the count picks
+    /// ([`write_session_slot`](super::writes::write_session_slot)): the device row is
+    /// written here anyway, not again at the end.
+    AsSession,
+    /// It is stored alone.
+    No,
+}
+
 /// Stores an Inform: the device row always, the parameters when the list differs from the
 /// last Inform's (or something else wrote them since).
-pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult<InformOutcome> {
+pub(crate) fn upsert_inform(
+    conn: &Connection,
+    inf: InformUpdate,
+    counted: Counted,
+) -> StoreResult<InformOutcome> {
     let id = inf.identity.device_id();
     let digest = digest(&inf.parameters);
     let before = query_opt(
@@ -47,8 +62,8 @@ pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult
         conn,
         "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, created_ms, \
          last_inform_ms, last_events, ip, connection_request_url, \
-         udp_connection_request_address, inform_digest) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) \
+         udp_connection_request_address, inform_digest, session_count) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (id) DO UPDATE SET manufacturer = excluded.manufacturer, \
          last_inform_ms = excluded.last_inform_ms, \
          last_events = excluded.last_events, ip = excluded.ip, \
@@ -56,7 +71,8 @@ pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult
              devices.connection_request_url), \
          udp_connection_request_address = COALESCE(excluded.udp_connection_request_address, \
              devices.udp_connection_request_address), \
-         inform_digest = excluded.inform_digest",
+         inform_digest = excluded.inform_digest, \
+         session_count = devices.session_count + excluded.session_count",
         &[
             &id.as_str(),
             &inf.identity.manufacturer,
@@ -69,6 +85,7 @@ pub(crate) fn upsert_inform(conn: &Connection, inf: InformUpdate) -> StoreResult
             &inf.connection_request_url,
             &inf.udp_connection_request_address,
             &digest,
+            &i64::from(counted == Counted::AsSession),
         ],
     )?;
     let outcome = InformOutcome {

@@ -4,7 +4,8 @@
 use rusqlite::Connection;
 
 use super::conn::{execute, query_opt};
-use super::{inform, preset_state, reads, writes};
+use super::inform::{self, Counted};
+use super::{preset_state, reads, writes};
 use crate::store::{SessionBegun, SessionRecord, SessionStart, StoreResult, Timestamp};
 
 pub(crate) fn begin(conn: &Connection, start: SessionStart) -> StoreResult<Option<SessionBegun>> {
@@ -29,7 +30,7 @@ pub(crate) fn begin(conn: &Connection, start: SessionStart) -> StoreResult<Optio
         None => 0,
     };
     let now: Timestamp = start.inform.time;
-    let inform = inform::upsert_inform(conn, start.inform)?;
+    let inform = inform::upsert_inform(conn, start.inform, Counted::AsSession)?;
     // A new device has no tasks, states or faults: three reads spared on every bootstrap.
     let (due, preset_states, faults) = if inform.created {
         Default::default()
@@ -50,7 +51,7 @@ pub(crate) fn begin(conn: &Connection, start: SessionStart) -> StoreResult<Optio
 }
 
 pub(crate) fn end(conn: &Connection, holder: &str, record: &SessionRecord) -> StoreResult<()> {
-    writes::record_session(conn, record)?;
+    writes::write_session_slot(conn, record)?;
     execute(
         conn,
         "DELETE FROM session_leases WHERE device_id = $1 AND holder = $2",

@@ -62,7 +62,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn upsert_inform(&self, inform: InformUpdate) -> StoreResult<InformOutcome> {
         self.writer
-            .write(move |c| inform::upsert_inform(c, inform))
+            .write(move |c| inform::upsert_inform(c, inform, inform::Counted::No))
             .await
     }
 

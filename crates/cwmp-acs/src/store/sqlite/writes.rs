@@ -226,15 +226,31 @@ pub(crate) fn put_file(conn: &Connection, f: &FileMeta) -> StoreResult<()> {
     Ok(())
 }
 
+/// Appends a finished session to its device's history: counts it, then writes it into its
+/// slot ([`write_session_slot`]).
 pub(crate) fn record_session(conn: &Connection, s: &SessionRecord) -> StoreResult<()> {
-    // The device's next slot of its ring of SESSIONS_KEPT (migration 7), overwritten in
-    // place; nothing is written for an unknown device.
+    let n = execute(
+        conn,
+        "UPDATE devices SET session_count = session_count + 1 WHERE id = $1",
+        &[&s.device.as_str()],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("device {}", s.device)));
+    }
+    write_session_slot(conn, s)
+}
+
+/// Writes a session already counted (by [`record_session`], or by the Inform that began
+/// it) into its device's ring of [`SESSIONS_KEPT`] slots (migration 7): slot
+/// `(session_count - 1) % SESSIONS_KEPT`, overwritten in place. Two sessions of one device
+/// that overlapped (a lease expired under a live one) share a slot: the later end stays.
+pub(crate) fn write_session_slot(conn: &Connection, s: &SessionRecord) -> StoreResult<()> {
     let written = execute(
         conn,
         "INSERT INTO sessions (device_id, slot, id, started_ms, ended_ms, events, rpc_count, \
-         outcome) SELECT id, session_count % $8, $2, $3, $4, $5, $6, $7 FROM devices \
-         WHERE id = $1 ON CONFLICT (device_id, slot) DO UPDATE SET id = excluded.id, \
-         started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, \
+         outcome) SELECT id, (session_count + $8 - 1) % $8, $2, $3, $4, $5, $6, $7 \
+         FROM devices WHERE id = $1 ON CONFLICT (device_id, slot) DO UPDATE SET \
+         id = excluded.id, started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, \
          events = excluded.events, rpc_count = excluded.rpc_count, outcome = excluded.outcome",
         &[
             &s.device.as_str(),
@@ -247,15 +263,10 @@ pub(crate) fn record_session(conn: &Connection, s: &SessionRecord) -> StoreResul
             &i64::from(SESSIONS_KEPT),
         ],
     )?;
-    if written == 0 {
-        return Err(StoreError::NotFound(format!("device {}", s.device)));
+    match written {
+        0 => Err(StoreError::NotFound(format!("device {}", s.device))),
+        _ => Ok(()),
     }
-    execute(
-        conn,
-        "UPDATE devices SET session_count = session_count + 1 WHERE id = $1",
-        &[&s.device.as_str()],
-    )?;
-    Ok(())
 }
 
 pub(crate) fn put_credentials(conn: &Connection, c: &DeviceCredentials) -> StoreResult<()> {
