@@ -243,6 +243,50 @@ mod tests {
     }
 
     #[test]
+    fn after_the_inform_digest_migration_the_first_inform_writes_its_whole_list() {
+        use crate::store::{DeviceIdentity, InformUpdate, ParamValue};
+        let mut conn = at_version(7);
+        let identity = DeviceIdentity {
+            manufacturer: "M".into(),
+            oui: "O".into(),
+            product_class: "P".into(),
+            serial_number: "S".into(),
+        };
+        let id = identity.device_id();
+        for sql in [
+            "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, \
+             created_ms, last_inform_ms) VALUES ($1, 'M', 'O', 'P', 'S', 0, 5)",
+            "INSERT INTO parameters (device_id, path, value, updated_ms) \
+             VALUES ($1, 'Device.X', 'old', 5)",
+        ] {
+            conn::execute(&conn, sql, &[&id.as_str()]).unwrap();
+        }
+        run(&mut conn).unwrap();
+        let inform = InformUpdate {
+            identity,
+            time: Timestamp(9),
+            events: Vec::new(),
+            ip: None,
+            connection_request_url: None,
+            udp_connection_request_address: None,
+            parameters: vec![ParamValue {
+                path: "Device.X".into(),
+                value: cwmp::Value::String("new".into()),
+            }],
+        };
+        super::super::inform::upsert_inform(&conn, inform, super::super::inform::Counted::No)
+            .unwrap();
+        let row = conn
+            .query_row(
+                "SELECT value, updated_ms, informed FROM parameters WHERE path = 'Device.X'",
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("new".to_owned(), 9, true));
+    }
+
+    #[test]
     fn every_migration_file_is_listed() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
         let mut files: Vec<String> = std::fs::read_dir(dir)
