@@ -1,5 +1,7 @@
 //! Northbound API tests: an in-process server on 127.0.0.1:0 over real HTTP.
 
+mod common;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,15 +11,16 @@ use bytes::Bytes;
 use cwmp::{EventCode, Value};
 use cwmp_acs::api::{self, ApiState, ApiTokens};
 use cwmp_acs::store::*;
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use md5::{Digest as _, Md5};
 use serde_json::{Value as Json, json};
 use tokio::net::TcpListener;
 
+use common::{call, call_with_body, enc};
+
 const TOKEN: &str = "test-token";
-const LIMIT: Duration = Duration::from_secs(10);
 
 struct Api {
     addr: std::net::SocketAddr,
@@ -80,59 +83,6 @@ async fn add_device(store: &Arc<dyn Store>, serial: &str, cr_url: Option<String>
         .await
         .expect("inform");
     id
-}
-
-/// One request on a fresh connection; `(status, JSON body or Null)`.
-async fn call(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Json>,
-) -> (StatusCode, Json) {
-    let fut = async {
-        let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .expect("handshake");
-        tokio::spawn(conn);
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", addr.to_string());
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let bytes = match body {
-            Some(b) => {
-                req = req.header("content-type", "application/json");
-                Bytes::from(b.to_string())
-            }
-            None => Bytes::new(),
-        };
-        let resp = sender
-            .send_request(req.body(Full::new(bytes)).expect("request"))
-            .await
-            .expect("send");
-        let status = resp.status();
-        let body = resp.into_body().collect().await.expect("body").to_bytes();
-        let json = if body.is_empty() {
-            Json::Null
-        } else {
-            serde_json::from_slice(&body).expect("JSON body")
-        };
-        (status, json)
-    };
-    tokio::time::timeout(LIMIT, fut).await.expect("in time")
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -706,4 +656,59 @@ async fn connection_request_digest_success_and_failures() {
         .filter_map(|f| f["channel"].as_str())
         .collect();
     assert_eq!(channels, vec!["connection_request"; 3]);
+}
+
+#[tokio::test]
+async fn a_refused_json_body_is_a_json_error_with_the_right_status() {
+    let api = start(Duration::from_secs(2)).await;
+    let dev = add_device(&api.store, "J", None).await;
+    let body =
+        |ty: &'static str, text: &'static str| Some((ty, Bytes::from_static(text.as_bytes())));
+    let tasks = format!("/devices/{}/tasks", enc(dev.as_str()));
+    let creds = format!("/devices/{}/credentials", enc(dev.as_str()));
+    for (method, path, sent, status) in [
+        (
+            "POST",
+            tasks.as_str(),
+            body("application/json", "{\"name\": "),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            tasks.as_str(),
+            body("text/plain", "{}"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "POST",
+            tasks.as_str(),
+            body("", ""),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "PUT",
+            "/presets/p",
+            body("application/json", "[1,"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "PUT",
+            creds.as_str(),
+            body("application/json", "{\"nope\": 1}"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let (s, headers, text) = call_with_body(api.addr, method, path, Some(TOKEN), sent).await;
+        assert_eq!(s, status, "{method} {path}: {text}");
+        assert_eq!(
+            headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/json"),
+            "{method} {path}"
+        );
+        let err: Json = serde_json::from_str(&text).expect("JSON");
+        assert!(
+            err["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{method} {path}: {err}"
+        );
+    }
 }

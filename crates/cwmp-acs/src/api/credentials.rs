@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 
-use super::{ApiError, ApiResult, ApiState};
+use super::{ApiError, ApiResult, ApiState, JsonBody};
 use crate::cpe_auth::digest::{Algorithm, ha1, normalize_ha1};
 use crate::store::{DeviceCredentials, DeviceId};
 
@@ -141,7 +141,7 @@ pub(crate) async fn get(
 pub(crate) async fn put(
     State(state): State<ApiState>,
     Path(id): Path<String>,
-    Json(body): Json<CredentialsBody>,
+    JsonBody(body): JsonBody<CredentialsBody>,
 ) -> ApiResult<Json<JsonValue>> {
     let device = DeviceId::from_escaped(id);
     let creds = body.into_credentials(device.clone(), state.cpe_auth.realm())?;

@@ -7,13 +7,13 @@ pub mod cr;
 mod credentials;
 mod devices;
 mod event_stream;
+mod extract;
 mod extras;
 mod faults;
 mod files;
 mod metrics_route;
 mod openapi;
 mod presets;
-mod query_string;
 mod sessions;
 mod sse_ticket;
 mod status;
@@ -37,8 +37,8 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 pub use auth::ApiTokens;
+pub(crate) use extract::{JsonBody, QueryString};
 pub use extras::ApiExtras;
-pub(crate) use query_string::QueryString;
 
 use crate::store::{Store, StoreError};
 

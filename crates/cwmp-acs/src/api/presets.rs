@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value as JsonValue, json};
 
-use super::{ApiError, ApiResult, ApiState};
+use super::{ApiError, ApiResult, ApiState, JsonBody};
 use crate::store::Preset;
 
 fn preset_json(p: &Preset) -> JsonValue {
@@ -34,7 +34,7 @@ pub(crate) async fn get_preset(
 pub(crate) async fn put_preset(
     State(state): State<ApiState>,
     Path(name): Path<String>,
-    Json(body): Json<JsonValue>,
+    JsonBody(body): JsonBody<JsonValue>,
 ) -> ApiResult<StatusCode> {
     let obj = body
         .as_object()

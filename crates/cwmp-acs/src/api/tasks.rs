@@ -12,7 +12,7 @@ use serde_json::{Map, Value as JsonValue, json};
 
 use super::devices::parse_query;
 use super::task_wait::{self, Waited};
-use super::{ApiError, ApiExtras, ApiResult, ApiState, QueryString, cr};
+use super::{ApiError, ApiExtras, ApiResult, ApiState, JsonBody, QueryString, cr};
 use crate::metrics::CrOutcome;
 use crate::session::task_requests;
 use crate::store::{DeviceId, NewTask, Task, TaskFilter, TaskStatus};
@@ -73,7 +73,7 @@ pub(crate) async fn create(
     Extension(extras): Extension<ApiExtras>,
     Path(id): Path<String>,
     QueryString(params): QueryString<CreateParams>,
-    Json(body): Json<JsonValue>,
+    JsonBody(body): JsonBody<JsonValue>,
 ) -> ApiResult<Response> {
     let device = DeviceId::from_escaped(id);
     let checked = super::files::resolved_task(&extras, &device, &body).await?;

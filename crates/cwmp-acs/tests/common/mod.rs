@@ -182,6 +182,18 @@ pub async fn call_raw(
     token: Option<&str>,
     body: Option<Json>,
 ) -> (StatusCode, hyper::HeaderMap, String) {
+    let body = body.map(|b| ("application/json", Bytes::from(b.to_string())));
+    call_with_body(addr, method, path, token, body).await
+}
+
+/// [`call_raw`] with any body: `(Content-Type, bytes)`, the type left out when empty.
+pub async fn call_with_body(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(&str, Bytes)>,
+) -> (StatusCode, hyper::HeaderMap, String) {
     let fut = async {
         let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -196,9 +208,11 @@ pub async fn call_raw(
             req = req.header("authorization", format!("Bearer {t}"));
         }
         let bytes = match body {
-            Some(b) => {
-                req = req.header("content-type", "application/json");
-                Bytes::from(b.to_string())
+            Some((content_type, bytes)) => {
+                if !content_type.is_empty() {
+                    req = req.header("content-type", content_type);
+                }
+                bytes
             }
             None => Bytes::new(),
         };
