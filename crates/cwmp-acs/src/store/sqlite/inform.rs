@@ -124,15 +124,26 @@ pub(crate) fn upsert_inform(
 }
 
 /// Drops the digest of the device `id` before its parameters are written other than by an
-/// Inform; [`StoreError::NotFound`] if there is no such device.
+/// Inform (read first: a session's later writes find it gone and write nothing);
+/// [`StoreError::NotFound`] if there is no such device.
 pub(crate) fn forget_digest(conn: &Connection, id: &str) -> StoreResult<()> {
-    match execute(
+    let has_digest = query_opt(
         conn,
-        "UPDATE devices SET inform_digest = NULL WHERE id = $1",
+        "SELECT inform_digest IS NOT NULL FROM devices WHERE id = $1",
         &[&id],
-    )? {
-        0 => Err(StoreError::NotFound(format!("device {id}"))),
-        _ => Ok(()),
+        |r| Ok(r.get::<_, bool>(0)?),
+    )?;
+    match has_digest {
+        None => Err(StoreError::NotFound(format!("device {id}"))),
+        Some(false) => Ok(()),
+        Some(true) => {
+            execute(
+                conn,
+                "UPDATE devices SET inform_digest = NULL WHERE id = $1",
+                &[&id],
+            )?;
+            Ok(())
+        }
     }
 }
 
