@@ -211,7 +211,7 @@ pub struct Parameter {
     pub notification: Option<u8>,
     /// AccessList attribute.
     pub access_list: Option<Vec<String>>,
-    /// When anything in this row last changed.
+    /// When anything in this row last changed, or an Inform last reported the value again.
     pub updated: Timestamp,
 }
 

@@ -1,33 +1,54 @@
 //! An Inform's write: the device row and the parameters of its `ParameterList`.
 //!
 //! A periodic Inform mostly repeats the last one word for word, so the device row keeps a
-//! digest of its last `ParameterList` (`inform_digest`) and the parameter rows that list
-//! carried are flagged `informed`. When the digest matches, no parameter row is written:
-//! a flagged row's time is the device's `last_inform_ms` ([`SELECT_PARAMETERS`]). Any other
-//! write of a device's parameters drops the flag of the rows it writes and the device's
-//! digest ([`forget_digest`]), so the next Inform writes its whole list again.
+//! digest of its last `ParameterList` (`inform_digest`) and the list's paths
+//! (`inform_paths`). When the digest matches, no parameter row is written; a parameter on
+//! the list reads as refreshed at the device's `last_inform_ms` if that is later than its
+//! row's time ([`parameters`]). Any other write of a device's parameters drops the digest
+//! ([`forget_digest`]), so the next Inform writes its whole list again: a value read by
+//! other means never hides the one the CPE reports next.
+
+use std::collections::HashSet;
 
 use cwmp::http_auth::hex;
 use md5::{Digest as _, Md5};
 use rusqlite::Connection;
 
-use super::conn::{execute, query_opt, run};
-use super::rows::json_text;
-use crate::store::{InformOutcome, InformUpdate, ParamValue, StoreError, StoreResult};
+use super::conn::{execute, query, query_opt, run};
+use super::rows::{self, json_text, opt_json};
+use crate::store::{
+    DeviceId, InformOutcome, InformUpdate, ParamValue, Parameter, StoreError, StoreResult,
+    Timestamp,
+};
 
-/// The parameters of the device `$1` under the prefix `$2`, in path order, with their
-/// times: a flagged row's is the device's last Inform.
-pub(crate) const SELECT_PARAMETERS: &str = "SELECT p.path, p.value, p.value_type, p.writable, \
-    p.notification, p.access_list, CASE WHEN p.informed THEN \
-    COALESCE((SELECT last_inform_ms FROM devices WHERE id = $1), p.updated_ms) \
-    ELSE p.updated_ms END FROM parameters p \
-    WHERE p.device_id = $1 AND substr(p.path, 1, length($2)) = $2 ORDER BY p.path";
-
-/// A parameter of the Inform: a value and the flag, nothing else.
+/// Inserts or updates a parameter of an Inform: a value, nothing else.
 const UPSERT_INFORM_PARAM: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
-    updated_ms, informed) VALUES ($1, $2, $3, $4, $5, TRUE) ON CONFLICT (device_id, path) \
-    DO UPDATE SET value = excluded.value, value_type = excluded.value_type, \
-    updated_ms = excluded.updated_ms, informed = TRUE";
+    updated_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_id, path) DO UPDATE SET \
+    value = excluded.value, value_type = excluded.value_type, updated_ms = excluded.updated_ms";
+
+/// The device's last Inform as stored: digest, paths and time.
+struct LastInform {
+    digest: Option<String>,
+    paths: Vec<String>,
+    time: Option<i64>,
+}
+
+fn last_inform(conn: &Connection, id: &str) -> StoreResult<Option<LastInform>> {
+    let row = query_opt(
+        conn,
+        "SELECT inform_digest, inform_paths, last_inform_ms FROM devices WHERE id = $1",
+        &[&id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    row.map(|(digest, paths, time)| {
+        Ok(LastInform {
+            digest,
+            paths: opt_json("inform_paths", paths)?.unwrap_or_default(),
+            time,
+        })
+    })
+    .transpose()
+}
 
 /// Whether an Inform counts as a session of its device's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,12 +70,8 @@ pub(crate) fn upsert_inform(
 ) -> StoreResult<InformOutcome> {
     let id = inf.identity.device_id();
     let digest = digest(&inf.parameters);
-    let before = query_opt(
-        conn,
-        "SELECT inform_digest, last_inform_ms FROM devices WHERE id = $1",
-        &[&id.as_str()],
-        |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<i64>>(1)?)),
-    )?;
+    let paths: Vec<&str> = inf.parameters.iter().map(|p| p.path.as_str()).collect();
+    let before = last_inform(conn, id.as_str())?;
     let time = inf.time.as_millis();
     // OUI, ProductClass and SerialNumber make the id, so they are not updated (nor the
     // serial-number index with them).
@@ -62,8 +79,8 @@ pub(crate) fn upsert_inform(
         conn,
         "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, created_ms, \
          last_inform_ms, last_events, ip, connection_request_url, \
-         udp_connection_request_address, inform_digest, session_count) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12) \
+         udp_connection_request_address, inform_digest, inform_paths, session_count) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (id) DO UPDATE SET manufacturer = excluded.manufacturer, \
          last_inform_ms = excluded.last_inform_ms, \
          last_events = excluded.last_events, ip = excluded.ip, \
@@ -71,7 +88,7 @@ pub(crate) fn upsert_inform(
              devices.connection_request_url), \
          udp_connection_request_address = COALESCE(excluded.udp_connection_request_address, \
              devices.udp_connection_request_address), \
-         inform_digest = excluded.inform_digest, \
+         inform_digest = excluded.inform_digest, inform_paths = excluded.inform_paths, \
          session_count = devices.session_count + excluded.session_count",
         &[
             &id.as_str(),
@@ -85,26 +102,30 @@ pub(crate) fn upsert_inform(
             &inf.connection_request_url,
             &inf.udp_connection_request_address,
             &digest,
+            &json_text(&paths)?,
             &i64::from(counted == Counted::AsSession),
         ],
     )?;
     let outcome = InformOutcome {
         created: before.is_none(),
     };
-    let last_inform = match before {
-        Some((Some(old), _)) if old == digest => return Ok(outcome),
-        Some((_, last_inform)) => last_inform,
-        None => None,
-    };
-    if let Some(last) = last_inform {
-        // The rows of the last Inform keep the time it gave them; those this one carries
-        // again are flagged again just below.
-        execute(
-            conn,
-            "UPDATE parameters SET informed = FALSE, updated_ms = $2 \
-             WHERE device_id = $1 AND informed",
-            &[&id.as_str(), &last],
-        )?;
+    if let Some(before) = &before {
+        if before.digest.as_deref() == Some(digest.as_str()) {
+            return Ok(outcome);
+        }
+        // Paths the last Inform carried and this one does not: their rows keep the time
+        // that Inform gave them, now that the device row no longer lists them.
+        if let Some(last) = before.time {
+            let now: HashSet<&str> = paths.iter().copied().collect();
+            for gone in before.paths.iter().filter(|p| !now.contains(p.as_str())) {
+                execute(
+                    conn,
+                    "UPDATE parameters SET updated_ms = $3 \
+                     WHERE device_id = $1 AND path = $2 AND updated_ms < $3",
+                    &[&id.as_str(), gone, &last],
+                )?;
+            }
+        }
     }
     let mut stmt = conn.prepare_cached(UPSERT_INFORM_PARAM)?;
     for p in &inf.parameters {
@@ -121,6 +142,35 @@ pub(crate) fn upsert_inform(
         )?;
     }
     Ok(outcome)
+}
+
+/// The parameters of device `id` under `prefix`, in path order, each with its time: a
+/// parameter the last Inform listed was refreshed then, if not written since.
+pub(crate) fn parameters(
+    conn: &Connection,
+    id: &DeviceId,
+    prefix: &str,
+) -> StoreResult<Vec<Parameter>> {
+    let mut params = query(
+        conn,
+        "SELECT path, value, value_type, writable, notification, access_list, updated_ms \
+         FROM parameters WHERE device_id = $1 AND substr(path, 1, length($2)) = $2 \
+         ORDER BY path",
+        &[&id.as_str(), &prefix],
+        rows::parameter,
+    )?;
+    if let Some(LastInform {
+        paths,
+        time: Some(time),
+        ..
+    }) = last_inform(conn, id.as_str())?
+    {
+        let listed: HashSet<String> = paths.into_iter().collect();
+        for p in params.iter_mut().filter(|p| listed.contains(&p.path)) {
+            p.updated = p.updated.max(Timestamp(time));
+        }
+    }
+    Ok(params)
 }
 
 /// Drops the digest of the device `id` before its parameters are written other than by an

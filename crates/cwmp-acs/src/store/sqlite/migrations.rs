@@ -278,12 +278,12 @@ mod tests {
             .unwrap();
         let row = conn
             .query_row(
-                "SELECT value, updated_ms, informed FROM parameters WHERE path = 'Device.X'",
+                "SELECT value, updated_ms FROM parameters WHERE path = 'Device.X'",
                 [],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?)),
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
             )
             .unwrap();
-        assert_eq!(row, ("new".to_owned(), 9, true));
+        assert_eq!(row, ("new".to_owned(), 9));
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T
     serde_json::from_str(text).map_err(|e| corrupt(what, e))
 }
 
-fn opt_json<T: serde::de::DeserializeOwned>(
+pub(crate) fn opt_json<T: serde::de::DeserializeOwned>(
     what: &str,
     text: Option<String>,
 ) -> StoreResult<Option<T>> {

@@ -72,12 +72,10 @@ impl Store for SqliteStore {
     }
 
     async fn get_parameters(&self, id: &DeviceId, prefix: &str) -> StoreResult<Vec<Parameter>> {
-        self.rows(
-            inform::SELECT_PARAMETERS,
-            vec![text(id.as_str()), text(prefix)],
-            rows::parameter,
-        )
-        .await
+        let (id, prefix) = (id.clone(), prefix.to_owned());
+        self.readers
+            .read(move |c| inform::parameters(c, &id, &prefix))
+            .await
     }
 
     async fn write_parameters(&self, id: &DeviceId, batch: ParamBatch) -> StoreResult<()> {

@@ -13,11 +13,10 @@ use crate::store::{
     TaskStatus, Timestamp, new_object_id,
 };
 
-/// Inserts or updates one parameter: absent fields keep their stored value, the row is no
-/// longer the last Inform's (see [`inform`](super::inform)).
+/// Inserts or updates one parameter: absent fields keep their stored value.
 const UPSERT_PARAM: &str = "INSERT INTO parameters (device_id, path, value, value_type, \
     writable, notification, access_list, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-    ON CONFLICT (device_id, path) DO UPDATE SET informed = FALSE, \
+    ON CONFLICT (device_id, path) DO UPDATE SET \
     value = COALESCE(excluded.value, parameters.value), \
     value_type = CASE WHEN excluded.value IS NULL THEN parameters.value_type \
         ELSE excluded.value_type END, \
