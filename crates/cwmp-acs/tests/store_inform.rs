@@ -33,6 +33,32 @@ fn inform(time: i64, params: &[(&str, &str)]) -> InformUpdate {
     }
 }
 
+async fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(SqliteConfig::new(dir.path()))
+        .await
+        .expect("open");
+    (dir, store)
+}
+
+/// Stores an Inform of `list` at each of `times`.
+async fn informs(store: &SqliteStore, times: &[i64], list: &[(&str, &str)]) {
+    for &t in times {
+        store.upsert_inform(inform(t, list)).await.expect("inform");
+    }
+}
+
+/// Checks `(name, value, time)` of every stored parameter, in path order.
+async fn expect(store: &SqliteStore, expected: &[(&str, &str, i64)]) {
+    assert_eq!(read(store).await, rows(expected));
+}
+
+/// Checks that the parameters are [`LIST`]'s, all refreshed at `time`.
+async fn expect_list_at(store: &SqliteStore, time: i64) {
+    let all: Vec<(&str, &str, i64)> = LIST.iter().map(|&(n, v)| (n, v, time)).collect();
+    expect(store, &all).await;
+}
+
 /// `(name, value, time)` of every stored parameter, in path order.
 async fn read(store: &SqliteStore) -> Vec<(String, String, i64)> {
     store
@@ -92,18 +118,12 @@ const LIST: &[(&str, &str)] = &[("A", "a1"), ("B", "b1"), ("C", "c1")];
 
 #[tokio::test]
 async fn a_repeated_list_writes_no_row_and_its_parameters_take_the_informs_time() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = SqliteStore::open(SqliteConfig::new(dir.path()))
-        .await
-        .expect("open");
+    let (dir, store) = open().await;
     let created = store.upsert_inform(inform(1_000, LIST)).await.expect("1");
     assert!(created.created);
     let again = store.upsert_inform(inform(2_000, LIST)).await.expect("2");
     assert!(!again.created);
-    assert_eq!(
-        read(&store).await,
-        rows(&[("A", "a1", 2_000), ("B", "b1", 2_000), ("C", "c1", 2_000)])
-    );
+    expect_list_at(&store, 2_000).await;
     assert_eq!(
         stored_times(&dir),
         [1_000, 1_000, 1_000],
@@ -111,83 +131,59 @@ async fn a_repeated_list_writes_no_row_and_its_parameters_take_the_informs_time(
     );
     // A changed value writes the list again.
     let changed = [("A", "a1"), ("B", "b2"), ("C", "c1")];
-    store
-        .upsert_inform(inform(3_000, &changed))
-        .await
-        .expect("3");
-    assert_eq!(
-        read(&store).await,
-        rows(&[("A", "a1", 3_000), ("B", "b2", 3_000), ("C", "c1", 3_000)])
-    );
+    informs(&store, &[3_000], &changed).await;
+    expect(
+        &store,
+        &[("A", "a1", 3_000), ("B", "b2", 3_000), ("C", "c1", 3_000)],
+    )
+    .await;
     assert_eq!(stored_times(&dir), [3_000, 3_000, 3_000]);
 }
 
 #[tokio::test]
 async fn a_parameter_left_out_keeps_the_time_of_the_last_inform_that_carried_it() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = SqliteStore::open(SqliteConfig::new(dir.path()))
-        .await
-        .expect("open");
-    store.upsert_inform(inform(1_000, LIST)).await.expect("1");
-    store.upsert_inform(inform(2_000, LIST)).await.expect("2");
+    let (_dir, store) = open().await;
+    informs(&store, &[1_000, 2_000], LIST).await;
     let shorter = [("A", "a1"), ("C", "c1")];
-    store
-        .upsert_inform(inform(3_000, &shorter))
-        .await
-        .expect("3");
-    store
-        .upsert_inform(inform(4_000, &shorter))
-        .await
-        .expect("4");
-    assert_eq!(
-        read(&store).await,
-        rows(&[("A", "a1", 4_000), ("B", "b1", 2_000), ("C", "c1", 4_000)])
-    );
+    informs(&store, &[3_000, 4_000], &shorter).await;
+    expect(
+        &store,
+        &[("A", "a1", 4_000), ("B", "b1", 2_000), ("C", "c1", 4_000)],
+    )
+    .await;
     // Carried again: B follows the Informs once more.
-    store.upsert_inform(inform(5_000, LIST)).await.expect("5");
-    store.upsert_inform(inform(6_000, LIST)).await.expect("6");
-    assert_eq!(
-        read(&store).await,
-        rows(&[("A", "a1", 6_000), ("B", "b1", 6_000), ("C", "c1", 6_000)])
-    );
+    informs(&store, &[5_000, 6_000], LIST).await;
+    expect_list_at(&store, 6_000).await;
 }
 
 #[tokio::test]
 async fn a_write_between_informs_makes_the_next_one_write_its_list() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = SqliteStore::open(SqliteConfig::new(dir.path()))
-        .await
-        .expect("open");
-    store.upsert_inform(inform(1_000, LIST)).await.expect("1");
+    let (_dir, store) = open().await;
+    informs(&store, &[1_000], LIST).await;
     // A GetParameterValues answer disagrees with the Inform; the same list again must
     // still be stored, not skipped as unchanged.
     write(&store, 2_000, "B", Some("b-read")).await;
-    assert_eq!(
-        read(&store).await,
-        rows(&[
+    expect(
+        &store,
+        &[
             ("A", "a1", 1_000),
             ("B", "b-read", 2_000),
-            ("C", "c1", 1_000)
-        ])
-    );
-    store.upsert_inform(inform(3_000, LIST)).await.expect("3");
-    assert_eq!(
-        read(&store).await,
-        rows(&[("A", "a1", 3_000), ("B", "b1", 3_000), ("C", "c1", 3_000)])
-    );
+            ("C", "c1", 1_000),
+        ],
+    )
+    .await;
+    informs(&store, &[3_000], LIST).await;
+    expect_list_at(&store, 3_000).await;
     // An attribute-only write (value kept) times the row like before, and the next
     // Inform times it again.
     write(&store, 4_000, "C", None).await;
-    assert_eq!(
-        read(&store).await,
-        rows(&[("A", "a1", 3_000), ("B", "b1", 3_000), ("C", "c1", 4_000)])
-    );
-    store.upsert_inform(inform(5_000, LIST)).await.expect("5");
-    store.upsert_inform(inform(6_000, LIST)).await.expect("6");
-    assert_eq!(
-        read(&store).await,
-        rows(&[("A", "a1", 6_000), ("B", "b1", 6_000), ("C", "c1", 6_000)])
-    );
+    expect(
+        &store,
+        &[("A", "a1", 3_000), ("B", "b1", 3_000), ("C", "c1", 4_000)],
+    )
+    .await;
+    informs(&store, &[5_000, 6_000], LIST).await;
+    expect_list_at(&store, 6_000).await;
     let c = store
         .get_parameters(&device(), "Device.DeviceInfo.C")
         .await
@@ -205,19 +201,13 @@ async fn a_write_between_informs_makes_the_next_one_write_its_list() {
         .await
         .expect("delete");
     assert!(read(&store).await.is_empty());
-    store.upsert_inform(inform(8_000, LIST)).await.expect("8");
-    assert_eq!(
-        read(&store).await,
-        rows(&[("A", "a1", 8_000), ("B", "b1", 8_000), ("C", "c1", 8_000)])
-    );
+    informs(&store, &[8_000], LIST).await;
+    expect_list_at(&store, 8_000).await;
 }
 
 #[tokio::test]
 async fn writing_the_parameters_of_an_unknown_device_is_not_found() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = SqliteStore::open(SqliteConfig::new(dir.path()))
-        .await
-        .expect("open");
+    let (_dir, store) = open().await;
     let batch = ParamBatch {
         time: Timestamp(1),
         delete_prefixes: Vec::new(),
