@@ -26,28 +26,32 @@ const UPSERT_INFORM_PARAM: &str = "INSERT INTO parameters (device_id, path, valu
     updated_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_id, path) DO UPDATE SET \
     value = excluded.value, value_type = excluded.value_type, updated_ms = excluded.updated_ms";
 
-/// The device's last Inform as stored: digest, paths and time.
+/// The device's last Inform as stored: digest, paths (JSON, parsed only when needed) and time.
 struct LastInform {
     digest: Option<String>,
-    paths: Vec<String>,
+    paths: Option<String>,
     time: Option<i64>,
 }
 
-fn last_inform(conn: &Connection, id: &str) -> StoreResult<Option<LastInform>> {
-    let row = query_opt(
-        conn,
-        "SELECT inform_digest, inform_paths, last_inform_ms FROM devices WHERE id = $1",
-        &[&id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    row.map(|(digest, paths, time)| {
-        Ok(LastInform {
-            digest,
-            paths: opt_json("inform_paths", paths)?.unwrap_or_default(),
-            time,
-        })
-    })
-    .transpose()
+impl LastInform {
+    fn read(conn: &Connection, id: &str) -> StoreResult<Option<LastInform>> {
+        query_opt(
+            conn,
+            "SELECT inform_digest, inform_paths, last_inform_ms FROM devices WHERE id = $1",
+            &[&id],
+            |r| {
+                Ok(LastInform {
+                    digest: r.get(0)?,
+                    paths: r.get(1)?,
+                    time: r.get(2)?,
+                })
+            },
+        )
+    }
+
+    fn paths(&self) -> StoreResult<Vec<String>> {
+        Ok(opt_json("inform_paths", self.paths.clone())?.unwrap_or_default())
+    }
 }
 
 /// Whether an Inform counts as a session of its device's history.
@@ -70,8 +74,16 @@ pub(crate) fn upsert_inform(
 ) -> StoreResult<InformOutcome> {
     let id = inf.identity.device_id();
     let digest = digest(&inf.parameters);
+    let before = LastInform::read(conn, id.as_str())?;
+    let unchanged = before
+        .as_ref()
+        .is_some_and(|b| b.digest.as_deref() == Some(digest.as_str()));
     let paths: Vec<&str> = inf.parameters.iter().map(|p| p.path.as_str()).collect();
-    let before = last_inform(conn, id.as_str())?;
+    // The same list has the same paths: their stored text is kept as it is.
+    let paths_json = match &before {
+        Some(b) if unchanged => b.paths.clone(),
+        _ => Some(json_text(&paths)?),
+    };
     let time = inf.time.as_millis();
     // OUI, ProductClass and SerialNumber make the id, so they are not updated (nor the
     // serial-number index with them).
@@ -102,29 +114,29 @@ pub(crate) fn upsert_inform(
             &inf.connection_request_url,
             &inf.udp_connection_request_address,
             &digest,
-            &json_text(&paths)?,
+            &paths_json,
             &i64::from(counted == Counted::AsSession),
         ],
     )?;
     let outcome = InformOutcome {
         created: before.is_none(),
     };
-    if let Some(before) = &before {
-        if before.digest.as_deref() == Some(digest.as_str()) {
-            return Ok(outcome);
-        }
-        // Paths the last Inform carried and this one does not: their rows keep the time
-        // that Inform gave them, now that the device row no longer lists them.
-        if let Some(last) = before.time {
-            let now: HashSet<&str> = paths.iter().copied().collect();
-            for gone in before.paths.iter().filter(|p| !now.contains(p.as_str())) {
-                execute(
-                    conn,
-                    "UPDATE parameters SET updated_ms = $3 \
-                     WHERE device_id = $1 AND path = $2 AND updated_ms < $3",
-                    &[&id.as_str(), gone, &last],
-                )?;
-            }
+    if unchanged {
+        return Ok(outcome);
+    }
+    // Paths the last Inform carried and this one does not: their rows keep the time that
+    // Inform gave them, now that the device row no longer lists them.
+    if let Some(before) = &before
+        && let Some(last) = before.time
+    {
+        let now: HashSet<&str> = paths.iter().copied().collect();
+        for gone in before.paths()?.iter().filter(|p| !now.contains(p.as_str())) {
+            execute(
+                conn,
+                "UPDATE parameters SET updated_ms = $3 \
+                 WHERE device_id = $1 AND path = $2 AND updated_ms < $3",
+                &[&id.as_str(), gone, &last],
+            )?;
         }
     }
     let mut stmt = conn.prepare_cached(UPSERT_INFORM_PARAM)?;
@@ -159,13 +171,10 @@ pub(crate) fn parameters(
         &[&id.as_str(), &prefix],
         rows::parameter,
     )?;
-    if let Some(LastInform {
-        paths,
-        time: Some(time),
-        ..
-    }) = last_inform(conn, id.as_str())?
+    if let Some(last) = LastInform::read(conn, id.as_str())?
+        && let Some(time) = last.time
     {
-        let listed: HashSet<String> = paths.into_iter().collect();
+        let listed: HashSet<String> = last.paths()?.into_iter().collect();
         for p in params.iter_mut().filter(|p| listed.contains(&p.path)) {
             p.updated = p.updated.max(Timestamp(time));
         }
