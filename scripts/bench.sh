@@ -307,8 +307,8 @@ SECTION="$WORK/fleet-section.md"
     echo "### 1. Periodic sessions (Inform + empty POST), $KNOWN_DEVICES known devices"
     echo
     echo "As fast as possible for $SWEEP_SECS s at each concurrency, one after the other on the same"
-    echo "ACS (each device keeps its last 32 sessions: once its history is full, every session also"
-    echo "deletes its oldest). Steal: share of the machine's CPU time the hypervisor gave to other"
+    echo "ACS (each device keeps its last 32 sessions: the first steps fill the histories, the later"
+    echo "ones overwrite the oldest). Steal: share of the machine's CPU time the hypervisor gave to other"
     echo "guests meanwhile (\`/proc/stat\`), lost to both processes."
     echo
     echo "| concurrency | sessions | failed | sessions/s | p50 ms | p99 ms | ACS CPU ms/session | sim CPU s | steal % |"
