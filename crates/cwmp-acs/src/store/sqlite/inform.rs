@@ -157,12 +157,14 @@ pub(crate) fn upsert_inform(
 }
 
 /// The parameters of device `id` under `prefix`, in path order, each with its time: a
-/// parameter the last Inform listed was refreshed then, if not written since.
+/// parameter the last Inform listed was refreshed then, if not written since. One read
+/// transaction, so that rows and list come from the same Inform.
 pub(crate) fn parameters(
     conn: &Connection,
     id: &DeviceId,
     prefix: &str,
 ) -> StoreResult<Vec<Parameter>> {
+    let snapshot = conn.unchecked_transaction()?;
     let mut params = query(
         conn,
         "SELECT path, value, value_type, writable, notification, access_list, updated_ms \
@@ -179,6 +181,7 @@ pub(crate) fn parameters(
             p.updated = p.updated.max(Timestamp(time));
         }
     }
+    snapshot.finish()?;
     Ok(params)
 }
 
