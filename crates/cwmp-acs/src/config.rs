@@ -100,7 +100,7 @@ impl Default for Config {
         let limits = cwmp::Limits::default();
         Config {
             data_dir: PathBuf::from("./data"),
-            store_cache_mib: 64,
+            store_cache_mib: crate::store::SqliteConfig::DEFAULT_WRITE_CACHE_MIB,
             cwmp_listen: SocketAddr::from(([0, 0, 0, 0], 7547)),
             api_listen: SocketAddr::from(([127, 0, 0, 1], 7557)),
             node_name: "acs".into(),

@@ -15,7 +15,7 @@ use md5::{Digest as _, Md5};
 use rusqlite::Connection;
 
 use super::conn::{execute, query, query_opt, run};
-use super::rows::{self, json_text, opt_json};
+use super::rows::{self, json, json_text};
 use crate::store::{
     DeviceId, InformOutcome, InformUpdate, ParamValue, Parameter, StoreError, StoreResult,
     Timestamp,
@@ -50,7 +50,10 @@ impl LastInform {
     }
 
     fn paths(&self) -> StoreResult<Vec<String>> {
-        Ok(opt_json("inform_paths", self.paths.clone())?.unwrap_or_default())
+        match &self.paths {
+            Some(text) => json("inform_paths", text),
+            None => Ok(Vec::new()),
+        }
     }
 }
 
@@ -216,13 +219,12 @@ pub(crate) fn forget_digest(conn: &Connection, id: &str) -> StoreResult<()> {
 fn digest(params: &[ParamValue]) -> String {
     let mut h = Md5::new();
     for p in params {
-        let text = p.value.as_text();
-        let fields = [p.path.as_str(), p.value.xsi_type().unwrap_or(""), &text];
-        for f in fields {
+        let (text, xsi_type) = (p.value.as_text(), p.value.xsi_type());
+        for f in [p.path.as_str(), xsi_type.unwrap_or(""), &text] {
             h.update((f.len() as u64).to_le_bytes());
             h.update(f.as_bytes());
         }
-        h.update([u8::from(p.value.xsi_type().is_some())]);
+        h.update([u8::from(xsi_type.is_some())]);
     }
     hex(&h.finalize())
 }

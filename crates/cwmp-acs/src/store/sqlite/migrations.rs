@@ -244,6 +244,7 @@ mod tests {
 
     #[test]
     fn after_the_inform_digest_migration_the_first_inform_writes_its_whole_list() {
+        use super::super::inform::{Counted, upsert_inform};
         use crate::store::{DeviceIdentity, InformUpdate, ParamValue};
         let mut conn = at_version(7);
         let identity = DeviceIdentity {
@@ -274,8 +275,7 @@ mod tests {
                 value: cwmp::Value::String("new".into()),
             }],
         };
-        super::super::inform::upsert_inform(&conn, inform, super::super::inform::Counted::No)
-            .unwrap();
+        upsert_inform(&conn, inform, Counted::No).unwrap();
         let row = conn
             .query_row(
                 "SELECT value, updated_ms FROM parameters WHERE path = 'Device.X'",

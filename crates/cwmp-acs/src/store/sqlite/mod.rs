@@ -48,6 +48,9 @@ pub struct SqliteConfig {
 }
 
 impl SqliteConfig {
+    /// Default page cache of the write connection (MiB): room for a 10,000-device store.
+    pub const DEFAULT_WRITE_CACHE_MIB: u32 = 64;
+
     /// Defaults for `data_dir`.
     pub fn new(data_dir: impl Into<PathBuf>) -> SqliteConfig {
         SqliteConfig {
@@ -56,7 +59,7 @@ impl SqliteConfig {
             max_batch: 512,
             queue_depth: 8192,
             busy_timeout: Duration::from_secs(5),
-            write_cache_mib: 64,
+            write_cache_mib: Self::DEFAULT_WRITE_CACHE_MIB,
         }
     }
 

@@ -27,11 +27,11 @@ pub(crate) fn json_text<T: serde::Serialize>(v: &T) -> StoreResult<String> {
     serde_json::to_string(v).map_err(|e| corrupt("json encode", e))
 }
 
-fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
+pub(crate) fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|e| corrupt(what, e))
 }
 
-pub(crate) fn opt_json<T: serde::de::DeserializeOwned>(
+fn opt_json<T: serde::de::DeserializeOwned>(
     what: &str,
     text: Option<String>,
 ) -> StoreResult<Option<T>> {
