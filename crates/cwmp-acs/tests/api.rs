@@ -673,17 +673,24 @@ async fn a_refused_json_body_is_a_json_error_with_the_right_status() {
             body("application/json", "{\"name\": "),
             StatusCode::BAD_REQUEST,
         ),
+        // Any Content-Type is read as JSON (GenieACS; curl --data sends form-urlencoded).
         (
             "POST",
             tasks.as_str(),
             body("text/plain", "{}"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            tasks.as_str(),
+            body("application/x-www-form-urlencoded", "{\"name\": \"reboot\", \"x\": 1}"),
+            StatusCode::BAD_REQUEST,
         ),
         (
             "POST",
             tasks.as_str(),
             body("", ""),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::BAD_REQUEST,
         ),
         (
             "PUT",

@@ -1,6 +1,7 @@
 //! Presets applied by the session engine, against a scripted CPE that keeps its own
 //! parameter tree and answers the ACS's requests from it.
 
+use cwmp_acs::task::TaskSpec;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -572,8 +573,7 @@ async fn higher_weight_wins_and_tasks_run_first() {
     store
         .create_task(NewTask {
             device: device(),
-            name: "reboot".into(),
-            payload: json!({}),
+            spec: TaskSpec::from_json(json!({"name": "reboot"})).expect("task"),
             expiry: None,
         })
         .await

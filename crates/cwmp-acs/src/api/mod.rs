@@ -37,7 +37,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 pub use auth::ApiTokens;
-pub(crate) use extract::{JsonBody, QueryString};
+pub(crate) use extract::{JsonBody, QueryString, parse_json};
 pub use extras::ApiExtras;
 
 use crate::store::{Store, StoreError};

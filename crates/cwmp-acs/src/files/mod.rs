@@ -27,8 +27,14 @@ use crate::store::{DeviceId, FileMeta, Store, StoreError, Timestamp};
 /// Limits and addresses of the file service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileSettings {
-    /// Public base URL of the file server, as CPEs reach it (e.g. `https://acs:7567`).
+    /// Public base URL of the file server, as CPEs reach it (e.g. `https://acs:7567`);
+    /// empty: derived for each CPE from the host it reached the CWMP endpoint at
+    /// ([`FileService::base_for`]).
     pub base_url: String,
+    /// The file server's port, for a derived base URL.
+    pub port: u16,
+    /// The file server speaks HTTPS, for a derived base URL.
+    pub tls: bool,
     /// Largest file stored through the API.
     pub max_file_bytes: u64,
     /// Largest file a CPE may upload.
@@ -47,6 +53,8 @@ impl FileSettings {
     pub fn from_config(config: &Config) -> FileSettings {
         FileSettings {
             base_url: config.file_base_url.trim_end_matches('/').to_owned(),
+            port: config.file_listen.port(),
+            tls: config.file_tls_cert_file.is_some(),
             max_file_bytes: config.max_file_bytes,
             max_upload_bytes: config.max_upload_bytes,
             max_concurrent: config.max_concurrent_transfers.max(1),
@@ -191,8 +199,37 @@ impl FileService {
         Ok((meta, self.files.path(&parsed)))
     }
 
-    /// The signed URL granting `device` `grant` on `name` until `expires` (Unix seconds).
+    /// The base URL a CPE that reached the CWMP endpoint at `reached` (its `Host` header)
+    /// gets: `file_base_url` when configured, else the same host on the file server's port
+    /// and scheme. `None` when neither is known.
+    pub fn base_for(&self, reached: Option<&str>) -> Option<String> {
+        if !self.settings.base_url.is_empty() {
+            return Some(self.settings.base_url.clone());
+        }
+        let authority: axum::http::uri::Authority = reached?.parse().ok()?;
+        let scheme = if self.settings.tls { "https" } else { "http" };
+        Some(format!(
+            "{scheme}://{}:{}",
+            authority.host(),
+            self.settings.port
+        ))
+    }
+
+    /// The signed URL granting `device` `grant` on `name` until `expires` (Unix seconds),
+    /// under the configured base URL.
     pub fn signed_url(&self, grant: Grant, name: &str, device: &DeviceId, expires: u64) -> String {
+        self.signed_url_at(&self.settings.base_url, grant, name, device, expires)
+    }
+
+    /// [`FileService::signed_url`] under base URL `base`.
+    pub fn signed_url_at(
+        &self,
+        base: &str,
+        grant: Grant,
+        name: &str,
+        device: &DeviceId,
+        expires: u64,
+    ) -> String {
         let path = match grant {
             Grant::File => "files",
             Grant::Upload => "uploads",
@@ -201,7 +238,7 @@ impl FileService {
         let signature = self.signer.sign(grant, name, device.as_str(), expires);
         format!(
             "{}/{path}/{}?d={}&e={expires}&s={signature}",
-            self.settings.base_url,
+            base.trim_end_matches('/'),
             percent_encode(name),
             percent_encode(device.as_str())
         )

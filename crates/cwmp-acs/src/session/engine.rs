@@ -40,13 +40,13 @@ enum Phase {
     Done,
 }
 
-/// A task being carried out: the request on the wire and the steps still to send.
+/// A task being carried out: the request on the wire and what decides the next.
 #[derive(Debug)]
 struct Running {
     task: Task,
+    run: crate::task::TaskRun,
     request: Body,
     id: String,
-    rest: VecDeque<Body>,
     result: Json,
 }
 
@@ -77,6 +77,9 @@ pub struct Session {
     metrics: Arc<Metrics>,
     files: Option<Arc<crate::files::FileService>>,
     preset_cache: Arc<PresetCache>,
+    /// The host the CPE reached the CWMP endpoint at (its `Host` header): where it finds
+    /// the file server when `file_base_url` is not set.
+    reached: Option<String>,
     /// When the due tasks were read with the Inform and none was due; until
     /// [`DUE_READ_FRESH`] later that answer stands for the first look at the queue.
     none_due_at: Option<Timestamp>,
@@ -125,6 +128,7 @@ impl Session {
         Session {
             preset_cache: Arc::new(PresetCache::new(config.presets.catalog_ttl)),
             none_due_at: None,
+            reached: None,
             store,
             config,
             ip,
@@ -161,6 +165,13 @@ impl Session {
     /// (without it such tasks fault with `invalid_task`).
     pub fn with_files(mut self, files: Option<Arc<crate::files::FileService>>) -> Session {
         self.files = files;
+        self
+    }
+
+    /// The host the CPE reached the CWMP endpoint at (its HTTP `Host` header), from which
+    /// file URLs are derived when `file_base_url` is not configured.
+    pub fn with_reached_host(mut self, host: Option<String>) -> Session {
+        self.reached = host;
         self
     }
 

@@ -28,7 +28,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::session::task_rpc::typed_value;
+use crate::task::typed_value;
 
 /// Most entries in one list of a configuration.
 pub const MAX_ENTRIES: usize = 256;

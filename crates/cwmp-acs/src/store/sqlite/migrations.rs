@@ -45,6 +45,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "inform_digest",
         include_str!("../../../migrations/0008_inform_digest.sql"),
     ),
+    (
+        9,
+        "task_faults",
+        include_str!("../../../migrations/0009_task_faults.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in
