@@ -828,7 +828,9 @@ async fn preset_firmware_download_is_signed_and_settles() {
             name: "fw".into(),
             weight: 0,
             precondition: json!({}),
-            events: Vec::new(),
+            events: Default::default(),
+            channel: "default".into(),
+            schedule: None,
             configuration: json!({"firmware": {"version": "2.0", "file": "fw.bin"}}),
         })
         .await

@@ -216,7 +216,9 @@ async fn preset(store: &Arc<dyn Store>, name: &str, events: &[&str], pre: Json, 
             name: name.into(),
             weight: 0,
             precondition: pre,
-            events: events.iter().map(|e| (*e).to_owned()).collect(),
+            events: events.iter().map(|e| ((*e).to_owned(), true)).collect(),
+            channel: "default".into(),
+            schedule: None,
             configuration: config,
         })
         .await
@@ -562,7 +564,9 @@ async fn higher_weight_wins_and_tasks_run_first() {
             name: "high".into(),
             weight: 10,
             precondition: json!({}),
-            events: vec![],
+            events: Default::default(),
+            channel: "default".into(),
+            schedule: None,
             configuration: json!({"parameters": [[INTERVAL, 900]]}),
         })
         .await

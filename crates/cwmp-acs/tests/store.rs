@@ -497,7 +497,9 @@ async fn faults_presets_files_sessions_credentials() {
         name: "inform".into(),
         weight: 0,
         precondition: json!({"_tags": "lab"}),
-        events: vec!["0 BOOTSTRAP".into()],
+        events: [("0 BOOTSTRAP".to_owned(), true)].into(),
+        channel: "default".into(),
+        schedule: None,
         configuration: json!([{"type": "value", "name": "Device.ManagementServer.PeriodicInformInterval", "value": 1800}]),
     };
     store.put_preset(preset.clone()).await.expect("put");

@@ -5,8 +5,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::error::Category;
 
 use super::ApiError;
 
@@ -46,11 +46,10 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("a JSON body is required"));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        let status = match e.classify() {
-            Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
-            Category::Io | Category::Syntax | Category::Eof => StatusCode::BAD_REQUEST,
-        };
-        ApiError::new(status, format!("body: {e}"))
-    })
+    // Syntax first (400), then shape (422): a struct deserialized straight from text
+    // reports a broken array as a type error.
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))?;
+    T::deserialize(value)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("body: {e}")))
 }

@@ -20,12 +20,14 @@
 
 mod eval;
 mod parse;
+mod precondition;
 mod sort;
 
 use std::fmt;
 
 pub use eval::DeviceView;
 pub use parse::{Limits, parse};
+pub use precondition::parse_precondition;
 pub use sort::{SortKey, parse_sort};
 
 /// A query that cannot be parsed; the message says what and where (answered as HTTP 400).

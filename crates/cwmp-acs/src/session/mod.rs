@@ -18,6 +18,6 @@ mod types;
 
 pub use cpe::ACS_METHODS;
 pub use engine::{MAX_CPE_REQUESTS, Session};
-pub use presets::{PresetConfig, PresetSettings};
+pub use presets::{PresetConfig, PresetSchedule, PresetSettings};
 pub use transfer_expiry::expire_transfers;
 pub use types::{Outcome, SessionConfig, SessionError};

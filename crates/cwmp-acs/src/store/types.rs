@@ -440,10 +440,16 @@ pub struct Preset {
     pub name: String,
     /// Order of application (higher wins on conflicts).
     pub weight: i32,
-    /// Precondition query (JSON).
+    /// GenieACS's channel (`default` unless given).
+    pub channel: String,
+    /// Precondition as given: a JSON query (object), or its JSON text, as GenieACS stores it.
     pub precondition: serde_json::Value,
-    /// Event codes that trigger it (empty: every session).
-    pub events: Vec<String>,
+    /// Inform events, GenieACS's way: `true` must occur, `false` must not (empty: every
+    /// session).
+    pub events: std::collections::BTreeMap<String, bool>,
+    /// GenieACS's schedule, `"<seconds> <cron>"`: the preset applies within that many
+    /// seconds after each time the cron expression names (UTC).
+    pub schedule: Option<String>,
     /// What the device should look like (JSON).
     pub configuration: serde_json::Value,
 }

@@ -368,6 +368,11 @@ impl Session {
     /// Presets that apply now, lowest weight first.
     fn select_presets(&self, view: DeviceView<'_>, now: Timestamp) -> Vec<Selected> {
         let run = &self.presets;
+        let inform: Vec<String> = self
+            .events
+            .iter()
+            .map(|e| e.as_str().into_owned())
+            .collect();
         run.catalog
             .presets
             .iter()
@@ -378,14 +383,8 @@ impl Session {
                     .and_then(|s| s.next_attempt)
                     .is_none_or(|t| t <= now)
             })
-            .filter(|p| {
-                p.events.is_empty()
-                    || run.open_faults.contains(&p.name)
-                    || self
-                        .events
-                        .iter()
-                        .any(|e| p.events.iter().any(|pe| *pe == e.as_str()))
-            })
+            .filter(|p| run.open_faults.contains(&p.name) || p.events_match(&inform))
+            .filter(|p| p.schedule.as_ref().is_none_or(|s| s.active(now)))
             .filter(|p| p.precondition.matches(view))
             .map(|p| Selected {
                 name: p.name.clone(),

@@ -276,7 +276,7 @@ impl Store for SqliteStore {
 
     async fn get_preset(&self, name: &str) -> StoreResult<Option<Preset>> {
         self.row(
-            "SELECT name, weight, precondition, events, configuration FROM presets \
+            "SELECT name, weight, precondition, events, configuration, channel, schedule FROM presets \
              WHERE name = $1",
             vec![text(name)],
             rows::preset,
@@ -286,7 +286,7 @@ impl Store for SqliteStore {
 
     async fn list_presets(&self) -> StoreResult<Vec<Preset>> {
         self.rows(
-            "SELECT name, weight, precondition, events, configuration FROM presets \
+            "SELECT name, weight, precondition, events, configuration, channel, schedule FROM presets \
              ORDER BY weight, name",
             Vec::new(),
             rows::preset,

@@ -271,11 +271,13 @@ pub(crate) fn record_fault(conn: &Connection, f: &NewFault) -> StoreResult<Fault
 pub(crate) fn put_preset(conn: &Connection, p: &Preset) -> StoreResult<()> {
     execute(
         conn,
-        "INSERT INTO presets (name, weight, precondition, events, configuration, updated_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET \
+        "INSERT INTO presets (name, weight, precondition, events, configuration, updated_ms, \
+         channel, schedule) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (name) DO UPDATE SET \
          weight = excluded.weight, precondition = excluded.precondition, \
          events = excluded.events, configuration = excluded.configuration, \
-         updated_ms = excluded.updated_ms",
+         updated_ms = excluded.updated_ms, channel = excluded.channel, \
+         schedule = excluded.schedule",
         &[
             &p.name,
             &p.weight,
@@ -283,6 +285,8 @@ pub(crate) fn put_preset(conn: &Connection, p: &Preset) -> StoreResult<()> {
             &json_text(&p.events)?,
             &json_text(&p.configuration)?,
             &Timestamp::now().as_millis(),
+            &p.channel,
+            &p.schedule,
         ],
     )?;
     Ok(())
