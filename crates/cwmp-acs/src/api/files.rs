@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use cwmp::DateTime;
 use serde_json::{Value as JsonValue, json};
 
-use super::{ApiError, ApiExtras, ApiResult};
+use super::doc_query::{DocQuery, QueryParam};
+use super::{ApiError, ApiExtras, ApiResult, QueryString};
 use crate::files::blobs::{self, WriteError};
 use crate::files::{FileError, FileInfo, FileService};
 use crate::store::{DeviceId, FileMeta, Timestamp};
@@ -98,11 +99,19 @@ pub(crate) async fn put(
     Ok((StatusCode::CREATED, Json(file_json(&meta))).into_response())
 }
 
-/// `GET /files`.
-pub(crate) async fn list(Extension(extras): Extension<ApiExtras>) -> ApiResult<Response> {
+/// `GET /files?query=`.
+pub(crate) async fn list(
+    Extension(extras): Extension<ApiExtras>,
+    QueryString(params): QueryString<QueryParam>,
+) -> ApiResult<Response> {
+    let query = DocQuery::parse(params.query.as_deref())?;
     let files = service(&extras)?;
     let all = files.store().list_files().await?;
-    let shown: Vec<JsonValue> = all.iter().map(file_json).collect();
+    let shown: Vec<JsonValue> = all
+        .iter()
+        .map(file_json)
+        .filter(|f| query.matches(f))
+        .collect();
     Ok(Json(shown).into_response())
 }
 
