@@ -18,6 +18,7 @@
 //! when any tag does; `$ne`/`$nin`/`$not` are the negations, so they also match devices
 //! without the field, as in MongoDB. `$exists` on `_tags` means "has at least one tag".
 
+mod date;
 mod eval;
 mod parse;
 mod precondition;
@@ -25,6 +26,7 @@ mod sort;
 
 use std::fmt;
 
+pub use date::date_millis;
 pub use eval::DeviceView;
 pub use parse::{Limits, parse};
 pub use precondition::parse_precondition;

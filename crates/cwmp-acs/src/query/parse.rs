@@ -180,7 +180,7 @@ impl Parser<'_> {
     /// `"2017-12-11 13:16:23 +0000"`, ISO 8601) becomes its Unix milliseconds.
     fn scalar_of(&self, f: &Field, key: &str, v: &Json) -> Result<Scalar, QueryError> {
         match (f.is_time(), v) {
-            (true, Json::String(text)) => date_millis(text)
+            (true, Json::String(text)) => super::date::date_millis(text)
                 .map(|ms| Scalar::Num(ms.into()))
                 .ok_or_else(|| QueryError(format!("{key}: {text:?} is not a date"))),
             _ => self.scalar(key, v),
@@ -339,9 +339,9 @@ mod tests {
             ("2017-12-11", 1_512_950_400_000),
             ("1513000000000", 1_513_000_000_000),
         ] {
-            assert_eq!(date_millis(text), Some(ms), "{text}");
+            assert_eq!(super::super::date::date_millis(text), Some(ms), "{text}");
         }
-        assert_eq!(date_millis("soon"), None);
+        assert_eq!(super::super::date::date_millis("soon"), None);
     }
 
     #[test]
@@ -381,36 +381,4 @@ mod tests {
         assert!(p(json!({"x": {"$regex": long}})).is_err());
         assert!(p(json!({"x": {"$regex": "a{1000}{1000}"}})).is_err());
     }
-}
-
-/// Unix milliseconds of a date as GenieACS's queries write them: RFC 3339 / ISO 8601
-/// (`2017-12-11T13:16:23Z`, `2017-12-11T13:16:23.5+01:00`), with a space for the `T` and an
-/// offset written `+0000` (`2017-12-11 13:16:23 +0000`), a bare date, or milliseconds.
-pub(crate) fn date_millis(text: &str) -> Option<i64> {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime};
-    let t = text.trim();
-    if let Ok(ms) = t.parse::<i64>() {
-        return Some(ms);
-    }
-    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-        return Some(d.timestamp_millis());
-    }
-    for format in [
-        "%Y-%m-%d %H:%M:%S%.f %z",
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-        "%Y-%m-%d %H:%M:%S%.f%:z",
-    ] {
-        if let Ok(d) = DateTime::parse_from_str(t, format) {
-            return Some(d.timestamp_millis());
-        }
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(t, format) {
-            return Some(d.and_utc().timestamp_millis());
-        }
-    }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc().timestamp_millis())
 }
