@@ -632,3 +632,21 @@ async fn cpe_requests_beyond_the_bound_get_8004_and_the_session_still_ends() {
     }
     assert_eq!(s.handle(None, T0).await.expect("empty post"), Outcome::End);
 }
+
+#[tokio::test]
+async fn a_request_the_session_version_lacks_is_answered_in_the_closest_that_has_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = store(&dir).await;
+    let mut s = session(&store, "v");
+    reply(
+        s.handle(Some(inform(CwmpVersion::V1_0)), T0)
+            .await
+            .expect("inform"),
+    );
+    // AutonomousTransferComplete came with CWMP 1.1; a CPE sends it in a 1.0 session.
+    let r = autonomous(&mut s, "x1", TransferCompleteFaultStruct::success()).await;
+    assert_eq!(r.body.name(), "AutonomousTransferCompleteResponse");
+    assert_eq!(r.version, CwmpVersion::V1_1);
+    assert_eq!(r.header.id.as_deref(), Some("x1"));
+    r.validate().expect("writable");
+}

@@ -49,6 +49,16 @@ pub struct FileSettings {
 }
 
 impl FileSettings {
+    /// See [`FileService::base_for`].
+    pub fn base_for(&self, reached: Option<&str>) -> Option<String> {
+        if !self.base_url.is_empty() {
+            return Some(self.base_url.clone());
+        }
+        let authority: axum::http::uri::Authority = reached?.parse().ok()?;
+        let scheme = if self.tls { "https" } else { "http" };
+        Some(format!("{scheme}://{}:{}", authority.host(), self.port))
+    }
+
     /// The settings of a server configuration.
     pub fn from_config(config: &Config) -> FileSettings {
         FileSettings {
@@ -203,16 +213,7 @@ impl FileService {
     /// gets: `file_base_url` when configured, else the same host on the file server's port
     /// and scheme. `None` when neither is known.
     pub fn base_for(&self, reached: Option<&str>) -> Option<String> {
-        if !self.settings.base_url.is_empty() {
-            return Some(self.settings.base_url.clone());
-        }
-        let authority: axum::http::uri::Authority = reached?.parse().ok()?;
-        let scheme = if self.settings.tls { "https" } else { "http" };
-        Some(format!(
-            "{scheme}://{}:{}",
-            authority.host(),
-            self.settings.port
-        ))
+        self.settings.base_for(reached)
     }
 
     /// The signed URL granting `device` `grant` on `name` until `expires` (Unix seconds),
@@ -260,6 +261,35 @@ pub fn percent_encode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::FileSettings;
+    use crate::config::Config;
+
+    #[test]
+    fn file_urls_follow_the_host_the_cpe_reached_unless_configured() {
+        let mut settings = FileSettings::from_config(&Config::default());
+        settings.port = 7567;
+        assert_eq!(
+            settings.base_for(Some("acs.example.net:7547")).as_deref(),
+            Some("http://acs.example.net:7567")
+        );
+        assert_eq!(
+            settings.base_for(Some("[2001:db8::1]:7547")).as_deref(),
+            Some("http://[2001:db8::1]:7567")
+        );
+        assert_eq!(settings.base_for(Some("bad host/x")), None);
+        assert_eq!(settings.base_for(None), None);
+        settings.tls = true;
+        assert_eq!(
+            settings.base_for(Some("10.0.0.1")).as_deref(),
+            Some("https://10.0.0.1:7567")
+        );
+        settings.base_url = "https://files.example.net".into();
+        assert_eq!(
+            settings.base_for(Some("acs.example.net")).as_deref(),
+            Some("https://files.example.net")
+        );
+    }
+
     use super::percent_encode;
 
     #[test]

@@ -452,7 +452,26 @@ impl Session {
             }
             None => cpe::method_not_supported(env.body.name()).into(),
         };
-        Ok(self.reply(id, body))
+        Ok(self.reply_in_closest_version(id, body))
+    }
+
+    /// A reply to a CPE request in the session's version, or, when that version lacks the
+    /// response (a CPE sending AutonomousTransferComplete in a cwmp-1-0 envelope), in the
+    /// closest later one that has it; fault 8000 when none has. Whatever a CPE sends, it
+    /// gets an answer, never an HTTP 500.
+    fn reply_in_closest_version(&self, id: Option<String>, body: Body) -> Outcome {
+        let mut env = self.envelope(id.clone(), body);
+        if env.validate().is_ok() {
+            return Outcome::Reply(Box::new(env));
+        }
+        for version in CwmpVersion::ALL.into_iter().filter(|v| *v > self.version) {
+            env.version = version;
+            if env.validate().is_ok() {
+                return Outcome::Reply(Box::new(env));
+            }
+        }
+        let name = env.body.name().trim_end_matches("Response").to_owned();
+        self.reply(id, cpe::method_not_supported(&name).into())
     }
 
     async fn finish(&mut self, outcome: &str, now: Timestamp) -> Result<Outcome, SessionError> {
@@ -546,12 +565,17 @@ impl Session {
 
     /// A reply to a CPE message, echoing its cwmp:ID.
     fn reply(&self, id: Option<String>, body: Body) -> Outcome {
+        Outcome::Reply(Box::new(self.envelope(id, body)))
+    }
+
+    /// The envelope of a reply to a CPE message, in the session's version.
+    fn envelope(&self, id: Option<String>, body: Body) -> Envelope {
         let header = Header {
             id,
             hold_requests: (self.config.hold_requests && self.phase != Phase::Draining)
                 .then_some(true),
             ..Header::default()
         };
-        Outcome::Reply(Box::new(Envelope::new(self.version, header, body)))
+        Envelope::new(self.version, header, body)
     }
 }

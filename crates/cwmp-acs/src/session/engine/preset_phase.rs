@@ -206,7 +206,15 @@ impl Session {
                     )
                 }
                 Step::Firmware { preset, firmware } => {
-                    let base = self.config.presets.file_base_url.trim_end_matches('/');
+                    let base = match &self.files {
+                        Some(files) => files.base_for(self.reached.as_deref()).unwrap_or_default(),
+                        None => self
+                            .config
+                            .presets
+                            .file_base_url
+                            .trim_end_matches('/')
+                            .to_owned(),
+                    };
                     if base.is_empty() {
                         let fault = engine_fault(
                             "firmware_unconfigured",
@@ -230,7 +238,13 @@ impl Session {
                             let expires = u64::try_from(now.as_millis() / 1000)
                                 .unwrap_or(0)
                                 .saturating_add(ttl);
-                            files.signed_url(Grant::File, &firmware.file, &device, expires)
+                            files.signed_url_at(
+                                &base,
+                                Grant::File,
+                                &firmware.file,
+                                &device,
+                                expires,
+                            )
                         }
                         None => format!("{base}/{}", firmware.file),
                     };
