@@ -96,7 +96,8 @@ pub(crate) async fn put(
     };
     let meta = files.put_file(&name, info, body).await?;
     tracing::info!(file = meta.name, size = meta.size, "file stored");
-    Ok((StatusCode::CREATED, Json(file_json(&meta))).into_response())
+    // GenieACS answers 200 whether the file is new or replaced.
+    Ok((StatusCode::OK, Json(file_json(&meta))).into_response())
 }
 
 /// `GET /files?query=`.

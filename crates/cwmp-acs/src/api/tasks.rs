@@ -6,7 +6,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue, json};
@@ -93,15 +92,7 @@ pub(crate) async fn create(
     if !with_cr {
         return Ok((StatusCode::ACCEPTED, Json(task_json(&task))).into_response());
     }
-    let cr = match extras.cr_limit.try_take(&device, Instant::now()) {
-        Ok(()) => cr::send_and_record(&state, &extras, &device).await?,
-        Err(wait) => {
-            extras.metrics.connection_request(CrOutcome::RateLimited);
-            json!({ "ok": true, "skipped": format!(
-                "a connection request went to the device {} ms ago; the task runs in its session",
-                (cr::DEFAULT_MIN_INTERVAL.saturating_sub(wait)).as_millis()) })
-        }
-    };
+    let cr = request_for(&state, &extras, &device, &task.id).await?;
     let (status, mut out) = if cr["ok"] == json!(true) {
         let online = task_wait::timeout_of(params.timeout);
         match task_wait::wait_for_task(&state, events, &device, &task.id, online).await? {
@@ -124,6 +115,36 @@ pub(crate) async fn create(
     Ok((status, Json(out)).into_response())
 }
 
+/// The Connection Request for a new task. A device asked less than the rate-limit interval
+/// ago (a script's second task, a second click) gets no second request at once: after the
+/// interval, a task still pending (the session in progress did not take it) gets its own
+/// request; one already running needs none.
+async fn request_for(
+    state: &ApiState,
+    extras: &ApiExtras,
+    device: &DeviceId,
+    task: &str,
+) -> ApiResult<JsonValue> {
+    let wait = match extras.cr_limit.try_take(device, Instant::now()) {
+        Ok(()) => return cr::send_and_record(state, extras, device).await,
+        Err(wait) => wait,
+    };
+    extras.metrics.connection_request(CrOutcome::RateLimited);
+    tokio::time::sleep(wait.min(cr::DEFAULT_MIN_INTERVAL)).await;
+    let pending = state
+        .store
+        .get_task(task)
+        .await?
+        .is_some_and(|t| t.status == TaskStatus::Pending);
+    if pending && extras.cr_limit.try_take(device, Instant::now()).is_ok() {
+        return cr::send_and_record(state, extras, device).await;
+    }
+    Ok(
+        json!({ "ok": true, "skipped": "the device was asked for a session moments ago; \
+        the task runs in that session" }),
+    )
+}
+
 /// `POST /devices/{id}/tasks?connection_request` with no task: the Connection Request alone
 /// (GenieACS: 200, or 504 with the reason).
 async fn connection_request_only(
@@ -131,16 +152,15 @@ async fn connection_request_only(
     extras: &ApiExtras,
     device: &DeviceId,
 ) -> ApiResult<Response> {
+    // One request per device per interval: a second one waits for its turn.
     if let Err(wait) = extras.cr_limit.try_take(device, Instant::now()) {
         extras.metrics.connection_request(CrOutcome::RateLimited);
-        let secs = wait.as_secs_f64().ceil().max(1.0).to_string();
-        let message = format!("connection request rate limit: retry in {secs} s");
-        return Ok((
-            StatusCode::TOO_MANY_REQUESTS,
-            [(RETRY_AFTER, secs)],
-            Json(json!({ "error": message })),
-        )
-            .into_response());
+        tokio::time::sleep(wait.min(cr::DEFAULT_MIN_INTERVAL)).await;
+        if extras.cr_limit.try_take(device, Instant::now()).is_err() {
+            let cr =
+                json!({ "ok": true, "skipped": "the device was asked for a session moments ago" });
+            return Ok((StatusCode::OK, Json(json!({ "connectionRequest": cr }))).into_response());
+        }
     }
     let cr = cr::send_and_record(state, extras, device).await?;
     let status = if cr["ok"] == json!(true) {
