@@ -76,7 +76,9 @@ pub struct Config {
     /// `[backup]`: the `backup` CLI setting (default disabled).
     #[serde(default)]
     pub backup: BackupConfig,
-    /// `[data_model]`: the data-model XML and device profile (required).
+    /// `[data_model]`: the device profile and, optionally, a data-model file to use instead of
+    /// the built-in one (default: the built-in TR-181 with the `tr181-gateway` profile).
+    #[serde(default)]
     pub data_model: DataModelConfig,
     /// `[tls]`: trust and client certificate for `https` ACS URLs (defaults: see [`TlsConfig`]).
     #[serde(default)]
@@ -265,12 +267,15 @@ pub struct TlsConfig {
     pub insecure_skip_verify: bool,
 }
 
-/// `[data_model]`: which data model the device implements (required).
+/// `[data_model]`: which data model the device implements.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataModelConfig {
-    /// The CWMP data-model XML (e.g. `tr-181-2-17-0-cwmp-full.xml`).
-    pub file: PathBuf,
+    /// A Broadband Forum data-model XML (e.g. a newer `tr-181-2-18-0-cwmp-full.xml`) or a
+    /// compact schema from `cwmp-schema compile`; unset: the model built into the binary
+    /// (TR-181 2.17, or TR-098 1.8 for the `tr098-gateway` profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
     /// `tr181-gateway` (default) or `tr098-gateway`.
     #[serde(default = "default_profile")]
     pub profile: String,
@@ -278,6 +283,26 @@ pub struct DataModelConfig {
 
 fn default_profile() -> String {
     "tr181-gateway".into()
+}
+
+impl Default for DataModelConfig {
+    fn default() -> Self {
+        DataModelConfig {
+            file: None,
+            profile: default_profile(),
+        }
+    }
+}
+
+impl DataModelConfig {
+    /// The built-in model the profile is written for (used when `file` is unset).
+    pub fn builtin(&self) -> cwmp_datamodel::BuiltinModel {
+        if self.profile == "tr098-gateway" {
+            cwmp_datamodel::BuiltinModel::Tr098
+        } else {
+            cwmp_datamodel::BuiltinModel::Tr181
+        }
+    }
 }
 
 /// Checks `http(s)://host[:port]/path` of at most 256 characters.

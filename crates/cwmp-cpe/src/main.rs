@@ -105,8 +105,17 @@ fn log_filter() -> Targets {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    let schema = Schema::from_file(&config.data_model.file, &LoadOptions::default())
-        .with_context(|| format!("loading {}", config.data_model.file.display()))?;
+    let schema = match &config.data_model.file {
+        Some(file) => Schema::from_file(file, &LoadOptions::default())
+            .with_context(|| format!("loading {}", file.display()))?,
+        None => {
+            let builtin = config.data_model.builtin();
+            builtin
+                .load()
+                .with_context(|| format!("loading the built-in {builtin} data model"))?
+        }
+    };
+    tracing::info!(model = schema.model_name(), "data model");
     let profile = match config.data_model.profile.as_str() {
         "tr098-gateway" => Profile::tr098_gateway(),
         _ => Profile::tr181_gateway(),
