@@ -14,6 +14,7 @@ pub mod config;
 pub mod conn_request;
 pub mod control;
 pub mod events;
+pub mod handlers;
 pub mod retry;
 pub mod schedule;
 pub mod session;

@@ -19,9 +19,10 @@ use cwmp_cpe::conn_request::{
     ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
 };
 use cwmp_cpe::control::ControlServer;
+use cwmp_cpe::handlers::HandlerBackend;
 use cwmp_cpe::{Clock, SystemClock};
 use cwmp_datamodel::schema::LoadOptions;
-use cwmp_datamodel::{LinuxBackend, Model, ModelOptions, Profile, Schema};
+use cwmp_datamodel::{Model, ModelOptions, Profile, Schema};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tracing_subscriber::filter::Targets;
@@ -130,7 +131,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let mut agent = Agent::open(
         config.clone(),
         model,
-        Box::new(LinuxBackend::new()),
+        Box::new(HandlerBackend::from_config(&config.handlers, config.root())),
         clock.clone(),
     )?;
     let ms = |n: &str| {

@@ -30,6 +30,7 @@ mod validate;
 
 pub use backend::{
     ApplyStatus, Backend, BackendError, Change, LinuxBackend, LiveRead, MemoryBackend, NoBackend,
+    ParameterFailure,
 };
 pub use builtin::BuiltinModel;
 pub use model::{Model, ModelOptions};
