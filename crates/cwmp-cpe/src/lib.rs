@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod conn_request;
 pub mod control;
+pub mod diagnostics;
 pub mod events;
 pub mod handlers;
 pub mod retry;
