@@ -395,3 +395,59 @@ async fn downloads_are_fetched_and_their_size_checked() {
     let informs = &seen.by_serial["SIM00000001"];
     assert!(informs[1].contains(&"M Download".to_owned()), "{informs:?}");
 }
+
+#[tokio::test]
+async fn a_requested_diagnostic_is_answered_with_diagnostics_complete() {
+    let spv = |host: &str| -> Body {
+        let d = "Device.IP.Diagnostics.";
+        SetParameterValues {
+            parameter_list: vec![
+                ParameterValueStruct {
+                    name: format!("{d}IPPing.Host"),
+                    value: Value::String(host.into()),
+                },
+                ParameterValueStruct {
+                    name: format!("{d}IPPing.DiagnosticsState"),
+                    value: Value::String("Requested".into()),
+                },
+                ParameterValueStruct {
+                    name: format!("{d}TraceRoute.Host"),
+                    value: Value::String(host.into()),
+                },
+                ParameterValueStruct {
+                    name: format!("{d}TraceRoute.DiagnosticsState"),
+                    value: Value::String("Requested".into()),
+                },
+            ],
+            parameter_key: "diag".into(),
+        }
+        .into()
+    };
+    let acs = ScriptedAcs::start(Script {
+        bootstrap: vec![spv("192.0.2.1")],
+        other: Vec::new(),
+    })
+    .await;
+    let Some(mut c) = config(&acs, 3) else { return };
+    c.duration = None;
+    c.max_sessions = Some(6);
+    c.pacing = Pacing::FlatOut;
+    c.concurrency = 3;
+    let sim = Simulator::prepare(c).await.unwrap();
+    let report = tokio::time::timeout(TEST_TIMEOUT, sim.run())
+        .await
+        .unwrap()
+        .unwrap();
+    let seen = acs.seen();
+    assert_eq!(report.sessions_failed, 0, "{report:?}");
+    assert_eq!(seen.cpe_faults, 0);
+    assert_eq!(
+        seen.events.get("8 DIAGNOSTICS COMPLETE"),
+        Some(&3),
+        "{seen:?}"
+    );
+    for (serial, informs) in &seen.by_serial {
+        assert_eq!(informs[0], ["0 BOOTSTRAP", "1 BOOT"], "{serial}");
+        assert_eq!(informs[1], ["8 DIAGNOSTICS COMPLETE"], "{serial}");
+    }
+}

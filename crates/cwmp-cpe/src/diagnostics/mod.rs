@@ -13,6 +13,7 @@
 pub mod http;
 pub mod ping;
 pub mod probe;
+pub mod simulated;
 pub mod target;
 pub mod traceroute;
 
