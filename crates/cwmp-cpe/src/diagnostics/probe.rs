@@ -16,6 +16,7 @@
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketType, ipproto, sockopt};
@@ -112,10 +113,10 @@ impl Prober {
                     .map(|fd| (fd, Method::IcmpRaw))
             })
             .ok();
-        Prober {
-            icmp,
-            ident: (std::process::id() as u16) ^ 0x5a5a,
-        }
+        // Raw sockets see every echo reply: each prober needs its own identifier.
+        static NEXT: AtomicU16 = AtomicU16::new(0);
+        let ident = (std::process::id() as u16) ^ NEXT.fetch_add(0x0101, Ordering::Relaxed);
+        Prober { icmp, ident }
     }
 
     /// A prober that only uses TCP (tests of the fallback).
