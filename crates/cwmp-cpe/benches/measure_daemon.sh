@@ -2,11 +2,12 @@
 # Figures of the cwmp-cpe daemon (docs/BENCHMARKS.md): start-up time to listening, VmRSS during
 # a session (slow_acs.py holds the InformResponse 3 s) and idle after it.
 # Usage: crates/cwmp-cpe/benches/measure_daemon.sh [BINARY]   (default target/release/cwmp-cpe)
+# The built-in data model is used unless DATA_MODEL names a file (XML or compact schema).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 B=${1:-$root/target/release/cwmp-cpe}
-dm=${DATA_MODEL:-$root/../shared/ref/datamodels/tr-181-2-17-0-cwmp-full.xml}
+dm=${DATA_MODEL:-}
 dir=$(mktemp -d)
 cat > "$dir/c.toml" <<CONF
 state_dir = "$dir/state"
@@ -15,9 +16,8 @@ url = "http://127.0.0.1:18081/acs"
 [cpe]
 listen = "127.0.0.1"
 port = 18082
-[data_model]
-file = "$dm"
 CONF
+if [ -n "$dm" ]; then printf '[data_model]\nfile = "%s"\n' "$dm" >> "$dir/c.toml"; fi
 python3 "$here/slow_acs.py" 18081 3 & ACS=$!
 sleep 0.5
 t0=$(date +%s%N)

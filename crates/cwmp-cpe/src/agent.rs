@@ -136,6 +136,7 @@ pub struct Agent {
     restart: bool,
     answers: requests::AcsAnswers,
     udp: Option<UdpHandle>,
+    diagnostics: diagnostics::Running,
 }
 
 impl std::fmt::Debug for Agent {
@@ -205,6 +206,7 @@ impl Agent {
             restart: false,
             answers: requests::AcsAnswers::default(),
             udp: None,
+            diagnostics: diagnostics::Running::new(),
         };
         agent.boot()?;
         Ok(agent)
@@ -331,6 +333,7 @@ impl Agent {
 
     /// [`step`](Self::step) without waiting for a download: its fetch runs on.
     async fn turn(&mut self) -> Result<Option<Outcome>, AgentError> {
+        self.collect_diagnostics()?;
         let outcome = if self.poll()? {
             Some(self.session().await?)
         } else {
@@ -385,6 +388,9 @@ impl Agent {
                 Some(()) = connection_requests.recv() => self.connection_request()?,
                 Some(request) = control.recv() => self.control(request),
                 Some(change) = internal.recv() => self.log_local(change),
+                Some((job, results)) = self.diagnostics.rx.recv() => {
+                    self.diagnostic_finished(job, results)?;
+                }
                 result = fetching::finished(&mut self.fetching) => {
                     self.fetch_finished(result).await?;
                     if self.restart {
@@ -474,6 +480,7 @@ impl Agent {
 }
 
 mod control;
+mod diagnostics;
 mod fetching;
 mod params;
 mod requests;

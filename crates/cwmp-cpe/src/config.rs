@@ -76,8 +76,14 @@ pub struct Config {
     /// `[backup]`: the `backup` CLI setting (default disabled).
     #[serde(default)]
     pub backup: BackupConfig,
-    /// `[data_model]`: the data-model XML and device profile (required).
+    /// `[data_model]`: the device profile and, optionally, a data-model file to use instead of
+    /// the built-in one (default: the built-in TR-181 with the `tr181-gateway` profile).
+    #[serde(default)]
     pub data_model: DataModelConfig,
+    /// `[handlers]`: what applies values on the device (default: the built-in Linux
+    /// handlers, which only store settings until an `apply_program` is given).
+    #[serde(default)]
+    pub handlers: HandlersConfig,
     /// `[tls]`: trust and client certificate for `https` ACS URLs (defaults: see [`TlsConfig`]).
     #[serde(default)]
     pub tls: TlsConfig,
@@ -265,12 +271,15 @@ pub struct TlsConfig {
     pub insecure_skip_verify: bool,
 }
 
-/// `[data_model]`: which data model the device implements (required).
+/// `[data_model]`: which data model the device implements.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataModelConfig {
-    /// The CWMP data-model XML (e.g. `tr-181-2-17-0-cwmp-full.xml`).
-    pub file: PathBuf,
+    /// A Broadband Forum data-model XML (e.g. a newer `tr-181-2-18-0-cwmp-full.xml`) or a
+    /// compact schema from `cwmp-schema compile`; unset: the model built into the binary
+    /// (TR-181 2.17, or TR-098 1.8 for the `tr098-gateway` profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
     /// `tr181-gateway` (default) or `tr098-gateway`.
     #[serde(default = "default_profile")]
     pub profile: String,
@@ -278,6 +287,137 @@ pub struct DataModelConfig {
 
 fn default_profile() -> String {
     "tr181-gateway".into()
+}
+
+/// `[handlers]`: which handler applies each subtree (see [`crate::handlers`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandlersConfig {
+    /// `linux`: the built-in handlers of DeviceInfo, ManagementServer, Time,
+    /// IP.Interface.{i}.IPv4Address and Ethernet.Interface (default true).
+    #[serde(default = "yes")]
+    pub linux: bool,
+    /// `apply_program`: argv of the program that applies Time, IPv4Address and
+    /// Ethernet.Interface settings (`set PATH VALUE...`, `add PATH`, `delete PATH`); unset:
+    /// those settings are only stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_program: Option<Vec<String>>,
+    /// `timeout`: seconds a handler program may run (1–300, default 10).
+    #[serde(default = "default_handler_timeout")]
+    pub timeout: u32,
+    /// `[[handlers.program]]`: subtrees handled by external programs.
+    #[serde(default, rename = "program", skip_serializing_if = "Vec::is_empty")]
+    pub programs: Vec<ProgramRoute>,
+}
+
+/// `[[handlers.program]]`: one subtree handled by an external program.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramRoute {
+    /// `subtree`: the object it owns, as a schema path (`Device.WiFi.`,
+    /// `Device.IP.Interface.{i}.IPv4Address.`).
+    pub subtree: String,
+    /// `command`: the program (absolute path) and its fixed arguments; no shell.
+    pub command: Vec<String>,
+    /// `timeout`: seconds (1–300; default `[handlers] timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+    /// `live`: values are read from the program (`get PATH`) on every get (default false:
+    /// the stored values are reported).
+    #[serde(default)]
+    pub live: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_handler_timeout() -> u32 {
+    crate::handlers::DEFAULT_TIMEOUT_SECS
+}
+
+/// Most `[[handlers.program]]` entries.
+pub const MAX_HANDLER_PROGRAMS: usize = 64;
+
+impl Default for HandlersConfig {
+    fn default() -> Self {
+        HandlersConfig {
+            linux: true,
+            apply_program: None,
+            timeout: default_handler_timeout(),
+            programs: Vec::new(),
+        }
+    }
+}
+
+fn check_command(key: &'static str, argv: &[String]) -> Result<(), ConfigError> {
+    match argv.first() {
+        None => Err(invalid(key, "must name a program")),
+        Some(p) if !p.starts_with('/') => Err(invalid(key, "the program must be an absolute path")),
+        Some(_) if argv.len() > 32 || argv.iter().any(|a| a.len() > 1024 || a.contains('\0')) => {
+            Err(invalid(
+                key,
+                "at most 32 arguments of at most 1024 bytes, no NUL",
+            ))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+impl HandlersConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let timeout_ok = |t: u32| (1..=300).contains(&t);
+        if !timeout_ok(self.timeout) {
+            return Err(invalid("handlers.timeout", "must be 1 to 300 seconds"));
+        }
+        if let Some(a) = &self.apply_program {
+            check_command("handlers.apply_program", a)?;
+        }
+        if self.programs.len() > MAX_HANDLER_PROGRAMS {
+            return Err(invalid(
+                "handlers.program",
+                format!("at most {MAX_HANDLER_PROGRAMS} entries"),
+            ));
+        }
+        for p in &self.programs {
+            let subtree_ok = cwmp_datamodel::SchemaPath::parse(&p.subtree)
+                .is_ok_and(|s| s.is_object() && s.as_str() == p.subtree);
+            if !subtree_ok {
+                return Err(invalid(
+                    "handlers.program.subtree",
+                    format!("{:?} is not an object path such as Device.WiFi.", p.subtree),
+                ));
+            }
+            check_command("handlers.program.command", &p.command)?;
+            if p.timeout.is_some_and(|t| !timeout_ok(t)) {
+                return Err(invalid(
+                    "handlers.program.timeout",
+                    "must be 1 to 300 seconds",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for DataModelConfig {
+    fn default() -> Self {
+        DataModelConfig {
+            file: None,
+            profile: default_profile(),
+        }
+    }
+}
+
+impl DataModelConfig {
+    /// The built-in model the profile is written for (used when `file` is unset).
+    pub fn builtin(&self) -> cwmp_datamodel::BuiltinModel {
+        if self.profile == "tr098-gateway" {
+            cwmp_datamodel::BuiltinModel::Tr098
+        } else {
+            cwmp_datamodel::BuiltinModel::Tr181
+        }
+    }
 }
 
 /// Checks `http(s)://host[:port]/path` of at most 256 characters.
@@ -396,6 +536,7 @@ impl Config {
         if self.session_timeout == 0 {
             return Err(invalid("session_timeout", "must be at least 1 second"));
         }
+        self.handlers.validate()?;
         if !matches!(
             self.data_model.profile.as_str(),
             "tr181-gateway" | "tr098-gateway"

@@ -19,9 +19,10 @@ use cwmp_cpe::conn_request::{
     ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
 };
 use cwmp_cpe::control::ControlServer;
+use cwmp_cpe::handlers::HandlerBackend;
 use cwmp_cpe::{Clock, SystemClock};
 use cwmp_datamodel::schema::LoadOptions;
-use cwmp_datamodel::{LinuxBackend, Model, ModelOptions, Profile, Schema};
+use cwmp_datamodel::{Model, ModelOptions, Profile, Schema};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tracing_subscriber::filter::Targets;
@@ -105,8 +106,17 @@ fn log_filter() -> Targets {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    let schema = Schema::from_file(&config.data_model.file, &LoadOptions::default())
-        .with_context(|| format!("loading {}", config.data_model.file.display()))?;
+    let schema = match &config.data_model.file {
+        Some(file) => Schema::from_file(file, &LoadOptions::default())
+            .with_context(|| format!("loading {}", file.display()))?,
+        None => {
+            let builtin = config.data_model.builtin();
+            builtin
+                .load()
+                .with_context(|| format!("loading the built-in {builtin} data model"))?
+        }
+    };
+    tracing::info!(model = schema.model_name(), "data model");
     let profile = match config.data_model.profile.as_str() {
         "tr098-gateway" => Profile::tr098_gateway(),
         _ => Profile::tr181_gateway(),
@@ -121,7 +131,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let mut agent = Agent::open(
         config.clone(),
         model,
-        Box::new(LinuxBackend::new()),
+        Box::new(HandlerBackend::from_config(&config.handlers, config.root())),
         clock.clone(),
     )?;
     let ms = |n: &str| {

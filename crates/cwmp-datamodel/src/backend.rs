@@ -77,6 +77,22 @@ pub enum BackendError {
     /// The system refused the change.
     #[error("{0}")]
     Refused(String),
+    /// Some parameters of a change could not be applied (what was applied is rolled back);
+    /// SetParameterValues answers 9003 listing each with 9007 or 9002 (TR-069 A.3.2.1).
+    #[error("{} parameter(s) not applied", .0.len())]
+    Parameters(Vec<ParameterFailure>),
+}
+
+/// One parameter a backend could not apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterFailure {
+    /// Instance path.
+    pub path: String,
+    /// True when the system refused the value itself (fault 9007), false when applying
+    /// failed for another reason (fault 9002: a handler that failed or timed out).
+    pub invalid_value: bool,
+    /// Why.
+    pub message: String,
 }
 
 /// One parameter change handed to [`Backend::apply`].
@@ -88,6 +104,8 @@ pub struct Change<'a> {
     pub schema_path: &'a str,
     /// New value (canonical text).
     pub value: &'a str,
+    /// The value it replaces (what a roll-back restores).
+    pub previous: &'a str,
 }
 
 /// A live read request: the parameter and access to stored values around it.
@@ -103,6 +121,23 @@ impl<'a> LiveRead<'a> {
     /// Schema path of the parameter, e.g. `Device.Ethernet.Interface.{i}.Stats.BytesSent`.
     pub fn schema_path(&self) -> &'a str {
         self.schema_path
+    }
+
+    /// Instance path of the parameter, e.g. `Device.Ethernet.Interface.2.Stats.BytesSent`.
+    pub fn instance_path(&self) -> String {
+        let mut nums = self.nums.iter();
+        let mut out = String::with_capacity(self.schema_path.len());
+        let mut rest = self.schema_path;
+        while let Some(i) = rest.find("{i}") {
+            out.push_str(&rest[..i]);
+            match nums.next() {
+                Some(n) => out.push_str(&n.to_string()),
+                None => out.push_str("{i}"),
+            }
+            rest = &rest[i + 3..];
+        }
+        out.push_str(rest);
+        out
     }
 
     /// Instance numbers of the parameter's object.

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod backend;
+pub mod builtin;
 pub mod error;
 pub mod model;
 pub mod notify;
@@ -29,7 +30,9 @@ mod validate;
 
 pub use backend::{
     ApplyStatus, Backend, BackendError, Change, LinuxBackend, LiveRead, MemoryBackend, NoBackend,
+    ParameterFailure,
 };
+pub use builtin::BuiltinModel;
 pub use model::{Model, ModelOptions};
 pub use notify::{ChangeSignal, InformParameters};
 pub use ops::{AddObjectResult, Fault, ParameterFault};

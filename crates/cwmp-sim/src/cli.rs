@@ -59,9 +59,10 @@ pub struct RunArgs {
     /// Device model: tr181, tr098 or a genieacs-sim CSV file.
     #[arg(long, default_value = "tr181")]
     pub model: String,
-    /// Directory of the Broadband Forum data-model XML files.
-    #[arg(long, default_value = "../shared/ref/datamodels")]
-    pub schema_dir: PathBuf,
+    /// Load the data model from this directory's Broadband Forum XML files
+    /// (tr-181-2-17-0-cwmp-full.xml, tr-098-1-8-0-full.xml) instead of the built-in models.
+    #[arg(long)]
+    pub schema_dir: Option<PathBuf>,
     /// Serial numbers, e.g. SIM{n:08} (devices are numbered from 1).
     #[arg(long, default_value = "SIM{n:08}")]
     pub serial_pattern: String,

@@ -11,14 +11,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use cwmp_datamodel::profile::ProfileObject;
-use cwmp_datamodel::{LoadOptions, Model, ModelOptions, Profile, Schema, Tree};
+use cwmp_datamodel::{BuiltinModel, LoadOptions, Model, ModelOptions, Profile, Schema, Tree};
 
 use crate::csv_model::{self, CsvError};
-
-/// TR-181 schema file in the schema directory.
-pub const TR181_FILE: &str = "tr-181-2-17-0-cwmp-full.xml";
-/// TR-098 schema file in the schema directory.
-pub const TR098_FILE: &str = "tr-098-1-8-0-full.xml";
 
 /// Where the device model comes from (`--model`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +44,9 @@ impl FromStr for ModelSource {
 pub struct ModelSettings {
     /// The model.
     pub source: ModelSource,
-    /// Directory of the Broadband Forum data-model XML files.
-    pub schema_dir: PathBuf,
+    /// Directory of Broadband Forum data-model XML files to load instead of the built-in
+    /// models ([`cwmp_datamodel::BuiltinModel`]).
+    pub schema_dir: Option<PathBuf>,
     /// `ManagementServer.URL`.
     pub acs_url: String,
     /// `ManagementServer.PeriodicInformInterval`, if overridden.
@@ -117,24 +113,33 @@ pub struct FleetModel {
 impl FleetModel {
     /// Builds the model from `settings`.
     pub fn build(settings: &ModelSettings) -> Result<FleetModel, ModelError> {
-        let (root, file) = match &settings.source {
-            ModelSource::Tr181 => ("Device.", TR181_FILE),
-            ModelSource::Tr098 => ("InternetGatewayDevice.", TR098_FILE),
+        let (root, builtin_model) = match &settings.source {
+            ModelSource::Tr181 => ("Device.", BuiltinModel::Tr181),
+            ModelSource::Tr098 => ("InternetGatewayDevice.", BuiltinModel::Tr098),
             ModelSource::Csv(path) => {
                 let rows = read_csv(path)?;
                 let root = csv_model::root_of(&rows).map_err(|source| ModelError::Csv {
                     file: path.clone(),
                     source,
                 })?;
-                let file = if root == "Device." {
-                    TR181_FILE
+                let m = if root == "Device." {
+                    BuiltinModel::Tr181
                 } else {
-                    TR098_FILE
+                    BuiltinModel::Tr098
                 };
-                (root, file)
+                (root, m)
             }
         };
-        let schema = load_schema(&settings.schema_dir.join(file))?;
+        let schema = match &settings.schema_dir {
+            Some(dir) => load_schema(&dir.join(builtin_model.source_file()))?,
+            None => builtin_model
+                .load()
+                .map(Arc::new)
+                .map_err(|e| ModelError::Schema {
+                    file: format!("built-in {builtin_model}").into(),
+                    message: e.to_string(),
+                })?,
+        };
         let (mut profile, values, skipped) = match &settings.source {
             ModelSource::Tr181 => (builtin(Profile::tr181_gateway())?, Vec::new(), Vec::new()),
             ModelSource::Tr098 => (builtin(Profile::tr098_gateway())?, Vec::new(), Vec::new()),

@@ -57,8 +57,8 @@ pub struct SimConfig {
     pub max_sessions: Option<u64>,
     /// The device model.
     pub model: ModelSource,
-    /// Directory of the data-model XML files.
-    pub schema_dir: PathBuf,
+    /// Directory of data-model XML files to load instead of the built-in models.
+    pub schema_dir: Option<PathBuf>,
     /// Serial numbers.
     pub serials: SerialPattern,
     /// DeviceInfo.ManufacturerOUI, if overridden.
@@ -110,7 +110,7 @@ impl SimConfig {
             duration: Some(Duration::from_secs(60)),
             max_sessions: None,
             model: ModelSource::Tr181,
-            schema_dir: PathBuf::from("../shared/ref/datamodels"),
+            schema_dir: None,
             serials: SerialPattern::default(),
             oui: None,
             product_class: None,

@@ -267,6 +267,7 @@ fn after_success(
             }
         }
     }
+    run_diagnostics(fleet, device, rng);
     if reset {
         match fleet.factory_tree(index) {
             Ok(tree) => device.tree = tree,
@@ -286,6 +287,20 @@ fn after_success(
         return Some(Duration::ZERO);
     }
     next
+}
+
+/// Diagnostics the session requested (`DiagnosticsState = Requested`) answer at once with
+/// made-up but plausible results (no probe leaves the simulator); each raises
+/// `8 DIAGNOSTICS COMPLETE` for the next session.
+fn run_diagnostics(fleet: &Fleet, device: &mut Device, rng: &mut StdRng) {
+    let root = fleet.model().root;
+    for job in cwmp_cpe::diagnostics::requested(&device.tree, root) {
+        let results =
+            cwmp_cpe::diagnostics::simulated::simulated(&job, std::time::SystemTime::now(), rng);
+        if cwmp_cpe::diagnostics::apply(&mut device.tree, &job, &results) {
+            raise(device, EventCode::DiagnosticsComplete, "");
+        }
+    }
 }
 
 /// How a transfer the ACS asked for ended, for its TransferComplete.

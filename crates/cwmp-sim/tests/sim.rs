@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Script, ScriptedAcs, TEST_TIMEOUT, connection_request, schema_dir, wait_for};
+use common::{Script, ScriptedAcs, TEST_TIMEOUT, connection_request, wait_for};
 use cwmp::rpc::{Download, GetParameterValues, ParameterValueStruct, Reboot, SetParameterValues};
 use cwmp::{Body, Value};
 use cwmp_sim::faults::{FaultKind, FaultShares};
@@ -33,7 +33,6 @@ fn set_interval(seconds: u32) -> Body {
 
 fn config(acs: &ScriptedAcs, devices: u32) -> Option<SimConfig> {
     let mut c = SimConfig::new(acs.url(), devices);
-    c.schema_dir = schema_dir()?;
     c.threads = 2;
     c.seed = Some(1);
     c.jitter = 0.0;
@@ -233,14 +232,11 @@ async fn non_loopback_targets_are_refused() {
         "{err}"
     );
     c.allow_hosts = vec!["192.0.2.10".into()];
-    let Some(dir) = schema_dir() else { return };
-    c.schema_dir = dir;
     assert!(Simulator::prepare(c).await.is_ok());
 }
 
 #[test]
 fn a_genieacs_csv_model_loads() {
-    let Some(dir) = schema_dir() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("model.csv");
     std::fs::write(
@@ -264,7 +260,7 @@ fn a_genieacs_csv_model_loads() {
     .unwrap();
     let m = FleetModel::build(&ModelSettings {
         source: ModelSource::Csv(file),
-        schema_dir: dir,
+        schema_dir: None,
         acs_url: "http://127.0.0.1:7547/".into(),
         inform_interval: None,
         cr_credentials: ("u".into(), "p".into()),
@@ -398,4 +394,60 @@ async fn downloads_are_fetched_and_their_size_checked() {
     );
     let informs = &seen.by_serial["SIM00000001"];
     assert!(informs[1].contains(&"M Download".to_owned()), "{informs:?}");
+}
+
+#[tokio::test]
+async fn a_requested_diagnostic_is_answered_with_diagnostics_complete() {
+    let spv = |host: &str| -> Body {
+        let d = "Device.IP.Diagnostics.";
+        SetParameterValues {
+            parameter_list: vec![
+                ParameterValueStruct {
+                    name: format!("{d}IPPing.Host"),
+                    value: Value::String(host.into()),
+                },
+                ParameterValueStruct {
+                    name: format!("{d}IPPing.DiagnosticsState"),
+                    value: Value::String("Requested".into()),
+                },
+                ParameterValueStruct {
+                    name: format!("{d}TraceRoute.Host"),
+                    value: Value::String(host.into()),
+                },
+                ParameterValueStruct {
+                    name: format!("{d}TraceRoute.DiagnosticsState"),
+                    value: Value::String("Requested".into()),
+                },
+            ],
+            parameter_key: "diag".into(),
+        }
+        .into()
+    };
+    let acs = ScriptedAcs::start(Script {
+        bootstrap: vec![spv("192.0.2.1")],
+        other: Vec::new(),
+    })
+    .await;
+    let Some(mut c) = config(&acs, 3) else { return };
+    c.duration = None;
+    c.max_sessions = Some(6);
+    c.pacing = Pacing::FlatOut;
+    c.concurrency = 3;
+    let sim = Simulator::prepare(c).await.unwrap();
+    let report = tokio::time::timeout(TEST_TIMEOUT, sim.run())
+        .await
+        .unwrap()
+        .unwrap();
+    let seen = acs.seen();
+    assert_eq!(report.sessions_failed, 0, "{report:?}");
+    assert_eq!(seen.cpe_faults, 0);
+    assert_eq!(
+        seen.events.get("8 DIAGNOSTICS COMPLETE"),
+        Some(&3),
+        "{seen:?}"
+    );
+    for (serial, informs) in &seen.by_serial {
+        assert_eq!(informs[0], ["0 BOOTSTRAP", "1 BOOT"], "{serial}");
+        assert_eq!(informs[1], ["8 DIAGNOSTICS COMPLETE"], "{serial}");
+    }
 }

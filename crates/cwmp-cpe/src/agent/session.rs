@@ -112,6 +112,7 @@ impl Agent {
             }
         }
         self.management_changed(url_before)?;
+        self.start_diagnostics();
         if reboot {
             tracing::warn!("reboot (simulated: the loop state restarts)");
             self.tree.save(&self.tree_path)?;

@@ -7,7 +7,7 @@ use cwmp::rpc::ParameterValueStruct;
 
 use super::get::Located;
 use super::{ApplyStatus, Fault, ParameterFault, check_parameter_key};
-use crate::backend::{Backend, Change};
+use crate::backend::{Backend, BackendError, Change};
 use crate::tree::Tree;
 use crate::validate::{ValueFault, check_value};
 
@@ -17,6 +17,7 @@ struct Pending {
     nums: Vec<u32>,
     path: String,
     text: String,
+    previous: String,
 }
 
 impl Tree {
@@ -81,6 +82,7 @@ impl Tree {
             }
             match check_value(m.param_syntax(param), &pv.value) {
                 Ok(text) => pending.push(Pending {
+                    previous: inst.value(m, param).to_owned(),
                     param,
                     nums,
                     path: name.to_owned(),
@@ -108,13 +110,38 @@ impl Tree {
                 path: &p.path,
                 schema_path: &m.param(p.param).path,
                 value: &p.text,
+                previous: &p.previous,
             })
             .collect();
-        let status = backend.apply(&changes).map_err(Fault::internal)?;
+        let status = backend.apply(&changes).map_err(apply_fault)?;
         for p in pending {
             self.st.store(&m, p.param, &p.nums, p.text.into());
         }
         self.st.parameter_key = parameter_key.into();
         Ok(status)
+    }
+}
+
+/// The fault of a backend that did not apply a SetParameterValues: 9003 with 9007 (value
+/// refused) or 9002 (applying failed) per parameter when it names them, else 9002.
+fn apply_fault(e: BackendError) -> Fault {
+    match e {
+        BackendError::Parameters(list) if !list.is_empty() => Fault {
+            code: FaultCode::INVALID_ARGUMENTS,
+            message: "the device did not apply the values (nothing changed)".into(),
+            parameters: list
+                .into_iter()
+                .map(|f| ParameterFault {
+                    name: f.path,
+                    code: if f.invalid_value {
+                        FaultCode::INVALID_PARAMETER_VALUE
+                    } else {
+                        FaultCode::INTERNAL_ERROR
+                    },
+                    message: f.message,
+                })
+                .collect(),
+        },
+        other => Fault::internal(other),
     }
 }

@@ -5,6 +5,7 @@
 //! so one `Arc<Schema>` can serve any number of simulated devices.
 
 mod build;
+mod compact;
 mod load;
 mod refs;
 mod sources;
@@ -36,7 +37,20 @@ pub struct ParamId(pub(crate) u32);
 pub struct DataTypeId(pub(crate) u32);
 
 /// Item status; `Deleted` items are dropped at load unless [`LoadOptions::keep_deleted`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
 pub enum Status {
     /// In use.
     #[default]
@@ -63,7 +77,8 @@ impl Status {
 }
 
 /// Object access: `ReadWrite` on a table means the ACS may Add/Delete instances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ObjectAccess {
     /// Fixed instances (or a single-instance object).
     ReadOnly,
@@ -72,7 +87,8 @@ pub enum ObjectAccess {
 }
 
 /// Parameter access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ParamAccess {
     /// Only the CPE sets it.
     ReadOnly,
@@ -90,7 +106,10 @@ impl ParamAccess {
 }
 
 /// Active notification support (TR-069 A.3.2.4 `SetParameterAttributes`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
 pub enum ActiveNotify {
     /// Any notification setting allowed.
     #[default]
@@ -254,7 +273,8 @@ impl fmt::Debug for Schema {
 }
 
 impl Schema {
-    /// Loads a data-model XML file (and any files it imports).
+    /// Loads a data-model XML file (and any files it imports), or a compact schema written by
+    /// [`Schema::to_compact`] (told apart by its first bytes).
     pub fn from_file(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self, SchemaError> {
         load::load_file(path.as_ref(), options)
     }
@@ -262,6 +282,19 @@ impl Schema {
     /// Loads a data-model document held in memory; `name` is used in error messages.
     pub fn from_xml(xml: &str, name: &str, options: &LoadOptions) -> Result<Self, SchemaError> {
         load::load_str(xml, name, options)
+    }
+
+    /// Reads a compact schema (JSON lines, see [`Schema::to_compact`]); `name` is used in
+    /// error messages. Every index and name is checked: a broken file is an error, not a panic.
+    pub fn from_compact(text: &str, name: &str) -> Result<Self, SchemaError> {
+        compact::read(text, name)
+    }
+
+    /// Writes the schema in the compact form: every fact of the model (names, types, ranges,
+    /// enumerations, units, references, access, multiplicity, defaults, notification rules,
+    /// status, version), no description text. Deterministic: the same schema gives the same bytes.
+    pub fn to_compact(&self) -> String {
+        compact::write(self)
     }
 
     /// Model name, e.g. `Device:2.17`.
@@ -414,6 +447,13 @@ impl Schema {
             + facets
             + descriptions
             + keys
+    }
+
+    /// True if no description text is kept (the default; see [`LoadOptions::keep_descriptions`]).
+    pub fn description_free(&self) -> bool {
+        self.objects.iter().all(|o| o.description.is_none())
+            && self.params.iter().all(|p| p.description.is_none())
+            && self.data_types.iter().all(|d| d.description.is_none())
     }
 
     /// A resolved syntax by id.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use roxmltree::Node;
+use serde::{Deserialize, Serialize};
 
 use super::xml::{NodeResult, attr_bool, attr_enum, attr_max, attr_parse, bad, elements, tag};
 use super::{DataTypeId, Status};
@@ -13,7 +14,8 @@ use super::{DataTypeId, Status};
 pub struct SyntaxId(pub(crate) u32);
 
 /// The built-in (XML Schema) type a parameter's value has on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum BaseType {
     /// `xsd:string`.
     String,
@@ -96,7 +98,8 @@ impl BaseType {
 }
 
 /// Whether an enumeration or pattern value may be written or only read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum FacetAccess {
     /// Only reported by the CPE (e.g. `Error` in `DiagnosticsState`).
     ReadOnly,
@@ -105,11 +108,12 @@ pub enum FacetAccess {
 }
 
 /// One allowed length range (string/base64/hexBinary, or a whole list value).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SizeRange {
     /// `minLength` (default 0).
     pub min: u32,
     /// `maxLength`; `None` if absent (no limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<u32>,
 }
 
@@ -125,13 +129,16 @@ pub struct IntRange {
 }
 
 /// One allowed decimal range; bounds are kept as written in the XML.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DecimalRange {
     /// `minInclusive` text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<Box<str>>,
     /// `maxInclusive` text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<Box<str>>,
     /// `step` text, if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<Box<str>>,
 }
 
@@ -151,7 +158,8 @@ pub struct ValueFacet {
 }
 
 /// How nested lists are written (TR-106 section 3.2.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum NestedBrackets {
     /// Inner commas must be escaped.
     Legacy,
@@ -162,11 +170,12 @@ pub enum NestedBrackets {
 }
 
 /// A `<list>` facet: the value is a comma-separated list of items of the base type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ListFacet {
     /// `minItems` (default 0).
     pub min_items: u32,
     /// `maxItems`; `None` is unbounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_items: Option<u32>,
     /// Size ranges of the whole list string.
     pub sizes: Box<[SizeRange]>,
@@ -175,7 +184,8 @@ pub struct ListFacet {
 }
 
 /// Strong or weak reference (TR-106 A.2.3.6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum RefType {
     /// Cleared when the target is deleted.
     Strong,
@@ -184,7 +194,8 @@ pub enum RefType {
 }
 
 /// The point relative to which a reference target is resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum PathScope {
     /// Relative to the root, or to the current object if starting with `#`.
     Normal,
@@ -195,7 +206,8 @@ pub enum PathScope {
 }
 
 /// The kind of item a `pathRef` may reference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum TargetType {
     /// Anything.
     Any,
@@ -212,7 +224,7 @@ pub enum TargetType {
 }
 
 /// A `pathRef` facet: the value is a path (or list of paths) to other items.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PathRef {
     /// Strong or weak.
     pub ref_type: RefType,
@@ -223,11 +235,12 @@ pub struct PathRef {
     /// Kind of target.
     pub target_type: TargetType,
     /// `targetDataType` when not `any`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_data_type: Option<Box<str>>,
 }
 
 /// An `instanceRef` facet: the value is the instance number of a row of `target_parent`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct InstanceRef {
     /// Strong or weak.
     pub ref_type: RefType,
@@ -238,18 +251,20 @@ pub struct InstanceRef {
 }
 
 /// An `enumerationRef` facet: valid values come from another (list) parameter.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EnumerationRef {
     /// The parameter holding the allowed values.
     pub target_param: Box<str>,
     /// Scope of `target_param`.
     pub scope: PathScope,
     /// Value meaning "none", if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub null_value: Option<Box<str>>,
 }
 
 /// Kind of a parameter default value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum DefaultKind {
     /// Factory default (also applies on object creation).
     Factory,

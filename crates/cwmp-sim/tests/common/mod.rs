@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,20 +23,6 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// Every test is bounded by this.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The reference data-model directory, if present.
-pub fn schema_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/ref/datamodels"
-    ));
-    if dir.join("tr-181-2-17-0-cwmp-full.xml").exists() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is missing", dir.display());
-        None
-    }
-}
 
 /// What the ACS sends in a session, after the InformResponse.
 #[derive(Debug, Clone, Default)]

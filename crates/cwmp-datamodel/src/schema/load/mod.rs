@@ -26,8 +26,13 @@ mod types;
 type Res<T> = Result<T, SchemaError>;
 
 /// Loads a file and its imports.
+/// A compact schema (see [`super::compact`]) is told by its first bytes and read as such.
 pub(crate) fn load_file(path: &Path, opts: &LoadOptions) -> Res<Schema> {
-    load(file_source(path)?, opts)
+    let src = file_source(path)?;
+    if src.text.starts_with(super::compact::MAGIC) {
+        return super::compact::read(&src.text, &src.name);
+    }
+    load(src, opts)
 }
 
 /// Loads an in-memory document (imports are searched in `opts.import_dirs`).
