@@ -327,11 +327,33 @@ fn or_id(key: &Option<String>, task_id: &str) -> String {
     key.clone().unwrap_or_else(|| task_id.to_owned())
 }
 
-fn resolved(t: &TransferSpec) -> Result<(String, String), InvalidTask> {
-    match (&t.url, &t.file_type) {
-        (Some(url), Some(ty)) => Ok((url.clone(), ty.clone())),
-        (None, _) => Err(InvalidTask("the transfer's URL is not resolved".into())),
-        (_, None) => Err(InvalidTask("fileType is required".into())),
+/// What every transfer request carries: its key, what and where, and the credentials.
+struct Wire {
+    command_key: String,
+    file_type: String,
+    url: String,
+    username: String,
+    password: String,
+}
+
+impl Wire {
+    /// The transfer of task `task_id`, whose URL must be resolved by now.
+    fn of(t: &TransferSpec, task_id: &str) -> Result<Wire, InvalidTask> {
+        let url = t
+            .url
+            .clone()
+            .ok_or_else(|| InvalidTask("the transfer's URL is not resolved".into()))?;
+        let file_type = t
+            .file_type
+            .clone()
+            .ok_or_else(|| InvalidTask("fileType is required".into()))?;
+        Ok(Wire {
+            command_key: or_id(&t.command_key, task_id),
+            file_type,
+            url,
+            username: t.username.clone().unwrap_or_default(),
+            password: t.password.clone().unwrap_or_default(),
+        })
     }
 }
 
@@ -393,13 +415,13 @@ fn single(spec: &TaskSpec, task_id: &str) -> Result<Body, InvalidTask> {
         }
         .into(),
         TaskSpec::Download(t) => {
-            let (url, file_type) = resolved(t)?;
+            let w = Wire::of(t, task_id)?;
             Download {
-                command_key: or_id(&t.command_key, task_id),
-                file_type,
-                url,
-                username: t.username.clone().unwrap_or_default(),
-                password: t.password.clone().unwrap_or_default(),
+                command_key: w.command_key,
+                file_type: w.file_type,
+                url: w.url,
+                username: w.username,
+                password: w.password,
                 file_size: t.file_size.unwrap_or(0),
                 target_file_name: t.target_file_name.clone().unwrap_or_default(),
                 delay_seconds: t.delay_seconds.unwrap_or(0),
@@ -409,13 +431,13 @@ fn single(spec: &TaskSpec, task_id: &str) -> Result<Body, InvalidTask> {
             .into()
         }
         TaskSpec::ScheduleDownload(t) => {
-            let (url, file_type) = resolved(t)?;
+            let w = Wire::of(t, task_id)?;
             ScheduleDownload {
-                command_key: or_id(&t.command_key, task_id),
-                file_type,
-                url,
-                username: t.username.clone().unwrap_or_default(),
-                password: t.password.clone().unwrap_or_default(),
+                command_key: w.command_key,
+                file_type: w.file_type,
+                url: w.url,
+                username: w.username,
+                password: w.password,
                 file_size: t.file_size.unwrap_or(0),
                 target_file_name: t.target_file_name.clone().unwrap_or_default(),
                 time_window_list: t
@@ -433,13 +455,13 @@ fn single(spec: &TaskSpec, task_id: &str) -> Result<Body, InvalidTask> {
             .into()
         }
         TaskSpec::Upload(t) => {
-            let (url, file_type) = resolved(t)?;
+            let w = Wire::of(t, task_id)?;
             Upload {
-                command_key: or_id(&t.command_key, task_id),
-                file_type,
-                url,
-                username: t.username.clone().unwrap_or_default(),
-                password: t.password.clone().unwrap_or_default(),
+                command_key: w.command_key,
+                file_type: w.file_type,
+                url: w.url,
+                username: w.username,
+                password: w.password,
                 delay_seconds: t.delay_seconds.unwrap_or(0),
             }
             .into()
