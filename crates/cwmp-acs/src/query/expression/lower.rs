@@ -335,7 +335,11 @@ impl Lower<'_> {
                         fold: Some(*f),
                     }),
                     Operand::Const(t) => konst(Term::Call(*f, vec![t])),
-                    _ => Err(self.err(n.pos, "UPPER()/LOWER() take one parameter or constant")),
+                    _ => Err(self.err(
+                        n.pos,
+                        "UPPER()/LOWER() apply to a parameter or a constant (not to a tag, \
+                         nor twice)",
+                    )),
                 }
             }
             Kind::Call(f, args) => {
