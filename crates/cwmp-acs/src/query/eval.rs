@@ -2,7 +2,7 @@
 
 use cwmp::Value;
 
-use super::{Cond, Field, IdentityField, Query, Scalar, Typed};
+use super::{Cond, Field, IdentityField, Query, Scalar, Term, Typed};
 use crate::store::{Device, Parameter, Timestamp};
 
 /// What a field holds on one device: its texts (several for tags) and, for times and
@@ -165,8 +165,17 @@ impl DeviceView<'_> {
         let found = || self.find(field);
         match cond {
             Cond::Compare(op, term) => {
-                let Some(value) = term.eval(Some(now.as_millis())) else {
-                    return false;
+                // A literal (the usual case) is compared without a copy.
+                let evaluated;
+                let value = match term {
+                    Term::Lit(l) => l,
+                    t => match t.eval(Some(now.as_millis())) {
+                        Some(v) => {
+                            evaluated = v;
+                            &evaluated
+                        }
+                        None => return false,
+                    },
                 };
                 let Some(value) = value.typed() else {
                     return false;
