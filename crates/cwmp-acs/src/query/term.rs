@@ -258,7 +258,7 @@ impl Term {
 }
 
 fn arith(op: ArithOp, a: &Literal, b: &Literal) -> Literal {
-    if op == ArithOp::Concat {
+    if let ArithOp::Concat = op {
         return match (a.to_text(), b.to_text()) {
             (Some(a), Some(b)) => Literal::Text(a + &b),
             _ => Literal::Null,
@@ -267,20 +267,16 @@ fn arith(op: ArithOp, a: &Literal, b: &Literal) -> Literal {
     let (Some(a), Some(b)) = (a.to_number(), b.to_number()) else {
         return Literal::Null;
     };
-    Literal::num(match op {
-        ArithOp::Add => a + b,
-        ArithOp::Sub => a - b,
-        ArithOp::Mul => a * b,
-        ArithOp::Div => a / b,
-        ArithOp::Rem => {
-            let b = b.trunc();
-            if b == 0.0 {
-                return Literal::Null;
-            }
-            a % b
-        }
-        ArithOp::Concat => unreachable!("handled above"),
-    })
+    match op {
+        ArithOp::Add => Literal::num(a + b),
+        ArithOp::Sub => Literal::num(a - b),
+        ArithOp::Mul => Literal::num(a * b),
+        ArithOp::Div => Literal::num(a / b),
+        ArithOp::Rem if b.trunc() == 0.0 => Literal::Null,
+        ArithOp::Rem => Literal::num(a % b.trunc()),
+        // Written above: text, not numbers.
+        ArithOp::Concat => Literal::Null,
+    }
 }
 
 fn call(f: Func, args: &[Literal]) -> Literal {
