@@ -31,10 +31,12 @@ pub enum EventKind {
         /// `ok`, `timeout`, `error: …`, `shutdown`, …
         outcome: String,
     },
-    /// A task completed.
+    /// A task completed (and was deleted, as GenieACS does).
     TaskDone {
         /// The task id.
         task: String,
+        /// What the CPE answered (`parameterValues`, `instanceNumber`, `status`, …).
+        result: serde_json::Value,
     },
     /// A task faulted (it may be retried later).
     TaskFault {
@@ -123,13 +125,20 @@ mod tests {
     async fn subscribers_see_events_and_laggards_lose_the_oldest() {
         let bus = EventBus::new(2);
         let dev = DeviceId::from_escaped("d1");
-        bus.publish(&dev, EventKind::TaskDone { task: "t0".into() });
+        bus.publish(
+            &dev,
+            EventKind::TaskDone {
+                task: "t0".into(),
+                result: serde_json::json!({}),
+            },
+        );
         let mut rx = bus.subscribe();
         for i in 1..=3 {
             bus.publish(
                 &dev,
                 EventKind::TaskDone {
                     task: format!("t{i}"),
+                    result: serde_json::json!({"i": i}),
                 },
             );
         }
@@ -138,10 +147,17 @@ mod tests {
             Err(broadcast::error::RecvError::Lagged(1))
         ));
         let e = rx.recv().await.expect("event");
-        assert_eq!(e.kind, EventKind::TaskDone { task: "t2".into() });
+        assert_eq!(
+            e.kind,
+            EventKind::TaskDone {
+                task: "t2".into(),
+                result: serde_json::json!({"i": 2})
+            }
+        );
         let json = serde_json::to_value(&*e).expect("json");
         assert_eq!(json["type"], "task_done");
         assert_eq!(json["device"], "d1");
         assert_eq!(json["task"], "t2");
+        assert_eq!(json["result"]["i"], 2);
     }
 }

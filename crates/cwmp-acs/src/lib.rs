@@ -4,7 +4,7 @@
 //! and the northbound API are written against, and its embedded SQLite implementation) and
 //! the [`session`] engine (TR-069 sessions as pure logic over the store, no HTTP), the
 //! [`http`] CWMP endpoint that serves it, the northbound REST [`api`], outgoing
-//! [`conn_request`]s, the in-process [`events`] bus, Prometheus [`metrics`], the [`files`] server, and the server
+//! [`conn_request`]s, the operators' [`task`]s, the in-process [`events`] bus, Prometheus [`metrics`], the [`files`] server, and the server
 //! [`config`].
 
 pub mod api;
@@ -19,3 +19,4 @@ pub mod metrics;
 pub mod query;
 pub mod session;
 pub mod store;
+pub mod task;

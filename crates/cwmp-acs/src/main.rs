@@ -143,16 +143,18 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
         let scheme = if file_tls.is_some() { "https" } else { "http" };
         config.file_base_url = format!("{scheme}://{file_addr}");
     }
+    let mut file_settings = FileSettings::from_config(&config);
+    file_settings.port = file_addr.port();
     let files = Arc::new(
-        FileService::open(
-            &config.data_dir,
-            Arc::clone(&store),
-            FileSettings::from_config(&config),
-        )
-        .with_context(|| format!("opening the file storage in {}", config.data_dir.display()))?,
+        FileService::open(&config.data_dir, Arc::clone(&store), file_settings).with_context(
+            || format!("opening the file storage in {}", config.data_dir.display()),
+        )?,
     );
     if config.file_base_url.is_empty() {
-        tracing::warn!("file_base_url is not set: tasks and presets cannot send stored files");
+        tracing::info!(
+            port = file_addr.port(),
+            "file_base_url is not set: file URLs name the host each CPE reached the ACS at"
+        );
     }
     tracing::info!(
         addr = %file_addr,

@@ -368,8 +368,27 @@ async fn faults_and_presets() {
     let (s, got) = call(api.addr, "GET", "/presets/p1", Some(TOKEN), None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(got["weight"], json!(3));
-    assert_eq!(got["precondition"], json!({"_tags": "blue"}));
-    assert_eq!(got["events"], json!(["0 BOOTSTRAP"]));
+    // As given, GenieACS's way: the precondition's JSON text and the events' map.
+    assert_eq!(got["precondition"], json!("{\"_tags\":\"blue\"}"));
+    assert_eq!(got["events"], json!({"0 BOOTSTRAP": true, "1 BOOT": false}));
+    assert_eq!(got["configurations"][0]["name"], "Device.X");
+    assert_eq!(got["channel"], "default");
+    // A misspelt key is refused, naming it, not dropped.
+    let (s, err) = call(
+        api.addr,
+        "PUT",
+        "/presets/p3",
+        Some(TOKEN),
+        Some(json!({"precondtion": "{}"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        err["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("precondtion")),
+        "{err}"
+    );
     let (s, _) = call(
         api.addr,
         "PUT",
@@ -673,17 +692,27 @@ async fn a_refused_json_body_is_a_json_error_with_the_right_status() {
             body("application/json", "{\"name\": "),
             StatusCode::BAD_REQUEST,
         ),
+        // Any Content-Type is read as JSON (GenieACS; curl --data sends form-urlencoded).
         (
             "POST",
             tasks.as_str(),
             body("text/plain", "{}"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            tasks.as_str(),
+            body(
+                "application/x-www-form-urlencoded",
+                "{\"name\": \"reboot\", \"x\": 1}",
+            ),
+            StatusCode::BAD_REQUEST,
         ),
         (
             "POST",
             tasks.as_str(),
             body("", ""),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::BAD_REQUEST,
         ),
         (
             "PUT",

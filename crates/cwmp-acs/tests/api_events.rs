@@ -119,7 +119,7 @@ fn tasks_path(serial: &str, query: &str) -> String {
 }
 
 #[tokio::test]
-async fn connection_request_waits_for_the_task_then_rate_limits() {
+async fn connection_request_waits_for_the_task_and_a_second_one_is_queued_without_a_request() {
     let acs = start(|_| {}).await;
     let (url, mut sessions) = cr_server(Some(acs.cwmp), "W1").await;
     // A first session creates the device (nothing to do yet).
@@ -142,18 +142,26 @@ async fn connection_request_waits_for_the_task_then_rate_limits() {
         .expect("session");
     assert_eq!(asked, vec![vec!["Device.DeviceInfo.UpTime".to_owned()]]);
 
-    // A second Connection Request at once: refused, nothing queued.
-    let (status, headers, text) =
-        call_raw(acs.api, "POST", &path, Some(TOKEN), Some(task.clone())).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{text}");
-    let wait: u64 = headers["retry-after"]
-        .to_str()
-        .expect("ascii")
-        .parse()
-        .expect("seconds");
-    assert!((1..=2).contains(&wait), "{wait}");
+    // The first task completed: it is gone from /tasks, as in GenieACS.
+    let (_, tasks) = call(acs.api, "GET", "/tasks", Some(TOKEN), None).await;
+    assert_eq!(tasks, json!([]));
+
+    // A second task at once: queued all the same, with no second Connection Request; it
+    // waits for the device's next session.
+    let quick = tasks_path("W1", "connection_request&timeout=300");
+    let (status, body) = call(acs.api, "POST", &quick, Some(TOKEN), Some(task.clone())).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["status"], "pending", "{body}");
+    assert!(body["connectionRequest"]["skipped"].is_string(), "{body}");
     let (_, tasks) = call(acs.api, "GET", "/tasks", Some(TOKEN), None).await;
     assert_eq!(tasks.as_array().expect("array").len(), 1, "{tasks}");
+    assert_eq!(tasks[0]["_id"], body["_id"]);
+    assert_eq!(
+        run_session(acs.cwmp, "W1", &url).await,
+        vec![vec!["Device.DeviceInfo.UpTime".to_owned()]]
+    );
+    let (_, tasks) = call(acs.api, "GET", "/tasks", Some(TOKEN), None).await;
+    assert_eq!(tasks, json!([]));
 
     // The outcome is on the device.
     let (_, devices) = call(acs.api, "GET", "/devices", Some(TOKEN), None).await;
@@ -350,6 +358,7 @@ async fn a_slow_event_client_is_dropped_and_frees_its_slot() {
             &dev,
             EventKind::TaskDone {
                 task: format!("t{i}"),
+                result: serde_json::json!({}),
             },
         );
     }
@@ -379,6 +388,7 @@ async fn a_slow_event_client_is_dropped_and_frees_its_slot() {
         &DeviceId::from_escaped("x"),
         EventKind::TaskDone {
             task: "last".into(),
+            result: serde_json::json!({}),
         },
     );
     read_until(&mut next, |t| t.contains("\"task\":\"last\"")).await;

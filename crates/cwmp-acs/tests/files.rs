@@ -293,7 +293,9 @@ async fn task_event(
         loop {
             let event = rx.recv().await.expect("bus open");
             match &event.kind {
-                EventKind::TaskDone { task } | EventKind::TaskFault { task, .. } if task == id => {
+                EventKind::TaskDone { task, .. } | EventKind::TaskFault { task, .. }
+                    if task == id =>
+                {
                     return event.kind.clone();
                 }
                 _ => {}
@@ -473,13 +475,10 @@ async fn download_task_completes_on_transfer_complete() {
     assert_eq!(t.status, TaskStatus::Transferring);
 
     report(&acs, "DL1", transfer_complete(&id, None)).await;
-    assert!(matches!(
-        task_event(&mut rx, &id).await,
-        EventKind::TaskDone { .. }
-    ));
-    let t = task(&acs, &id).await;
-    assert_eq!(t.status, TaskStatus::Done);
-    let result = t.result.expect("result");
+    let EventKind::TaskDone { result, .. } = task_event(&mut rx, &id).await else {
+        panic!("not done")
+    };
+    assert_eq!(acs.store.get_task(&id).await.expect("get"), None, "deleted");
     assert_eq!(result["startTime"], "2027-01-15T08:00:00Z");
     assert_eq!(result["completeTime"], "2027-01-15T08:01:00Z");
     assert_eq!(result["commandKey"], id.as_str());
@@ -619,7 +618,7 @@ async fn upload_task_stores_the_file_and_a_download_pushes_it_back() {
         StatusCode::NO_CONTENT
     );
     report(&acs, "UP1", transfer_complete(&id, None)).await;
-    assert_eq!(task(&acs, &id).await.status, TaskStatus::Done);
+    assert_eq!(acs.store.get_task(&id).await.expect("get"), None, "done");
     // Once the task is over its URL is dead.
     let replay = http(
         acs.file_server,
@@ -749,7 +748,11 @@ async fn schedule_download_then_cancel_transfer() {
             .status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(task(&acs, &cancel).await.status, TaskStatus::Done);
+    assert_eq!(
+        acs.store.get_task(&cancel).await.expect("get"),
+        None,
+        "done"
+    );
     let t = task(&acs, &sd).await;
     assert_eq!(t.status, TaskStatus::Fault);
     assert_eq!(t.fault.expect("fault").code, "transfer_cancelled");
@@ -825,7 +828,9 @@ async fn preset_firmware_download_is_signed_and_settles() {
             name: "fw".into(),
             weight: 0,
             precondition: json!({}),
-            events: Vec::new(),
+            events: Default::default(),
+            channel: "default".into(),
+            schedule: None,
             configuration: json!({"firmware": {"version": "2.0", "file": "fw.bin"}}),
         })
         .await

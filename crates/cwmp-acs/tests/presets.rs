@@ -1,6 +1,7 @@
 //! Presets applied by the session engine, against a scripted CPE that keeps its own
 //! parameter tree and answers the ACS's requests from it.
 
+use cwmp_acs::task::TaskSpec;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -215,7 +216,9 @@ async fn preset(store: &Arc<dyn Store>, name: &str, events: &[&str], pre: Json, 
             name: name.into(),
             weight: 0,
             precondition: pre,
-            events: events.iter().map(|e| (*e).to_owned()).collect(),
+            events: events.iter().map(|e| ((*e).to_owned(), true)).collect(),
+            channel: "default".into(),
+            schedule: None,
             configuration: config,
         })
         .await
@@ -561,7 +564,9 @@ async fn higher_weight_wins_and_tasks_run_first() {
             name: "high".into(),
             weight: 10,
             precondition: json!({}),
-            events: vec![],
+            events: Default::default(),
+            channel: "default".into(),
+            schedule: None,
             configuration: json!({"parameters": [[INTERVAL, 900]]}),
         })
         .await
@@ -572,8 +577,7 @@ async fn higher_weight_wins_and_tasks_run_first() {
     store
         .create_task(NewTask {
             device: device(),
-            name: "reboot".into(),
-            payload: json!({}),
+            spec: TaskSpec::from_json(json!({"name": "reboot"})).expect("task"),
             expiry: None,
         })
         .await

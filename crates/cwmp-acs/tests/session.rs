@@ -1,5 +1,6 @@
 //! Session engine tests against the SQLite store.
 
+use cwmp_acs::task::TaskSpec;
 use std::sync::Arc;
 
 use cwmp::rpc::*;
@@ -96,11 +97,12 @@ fn answer(to: &Envelope, body: impl Into<Body>) -> Option<Envelope> {
 }
 
 async fn task(store: &Arc<dyn Store>, name: &str, payload: serde_json::Value) -> Task {
+    let mut task = payload;
+    task["name"] = name.into();
     store
         .create_task(NewTask {
             device: device(),
-            name: name.into(),
-            payload,
+            spec: TaskSpec::from_json(task).expect("a valid task"),
             expiry: None,
         })
         .await
@@ -149,7 +151,9 @@ async fn full_session_runs_tasks_in_order_and_stores_answers() {
     )
     .await;
 
-    let mut s = session(&store, "n1/2");
+    let bus = cwmp_acs::events::EventBus::default();
+    let mut events = bus.subscribe();
+    let mut s = session(&store, "n1/2").with_observers(bus, Arc::default());
     let req = reply(open_session(&mut s).await);
     assert!(matches!(&req.body, Body::GetParameterValues(g) if g.parameter_names == ["Device.X"]));
     let resp = GetParameterValuesResponse {
@@ -184,15 +188,26 @@ async fn full_session_runs_tasks_in_order_and_stores_answers() {
     );
     assert!(s.is_done());
 
+    // Completed tasks are deleted, as GenieACS does; their results went out as events.
     for t in [&t1, &t2, &t3] {
-        let t = store.get_task(&t.id).await.expect("get").expect("task");
-        assert_eq!(t.status, TaskStatus::Done, "{}", t.name);
+        assert_eq!(
+            store.get_task(&t.id).await.expect("get"),
+            None,
+            "{}",
+            t.name
+        );
     }
-    let t1 = store.get_task(&t1.id).await.expect("get").expect("task");
+    let mut results = std::collections::HashMap::new();
+    while let Ok(e) = events.try_recv() {
+        if let cwmp_acs::events::EventKind::TaskDone { task, result } = &e.kind {
+            results.insert(task.clone(), result.clone());
+        }
+    }
     assert_eq!(
-        t1.result,
-        Some(json!({"parameterValues": [["Device.X", "7", "xsd:unsignedInt"]]}))
+        results.get(&t1.id),
+        Some(&json!({"parameterValues": [["Device.X", "7", "xsd:unsignedInt"]]}))
     );
+    assert_eq!(results.len(), 3);
     let params = store
         .get_parameters(&device(), "Device.")
         .await
@@ -396,7 +411,8 @@ async fn wrong_id_and_cpe_fault_fault_the_task_with_retry() {
         json!({"parameterNames": ["Device.B"]}),
     )
     .await;
-    let t3 = task(&store, "frobnicate", json!({})).await;
+    // Valid, but this session has no file server to send it from.
+    let t3 = task(&store, "download", json!({"file": "fw.bin"})).await;
     let mut s = session(&store, "f");
     let req = reply(open_session(&mut s).await);
     let wrong = Envelope::new(
@@ -428,6 +444,14 @@ async fn wrong_id_and_cpe_fault_fault_the_task_with_retry() {
     );
     assert_eq!(t2.attempts, 1);
     assert!(t2.next_attempt.is_some(), "retried with back-off");
+    // The CPE's fault is also a fault record, as GenieACS lists it.
+    let faults = store.list_faults(Some(&device())).await.expect("faults");
+    let record = faults
+        .iter()
+        .find(|f| f.channel == format!("task_{}", t2.id))
+        .expect("task fault listed");
+    assert_eq!(record.fault.code, "cwmp.9005");
+    assert_eq!(record.fault.message, "no such parameter");
     let t3 = store.get_task(&t3.id).await.expect("get").expect("t3");
     assert_eq!(
         t3.fault.as_ref().map(|f| f.code.as_str()),
@@ -607,4 +631,22 @@ async fn cpe_requests_beyond_the_bound_get_8004_and_the_session_still_ends() {
         }
     }
     assert_eq!(s.handle(None, T0).await.expect("empty post"), Outcome::End);
+}
+
+#[tokio::test]
+async fn a_request_the_session_version_lacks_is_answered_in_the_closest_that_has_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = store(&dir).await;
+    let mut s = session(&store, "v");
+    reply(
+        s.handle(Some(inform(CwmpVersion::V1_0)), T0)
+            .await
+            .expect("inform"),
+    );
+    // AutonomousTransferComplete came with CWMP 1.1; a CPE sends it in a 1.0 session.
+    let r = autonomous(&mut s, "x1", TransferCompleteFaultStruct::success()).await;
+    assert_eq!(r.body.name(), "AutonomousTransferCompleteResponse");
+    assert_eq!(r.version, CwmpVersion::V1_1);
+    assert_eq!(r.header.id.as_deref(), Some("x1"));
+    r.validate().expect("writable");
 }

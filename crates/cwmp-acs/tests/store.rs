@@ -1,5 +1,6 @@
 //! Device store tests against the SQLite implementation.
 
+use cwmp_acs::task::TaskSpec;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -83,6 +84,7 @@ async fn parameter_batches_merge_and_delete() {
     let batch = ParamBatch {
         time: Timestamp::now(),
         delete_prefixes: vec!["Device.Test.P1".into()],
+        delete_paths: Vec::new(),
         updates: vec![
             ParamUpdate {
                 path: "Device.Test.P0".into(),
@@ -179,6 +181,7 @@ async fn many_parameters_span_statements_and_the_last_value_wins() {
     let batch = ParamBatch {
         time: Timestamp::now(),
         delete_prefixes: Vec::new(),
+        delete_paths: Vec::new(),
         updates,
     };
     store.write_parameters(&id, batch).await.expect("write");
@@ -306,15 +309,11 @@ async fn task_lifecycle_with_backoff() {
     let dev = DeviceId::from_identity("00259E", "HG 8245", "T");
     let new = |name: &str| NewTask {
         device: dev.clone(),
-        name: name.into(),
-        payload: json!({"name": name}),
+        spec: TaskSpec::from_json(json!({"name": name})).expect("task"),
         expiry: None,
     };
     let t1 = store.create_task(new("reboot")).await.expect("t1");
-    let t2 = store
-        .create_task(new("getParameterValues"))
-        .await
-        .expect("t2");
+    let t2 = store.create_task(new("getRPCMethods")).await.expect("t2");
     let expired = NewTask {
         expiry: Some(Timestamp(1)),
         ..new("factoryReset")
@@ -330,15 +329,10 @@ async fn task_lifecycle_with_backoff() {
 
     assert!(store.claim_task(&t1.id).await.expect("claim"));
     assert!(!store.claim_task(&t1.id).await.expect("claim twice"));
-    assert!(
-        store
-            .complete_task(&t1.id, json!({"ok": true}))
-            .await
-            .expect("done")
-    );
-    let t = store.get_task(&t1.id).await.expect("get").expect("t1");
-    assert_eq!(t.status, TaskStatus::Done);
-    assert_eq!(t.result, Some(json!({"ok": true})));
+    // A completed task is deleted (GenieACS: scripts poll until it is gone).
+    assert!(store.complete_task(&t1.id).await.expect("done"));
+    assert_eq!(store.get_task(&t1.id).await.expect("get"), None);
+    assert!(!store.complete_task(&t1.id).await.expect("done twice"));
 
     let policy = RetryPolicy {
         base: Duration::from_secs(10),
@@ -381,7 +375,12 @@ async fn task_lifecycle_with_backoff() {
     );
     let t = store.get_task(&t2.id).await.expect("get").expect("t2");
     assert_eq!((t.status, t.attempts), (TaskStatus::Fault, 3));
-    assert_eq!(t.fault, Some(fault));
+    assert_eq!(t.fault, Some(fault.clone()));
+    // The fault is also open on the device's channel task_<id>, counting its recurrences.
+    let open = store.list_faults(Some(&dev)).await.expect("faults");
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].id(), format!("{dev}:task_{}", t2.id));
+    assert_eq!((open[0].fault.clone(), open[0].retries), (fault.clone(), 2));
     assert!(
         store
             .due_tasks(&dev, Timestamp(i64::MAX - 1))
@@ -395,6 +394,46 @@ async fn task_lifecycle_with_backoff() {
         (t.status, t.attempts, t.fault),
         (TaskStatus::Pending, 0, None)
     );
+    assert!(
+        store
+            .list_faults(Some(&dev))
+            .await
+            .expect("faults")
+            .is_empty()
+    );
+    // Deleting a task's fault runs the task again, as GenieACS does; deleting the task
+    // deletes its fault.
+    assert!(store.claim_task(&t2.id).await.expect("claim"));
+    store
+        .fault_task(&t2.id, fault.clone(), policy)
+        .await
+        .expect("f4");
+    let channel = format!("task_{}", t2.id);
+    assert!(
+        store
+            .delete_fault(&dev, &channel)
+            .await
+            .expect("delete fault")
+    );
+    let t = store.get_task(&t2.id).await.expect("get").expect("t2");
+    assert_eq!((t.status, t.attempts), (TaskStatus::Pending, 0));
+    assert!(store.claim_task(&t2.id).await.expect("claim"));
+    store
+        .fault_task(&t2.id, fault.clone(), policy)
+        .await
+        .expect("f5");
+    assert!(store.delete_task(&t2.id).await.expect("delete"));
+    assert!(
+        store
+            .list_faults(Some(&dev))
+            .await
+            .expect("faults")
+            .is_empty()
+    );
+    let t2 = store
+        .create_task(new("getRPCMethods"))
+        .await
+        .expect("t2 again");
 
     assert!(store.claim_task(&t2.id).await.expect("claim"));
     assert_eq!(store.requeue_running_tasks(&dev).await.expect("requeue"), 1);
@@ -458,7 +497,9 @@ async fn faults_presets_files_sessions_credentials() {
         name: "inform".into(),
         weight: 0,
         precondition: json!({"_tags": "lab"}),
-        events: vec!["0 BOOTSTRAP".into()],
+        events: [("0 BOOTSTRAP".to_owned(), true)].into(),
+        channel: "default".into(),
+        schedule: None,
         configuration: json!([{"type": "value", "name": "Device.ManagementServer.PeriodicInformInterval", "value": 1800}]),
     };
     store.put_preset(preset.clone()).await.expect("put");
@@ -772,8 +813,7 @@ async fn per_device_reads_see_only_that_device() {
         }
         let task = NewTask {
             device: dev.clone(),
-            name: "reboot".into(),
-            payload: json!({}),
+            spec: TaskSpec::from_json(json!({"name": "reboot"})).expect("task"),
             expiry: None,
         };
         store.create_task(task).await.expect("task");
@@ -808,6 +848,7 @@ async fn an_inform_updates_the_value_and_keeps_the_attributes() {
     let batch = ParamBatch {
         time: Timestamp::now(),
         delete_prefixes: Vec::new(),
+        delete_paths: Vec::new(),
         updates: vec![ParamUpdate {
             path: "Device.Test.P0".into(),
             value: None,

@@ -100,6 +100,7 @@ async fn write(store: &SqliteStore, time: i64, path: &str, value: Option<&str>) 
     let batch = ParamBatch {
         time: Timestamp(time),
         delete_prefixes: Vec::new(),
+        delete_paths: Vec::new(),
         updates: vec![ParamUpdate {
             path: format!("Device.DeviceInfo.{path}"),
             value: value.map(|v| Value::String(v.into())),
@@ -194,6 +195,7 @@ async fn a_write_between_informs_makes_the_next_one_write_its_list() {
     let batch = ParamBatch {
         time: Timestamp(7_000),
         delete_prefixes: vec!["Device.DeviceInfo.".into()],
+        delete_paths: Vec::new(),
         updates: Vec::new(),
     };
     store
@@ -211,6 +213,7 @@ async fn writing_the_parameters_of_an_unknown_device_is_not_found() {
     let batch = ParamBatch {
         time: Timestamp(1),
         delete_prefixes: Vec::new(),
+        delete_paths: Vec::new(),
         updates: Vec::new(),
     };
     let err = store.write_parameters(&device(), batch).await;

@@ -1,5 +1,6 @@
 //! The two transactions that open and close a session: `begin_session` and `end_session`.
 
+use cwmp_acs::task::TaskSpec;
 use std::time::Duration;
 
 use cwmp::{EventCode, Value};
@@ -86,8 +87,7 @@ async fn begin_applies_the_inform_and_reads_what_the_session_starts_from() {
     let task = store
         .create_task(NewTask {
             device: device(),
-            name: "reboot".into(),
-            payload: json!({}),
+            spec: TaskSpec::from_json(json!({"name": "reboot"})).expect("task"),
             expiry: None,
         })
         .await
@@ -95,8 +95,7 @@ async fn begin_applies_the_inform_and_reads_what_the_session_starts_from() {
     let running = store
         .create_task(NewTask {
             device: device(),
-            name: "factoryReset".into(),
-            payload: json!({}),
+            spec: TaskSpec::from_json(json!({"name": "factoryReset"})).expect("task"),
             expiry: None,
         })
         .await

@@ -277,12 +277,14 @@ async fn event_stream_ticket_lets_in_once_and_only_with_a_valid_ticket() {
                     &other,
                     EventKind::TaskDone {
                         task: "t-other".into(),
+                        result: serde_json::json!({}),
                     },
                 );
                 api.events.publish(
                     &d1,
                     EventKind::TaskDone {
                         task: "t-seen".into(),
+                        result: serde_json::json!({}),
                     },
                 );
                 published = true;

@@ -81,20 +81,37 @@ pub(crate) async fn send_and_record(
     let Some(dev) = state.store.get_device(device).await? else {
         return Err(ApiError::not_found("no such device"));
     };
-    let creds = state.store.get_credentials(device).await?.and_then(|c| {
+    let stored = state.store.get_credentials(device).await?.and_then(|c| {
         Some(CrCredentials {
             username: c.cr_username?,
             password: c.cr_password.unwrap_or_default(),
         })
     });
     let mut behind_nat = false;
+    let mut from_tree = None;
     for root in ["Device.", "InternetGatewayDevice."] {
-        let nat = format!("{root}ManagementServer.NATDetected");
-        let params = state.store.get_parameters(device, &nat).await?;
-        behind_nat |= params
-            .iter()
-            .any(|p| p.path == nat && p.value.as_ref().is_some_and(|v| v.as_text() == "true"));
+        let params = state
+            .store
+            .get_parameters(device, &format!("{root}ManagementServer."))
+            .await?;
+        let value = |name: &str| {
+            let path = format!("{root}ManagementServer.{name}");
+            params
+                .iter()
+                .find(|p| p.path == path)
+                .and_then(|p| p.value.as_ref())
+                .map(|v| v.as_text().into_owned())
+        };
+        behind_nat |= value("NATDetected").as_deref() == Some("true");
+        // GenieACS's way: the credentials set on the device through a task or provision.
+        if let Some(username) = value("ConnectionRequestUsername").filter(|u| !u.is_empty()) {
+            from_tree.get_or_insert(CrCredentials {
+                username,
+                password: value("ConnectionRequestPassword").unwrap_or_default(),
+            });
+        }
     }
+    let creds = stored.or(from_tree);
     let result = conn_request_udp::send_best(
         dev.connection_request_url.as_deref(),
         dev.udp_connection_request_address.as_deref(),

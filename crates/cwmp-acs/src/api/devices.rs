@@ -112,8 +112,14 @@ fn ms(t: crate::store::Timestamp) -> JsonValue {
     json!(t.as_millis())
 }
 
-/// A device as GenieACS shows it: identity fields with `_` and the parameter tree nested
-/// by path segments (`{"_value", "_type", "_writable", "_timestamp"}` at the leaves).
+/// A time as GenieACS's documents show it (a JSON-serialised date: ISO 8601, UTC).
+fn date(t: crate::store::Timestamp) -> JsonValue {
+    json!(super::files::iso(t))
+}
+
+/// A device as GenieACS shows it: identity fields with `_`, `_registered` and `_lastInform`
+/// as ISO 8601 dates, and the parameter tree nested by path segments: leaves with
+/// `{"_value", "_type" (xsd:…), "_writable", "_timestamp"}`, objects with `_object: true`.
 fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
     let mut root = Map::new();
     root.insert("_id".into(), json!(d.id.as_str()));
@@ -126,9 +132,9 @@ fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
             "_SerialNumber": d.identity.serial_number,
         }),
     );
-    root.insert("_registered".into(), ms(d.created));
+    root.insert("_registered".into(), date(d.created));
     if let Some(t) = d.last_inform {
-        root.insert("_lastInform".into(), ms(t));
+        root.insert("_lastInform".into(), date(t));
     }
     root.insert("_tags".into(), json!(d.tags));
     if let Some(ip) = &d.ip {
@@ -168,13 +174,13 @@ fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
         if let Some(v) = &p.value {
             node.insert("_value".into(), json!(v.as_text()));
             if let Some(t) = v.xsi_type() {
-                node.insert("_type".into(), json!(t));
+                node.insert("_type".into(), json!(format!("xsd:{t}")));
             }
         }
         if let Some(w) = p.writable {
             node.insert("_writable".into(), json!(w));
         }
-        node.insert("_timestamp".into(), ms(p.updated));
+        node.insert("_timestamp".into(), date(p.updated));
     }
     JsonValue::Object(root)
 }

@@ -5,7 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value as JsonValue, json};
 
-use super::{ApiError, ApiResult, ApiState};
+use super::doc_query::{DocQuery, QueryParam};
+use super::files::iso;
+use super::{ApiError, ApiResult, ApiState, QueryString};
 use crate::store::{DeviceId, FaultRecord};
 
 fn fault_json(f: &FaultRecord) -> JsonValue {
@@ -17,15 +19,23 @@ fn fault_json(f: &FaultRecord) -> JsonValue {
         "message": f.fault.message,
         "detail": f.fault.detail,
         "retries": f.retries,
-        "timestamp": f.timestamp.as_millis(),
+        "timestamp": iso(f.timestamp),
     })
 }
 
-/// `GET /faults`.
-pub(crate) async fn list(State(state): State<ApiState>) -> ApiResult<Json<JsonValue>> {
+/// `GET /faults?query=` (equality on `_id`, `device`, `channel`, `code`, …).
+pub(crate) async fn list(
+    State(state): State<ApiState>,
+    QueryString(params): QueryString<QueryParam>,
+) -> ApiResult<Json<JsonValue>> {
+    let query = DocQuery::parse(params.query.as_deref())?;
     let faults = state.store.list_faults(None).await?;
     Ok(Json(JsonValue::Array(
-        faults.iter().map(fault_json).collect(),
+        faults
+            .iter()
+            .map(fault_json)
+            .filter(|f| query.matches(f))
+            .collect(),
     )))
 }
 

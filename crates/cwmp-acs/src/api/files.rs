@@ -12,13 +12,12 @@ use axum::response::{IntoResponse, Response};
 use cwmp::DateTime;
 use serde_json::{Value as JsonValue, json};
 
-use super::{ApiError, ApiExtras, ApiResult};
+use super::doc_query::{DocQuery, QueryParam};
+use super::{ApiError, ApiExtras, ApiResult, QueryString};
 use crate::files::blobs::{self, WriteError};
-use crate::files::{FileError, FileInfo, FileService, task_urls};
+use crate::files::{FileError, FileInfo, FileService};
 use crate::store::{DeviceId, FileMeta, Timestamp};
-
-/// Task id standing in for the real one while a new task is checked.
-const UNSAVED_TASK: &str = "000000000000000000000000";
+use crate::task::TaskSpec;
 
 fn service(extras: &ApiExtras) -> ApiResult<&Arc<FileService>> {
     extras.files.as_ref().ok_or_else(|| {
@@ -48,7 +47,7 @@ impl From<FileError> for ApiError {
 }
 
 /// ISO 8601 text of `t`.
-fn iso(t: Timestamp) -> String {
+pub(crate) fn iso(t: Timestamp) -> String {
     let ms = t.as_millis();
     let nanos = u32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0);
     DateTime::from_unix(ms.div_euclid(1000), nanos).map_or_else(String::new, |d| d.to_string())
@@ -100,11 +99,19 @@ pub(crate) async fn put(
     Ok((StatusCode::CREATED, Json(file_json(&meta))).into_response())
 }
 
-/// `GET /files`.
-pub(crate) async fn list(Extension(extras): Extension<ApiExtras>) -> ApiResult<Response> {
+/// `GET /files?query=`.
+pub(crate) async fn list(
+    Extension(extras): Extension<ApiExtras>,
+    QueryString(params): QueryString<QueryParam>,
+) -> ApiResult<Response> {
+    let query = DocQuery::parse(params.query.as_deref())?;
     let files = service(&extras)?;
     let all = files.store().list_files().await?;
-    let shown: Vec<JsonValue> = all.iter().map(file_json).collect();
+    let shown: Vec<JsonValue> = all
+        .iter()
+        .map(file_json)
+        .filter(|f| query.matches(f))
+        .collect();
     Ok(Json(shown).into_response())
 }
 
@@ -162,22 +169,42 @@ pub(crate) async fn upload(
     Ok(blobs::respond(&path, &meta.sha256, req.method(), req.headers(), None).await)
 }
 
-/// A new task as the session will send it: transfer tasks naming a stored file or upload
-/// get their signed URL (so that a missing file is refused now, with 400).
-pub(crate) async fn resolved_task(
+/// Refuses now (400) a transfer task naming a stored file or upload that does not exist,
+/// rather than letting it fault in the session.
+pub(crate) async fn check_task_files(
     extras: &ApiExtras,
     device: &DeviceId,
-    body: &JsonValue,
-) -> ApiResult<JsonValue> {
-    let name = body.get("name").and_then(JsonValue::as_str).unwrap_or("");
-    task_urls::resolve(
-        extras.files.as_deref(),
-        device,
-        UNSAVED_TASK,
-        name,
-        body,
-        Timestamp::now(),
-    )
-    .await
-    .map_err(|e| ApiError::bad_request(e.to_string()))
+    spec: &TaskSpec,
+) -> ApiResult<()> {
+    let (TaskSpec::Download(t) | TaskSpec::ScheduleDownload(t)) = spec else {
+        return Ok(());
+    };
+    if t.url.is_some() {
+        return Ok(());
+    }
+    let files = service(extras)?;
+    if let Some(name) = t.stored_file() {
+        match files.file(name).await {
+            Ok(_) => {}
+            Err(FileError::NotFound(_) | FileError::BadName(_)) => {
+                return Err(ApiError::bad_request(format!(
+                    "file {name:?} does not exist"
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(uid) = &t.upload
+        && files
+            .uploads()
+            .get(device, uid)
+            .await
+            .map_err(FileError::from)?
+            .is_none()
+    {
+        return Err(ApiError::bad_request(format!(
+            "device has no upload {uid:?}"
+        )));
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cr;
 mod credentials;
 mod devices;
+mod doc_query;
 mod event_stream;
 mod extract;
 mod extras;
@@ -35,9 +36,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 
 pub use auth::ApiTokens;
-pub(crate) use extract::{JsonBody, QueryString};
+pub(crate) use extract::{JsonBody, QueryString, parse_json};
 pub use extras::ApiExtras;
 
 use crate::store::{Store, StoreError};
@@ -179,6 +181,28 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
         .with_state(state)
 }
 
+/// GenieACS's documented URLs end collections with a slash (`/devices/?query=…`,
+/// `/provisions/`): the API answers them as without it (the web UI's own pages, under
+/// `/ui/`, keep theirs).
+fn without_trailing_slash<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') && !path.starts_with("/ui/") {
+        let trimmed = path.trim_end_matches('/');
+        let path_and_query = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_owned(),
+        };
+        if let Ok(pq) = path_and_query.parse() {
+            let mut parts = req.uri().clone().into_parts();
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    req
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves (connections in progress are
 /// then dropped).
 pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
@@ -192,7 +216,11 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
                     continue;
                 }
             };
-            let service = TowerToHyperService::new(router.clone());
+            let service = TowerToHyperService::new(
+                router
+                    .clone()
+                    .map_request(without_trailing_slash::<hyper::body::Incoming>),
+            );
             tokio::spawn(async move {
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())

@@ -1,10 +1,10 @@
 //! Waiting for a task to be carried out, as `POST /devices/{id}/tasks?connection_request&
 //! timeout=ms` does (GenieACS): woken by the event bus, not by polling the store.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use std::sync::Arc;
-
+use serde_json::Value as Json;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
@@ -12,48 +12,64 @@ use super::{ApiResult, ApiState};
 use crate::events::{Event, EventKind};
 use crate::store::{DeviceId, Task, TaskStatus};
 
-/// Default wait when `timeout` is not given (GenieACS waits for the session too).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(3000);
+/// Default wait when `timeout` is not given (GenieACS's `cwmp.deviceOnlineThreshold`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(4000);
 
 /// Longest wait a client may ask for.
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(60);
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How a wait ended.
 #[derive(Debug)]
 pub(crate) enum Waited {
-    /// The task completed.
-    Done(Task),
+    /// The task completed (and is deleted); its result when the event carrying it was seen.
+    Done(Option<Json>),
     /// The task faulted.
     Faulted(Task),
-    /// Still pending (or running) when the time ran out, or deleted meanwhile (`None`).
-    Pending(Option<Task>),
+    /// Still pending (or running, or transferring) when the time ran out.
+    Pending(Task),
 }
 
-/// Waits up to `timeout` for task `id` of `device` to complete or fault. `events` must
-/// have been subscribed before the Connection Request was sent, so that nothing is missed.
+/// How long a session that started is waited for once it began (GenieACS waits 120 s for
+/// the session to end).
+pub const SESSION_WAIT: Duration = Duration::from_secs(120);
+
+/// The task's state in the store, as a final answer.
+async fn settled(state: &ApiState, id: &str) -> ApiResult<Result<Waited, Task>> {
+    Ok(match state.store.get_task(id).await? {
+        None => Ok(Waited::Done(None)),
+        Some(t) if t.status == TaskStatus::Fault => Ok(Waited::Faulted(t)),
+        Some(t) => Err(t),
+    })
+}
+
+/// Waits for task `id` of `device` as GenieACS does: up to `online` for the device's session
+/// to start (the timeout of `?timeout=`), then up to [`SESSION_WAIT`] for the task to
+/// complete or fault or the session to end. `events` must have been subscribed before the
+/// task could run, so that nothing is missed.
 pub(crate) async fn wait_for_task(
     state: &ApiState,
     mut events: broadcast::Receiver<Arc<Event>>,
     device: &DeviceId,
     id: &str,
-    timeout: Duration,
+    online: Duration,
 ) -> ApiResult<Waited> {
-    let deadline = Instant::now() + timeout.min(MAX_TIMEOUT);
+    let mut deadline = Instant::now() + online.min(MAX_TIMEOUT);
+    let mut started = false;
     loop {
-        // The store has the last word: an event only says when to look.
-        let task = state.store.get_task(id).await?;
-        match task {
-            Some(t) if t.status == TaskStatus::Done => return Ok(Waited::Done(t)),
-            Some(t) if t.status == TaskStatus::Fault => return Ok(Waited::Faulted(t)),
-            None => return Ok(Waited::Pending(None)),
-            Some(_) => {}
+        // The store has the last word: an event only says when to look. A completed task
+        // is deleted, so a task gone from the store is done (or deleted meanwhile).
+        let task = match settled(state, id).await? {
+            Ok(done) => return Ok(done),
+            Err(task) => task,
+        };
+        if task.status == TaskStatus::Running && !started {
+            started = true;
+            deadline = Instant::now() + SESSION_WAIT;
         }
-        // Sleep until an event about this task or the end of a session of the device.
         loop {
             let event = match tokio::time::timeout_at(deadline, events.recv()).await {
-                Err(_) => return Ok(Waited::Pending(state.store.get_task(id).await?)),
-                Ok(Err(RecvError::Closed)) => {
-                    return Ok(Waited::Pending(state.store.get_task(id).await?));
+                Err(_) | Ok(Err(RecvError::Closed)) => {
+                    return Ok(settled(state, id).await?.unwrap_or_else(Waited::Pending));
                 }
                 // Events were lost: look at the store again.
                 Ok(Err(RecvError::Lagged(_))) => break,
@@ -62,15 +78,19 @@ pub(crate) async fn wait_for_task(
             if event.device != device.as_str() {
                 continue;
             }
-            let relevant = match &event.kind {
-                EventKind::TaskDone { task } | EventKind::TaskFault { task, .. } => task == id,
-                EventKind::SessionEnd { .. } => true,
-                EventKind::Inform { .. }
-                | EventKind::Fault { .. }
-                | EventKind::AutonomousTransfer { .. } => false,
-            };
-            if relevant {
-                break;
+            match &event.kind {
+                EventKind::TaskDone { task, result } if task == id => {
+                    return Ok(Waited::Done(Some(result.clone())));
+                }
+                EventKind::TaskFault { task, .. } if task == id => break,
+                EventKind::Inform { .. } if !started => {
+                    started = true;
+                    deadline = Instant::now() + SESSION_WAIT;
+                }
+                EventKind::SessionEnd { .. } if started => {
+                    return Ok(settled(state, id).await?.unwrap_or_else(Waited::Pending));
+                }
+                _ => {}
             }
         }
     }

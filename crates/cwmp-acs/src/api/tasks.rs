@@ -1,8 +1,9 @@
 //! `/tasks` and `POST /devices/{id}/tasks`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::RETRY_AFTER;
@@ -11,14 +12,16 @@ use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue, json};
 
 use super::devices::parse_query;
+use super::files::iso;
 use super::task_wait::{self, Waited};
-use super::{ApiError, ApiExtras, ApiResult, ApiState, JsonBody, QueryString, cr};
+use super::{ApiError, ApiExtras, ApiResult, ApiState, QueryString, cr, parse_json};
 use crate::metrics::CrOutcome;
-use crate::session::task_requests;
-use crate::store::{DeviceId, NewTask, Task, TaskFilter, TaskStatus};
+use crate::store::{DeviceId, NewTask, Task, TaskFilter, TaskStatus, Timestamp};
+use crate::task::TaskSpec;
 
-/// A task as GenieACS shows it: its JSON fields plus `_id`, `device`, `timestamp`, and ours
-/// (`status`, `result`, `fault`, `retries`, `expiry`).
+/// A task as GenieACS shows it: its fields plus `_id`, `device`, `timestamp` (ISO 8601, as
+/// GenieACS's JSON dates), `retries` and, once faulted, `fault`; ours besides: `status`,
+/// `expiry`, and `result` while a transfer waits for its TransferComplete.
 pub(crate) fn task_json(t: &Task) -> JsonValue {
     let mut obj = match &t.payload {
         JsonValue::Object(m) => m.clone(),
@@ -27,7 +30,7 @@ pub(crate) fn task_json(t: &Task) -> JsonValue {
     obj.insert("_id".into(), json!(t.id));
     obj.insert("device".into(), json!(t.device.as_str()));
     obj.insert("name".into(), json!(t.name));
-    obj.insert("timestamp".into(), json!(t.created.as_millis()));
+    obj.insert("timestamp".into(), json!(iso(t.created)));
     obj.insert("status".into(), json!(t.status));
     obj.insert("retries".into(), json!(t.attempts));
     if let Some(r) = &t.result {
@@ -37,7 +40,7 @@ pub(crate) fn task_json(t: &Task) -> JsonValue {
         obj.insert("fault".into(), json!(f));
     }
     if let Some(e) = t.expiry {
-        obj.insert("expiry".into(), json!(e.as_millis()));
+        obj.insert("expiry".into(), json!(iso(e)));
     }
     JsonValue::Object(obj)
 }
@@ -46,40 +49,89 @@ pub(crate) fn task_json(t: &Task) -> JsonValue {
 #[derive(Debug, Deserialize)]
 pub(crate) struct CreateParams {
     connection_request: Option<String>,
-    /// How long to wait for the task after a Connection Request (ms).
+    /// How long to wait for the device's session to start after a Connection Request (ms).
     timeout: Option<u64>,
 }
 
-/// Checks a task the way the session engine will translate it; `Err` is the 400 message.
-pub fn validate_task(body: &JsonValue) -> Result<String, String> {
-    let obj = body.as_object().ok_or("a task must be a JSON object")?;
-    let name = obj
-        .get("name")
-        .and_then(JsonValue::as_str)
-        .ok_or("a task needs a \"name\" string")?;
-    // The id only fills default command keys.
-    task_requests("000000000000000000000000", name, body).map_err(|e| e.to_string())?;
-    Ok(name.to_owned())
-}
-
-/// `POST /devices/{id}/tasks`: 202 with the task. With `?connection_request` (GenieACS), a
-/// Connection Request is sent (its result added as `connectionRequest: {ok, status |
-/// error}`) and, when it succeeded, the task awaited for `timeout` ms: 200 with the task
-/// when it completed, 202 when it is still pending or faulted. A second Connection Request
-/// to a device within the rate-limit interval is refused with 429 and `Retry-After`, before
-/// anything is queued.
+/// `POST /devices/{id}/tasks`: the task is queued and answered with 202 (GenieACS: "queued
+/// to be executed at the next inform"). With `?connection_request` a Connection Request is
+/// sent — unless one went to the device less than the rate-limit interval ago: the task is
+/// then queued all the same and runs in the session in progress or the next — and the task
+/// is awaited as GenieACS does (up to `timeout` ms for the session to start, then for the
+/// task): 200 with the task and its `result` when it completed, 202 when it is still
+/// queued, faulted (with its `fault`) or the request failed (`connectionRequest` says how
+/// it went). With no body, `?connection_request` only sends the Connection Request: 200, or
+/// 504 when it failed.
 pub(crate) async fn create(
     State(state): State<ApiState>,
     Extension(extras): Extension<ApiExtras>,
     Path(id): Path<String>,
     QueryString(params): QueryString<CreateParams>,
-    JsonBody(body): JsonBody<JsonValue>,
+    body: Bytes,
 ) -> ApiResult<Response> {
     let device = DeviceId::from_escaped(id);
-    let checked = super::files::resolved_task(&extras, &device, &body).await?;
-    let name = validate_task(&checked).map_err(ApiError::bad_request)?;
     let with_cr = params.connection_request.is_some();
-    if with_cr && let Err(wait) = extras.cr_limit.try_take(&device, Instant::now()) {
+    if with_cr && body.iter().all(u8::is_ascii_whitespace) {
+        return connection_request_only(&state, &extras, &device).await;
+    }
+    let request = TaskSpec::from_request(parse_json(&body)?)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    super::files::check_task_files(&extras, &device, &request.spec).await?;
+    let expiry = request
+        .expiry_secs
+        .map(|s| Timestamp::now().plus(Duration::from_secs(s)));
+    // Subscribed before the task exists, so that a quick session is not missed.
+    let events = extras.events.subscribe();
+    let task = state
+        .store
+        .create_task(NewTask {
+            device: device.clone(),
+            spec: request.spec,
+            expiry,
+        })
+        .await?;
+    if !with_cr {
+        return Ok((StatusCode::ACCEPTED, Json(task_json(&task))).into_response());
+    }
+    let cr = match extras.cr_limit.try_take(&device, Instant::now()) {
+        Ok(()) => cr::send_and_record(&state, &extras, &device).await?,
+        Err(wait) => {
+            extras.metrics.connection_request(CrOutcome::RateLimited);
+            json!({ "ok": true, "skipped": format!(
+                "a connection request went to the device {} ms ago; the task runs in its session",
+                (cr::DEFAULT_MIN_INTERVAL.saturating_sub(wait)).as_millis()) })
+        }
+    };
+    let (status, mut out) = if cr["ok"] == json!(true) {
+        let online = task_wait::timeout_of(params.timeout);
+        match task_wait::wait_for_task(&state, events, &device, &task.id, online).await? {
+            Waited::Done(result) => {
+                let mut out = task_json(&task);
+                out["status"] = json!("done");
+                if let Some(r) = result {
+                    out["result"] = r;
+                }
+                (StatusCode::OK, out)
+            }
+            Waited::Faulted(t) | Waited::Pending(t) => (StatusCode::ACCEPTED, task_json(&t)),
+        }
+    } else {
+        (StatusCode::ACCEPTED, task_json(&task))
+    };
+    if let JsonValue::Object(m) = &mut out {
+        m.insert("connectionRequest".into(), cr);
+    }
+    Ok((status, Json(out)).into_response())
+}
+
+/// `POST /devices/{id}/tasks?connection_request` with no task: the Connection Request alone
+/// (GenieACS: 200, or 504 with the reason).
+async fn connection_request_only(
+    state: &ApiState,
+    extras: &ApiExtras,
+    device: &DeviceId,
+) -> ApiResult<Response> {
+    if let Err(wait) = extras.cr_limit.try_take(device, Instant::now()) {
         extras.metrics.connection_request(CrOutcome::RateLimited);
         let secs = wait.as_secs_f64().ceil().max(1.0).to_string();
         let message = format!("connection request rate limit: retry in {secs} s");
@@ -90,42 +142,13 @@ pub(crate) async fn create(
         )
             .into_response());
     }
-    let mut payload = body;
-    if let JsonValue::Object(m) = &mut payload {
-        for key in ["_id", "device", "timestamp", "status"] {
-            m.remove(key);
-        }
-    }
-    let task = state
-        .store
-        .create_task(NewTask {
-            device: device.clone(),
-            name,
-            payload,
-            expiry: None,
-        })
-        .await?;
-    if !with_cr {
-        return Ok((StatusCode::ACCEPTED, Json(task_json(&task))).into_response());
-    }
-    // Subscribed before the request goes out, so that a quick session is not missed.
-    let events = extras.events.subscribe();
-    let cr = cr::send_and_record(&state, &extras, &device).await?;
-    let (status, shown) = if cr["ok"] == json!(true) {
-        let timeout = task_wait::timeout_of(params.timeout);
-        match task_wait::wait_for_task(&state, events, &device, &task.id, timeout).await? {
-            Waited::Done(t) => (StatusCode::OK, t),
-            Waited::Faulted(t) | Waited::Pending(Some(t)) => (StatusCode::ACCEPTED, t),
-            Waited::Pending(None) => (StatusCode::ACCEPTED, task),
-        }
+    let cr = cr::send_and_record(state, extras, device).await?;
+    let status = if cr["ok"] == json!(true) {
+        StatusCode::OK
     } else {
-        (StatusCode::ACCEPTED, task)
+        StatusCode::GATEWAY_TIMEOUT
     };
-    let mut out = task_json(&shown);
-    if let JsonValue::Object(m) = &mut out {
-        m.insert("connectionRequest".into(), cr);
-    }
-    Ok((status, Json(out)).into_response())
+    Ok((status, Json(json!({ "connectionRequest": cr }))).into_response())
 }
 
 /// `?query=&skip=&limit=` for tasks; the query supports equality on `_id`, `device` and

@@ -27,8 +27,14 @@ use crate::store::{DeviceId, FileMeta, Store, StoreError, Timestamp};
 /// Limits and addresses of the file service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileSettings {
-    /// Public base URL of the file server, as CPEs reach it (e.g. `https://acs:7567`).
+    /// Public base URL of the file server, as CPEs reach it (e.g. `https://acs:7567`);
+    /// empty: derived for each CPE from the host it reached the CWMP endpoint at
+    /// ([`FileService::base_for`]).
     pub base_url: String,
+    /// The file server's port, for a derived base URL.
+    pub port: u16,
+    /// The file server speaks HTTPS, for a derived base URL.
+    pub tls: bool,
     /// Largest file stored through the API.
     pub max_file_bytes: u64,
     /// Largest file a CPE may upload.
@@ -43,10 +49,22 @@ pub struct FileSettings {
 }
 
 impl FileSettings {
+    /// See [`FileService::base_for`].
+    pub fn base_for(&self, reached: Option<&str>) -> Option<String> {
+        if !self.base_url.is_empty() {
+            return Some(self.base_url.clone());
+        }
+        let authority: axum::http::uri::Authority = reached?.parse().ok()?;
+        let scheme = if self.tls { "https" } else { "http" };
+        Some(format!("{scheme}://{}:{}", authority.host(), self.port))
+    }
+
     /// The settings of a server configuration.
     pub fn from_config(config: &Config) -> FileSettings {
         FileSettings {
             base_url: config.file_base_url.trim_end_matches('/').to_owned(),
+            port: config.file_listen.port(),
+            tls: config.file_tls_cert_file.is_some(),
             max_file_bytes: config.max_file_bytes,
             max_upload_bytes: config.max_upload_bytes,
             max_concurrent: config.max_concurrent_transfers.max(1),
@@ -191,8 +209,28 @@ impl FileService {
         Ok((meta, self.files.path(&parsed)))
     }
 
-    /// The signed URL granting `device` `grant` on `name` until `expires` (Unix seconds).
+    /// The base URL a CPE that reached the CWMP endpoint at `reached` (its `Host` header)
+    /// gets: `file_base_url` when configured, else the same host on the file server's port
+    /// and scheme. `None` when neither is known.
+    pub fn base_for(&self, reached: Option<&str>) -> Option<String> {
+        self.settings.base_for(reached)
+    }
+
+    /// The signed URL granting `device` `grant` on `name` until `expires` (Unix seconds),
+    /// under the configured base URL.
     pub fn signed_url(&self, grant: Grant, name: &str, device: &DeviceId, expires: u64) -> String {
+        self.signed_url_at(&self.settings.base_url, grant, name, device, expires)
+    }
+
+    /// [`FileService::signed_url`] under base URL `base`.
+    pub fn signed_url_at(
+        &self,
+        base: &str,
+        grant: Grant,
+        name: &str,
+        device: &DeviceId,
+        expires: u64,
+    ) -> String {
         let path = match grant {
             Grant::File => "files",
             Grant::Upload => "uploads",
@@ -201,7 +239,7 @@ impl FileService {
         let signature = self.signer.sign(grant, name, device.as_str(), expires);
         format!(
             "{}/{path}/{}?d={}&e={expires}&s={signature}",
-            self.settings.base_url,
+            base.trim_end_matches('/'),
             percent_encode(name),
             percent_encode(device.as_str())
         )
@@ -223,6 +261,35 @@ pub fn percent_encode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::FileSettings;
+    use crate::config::Config;
+
+    #[test]
+    fn file_urls_follow_the_host_the_cpe_reached_unless_configured() {
+        let mut settings = FileSettings::from_config(&Config::default());
+        settings.port = 7567;
+        assert_eq!(
+            settings.base_for(Some("acs.example.net:7547")).as_deref(),
+            Some("http://acs.example.net:7567")
+        );
+        assert_eq!(
+            settings.base_for(Some("[2001:db8::1]:7547")).as_deref(),
+            Some("http://[2001:db8::1]:7567")
+        );
+        assert_eq!(settings.base_for(Some("bad host/x")), None);
+        assert_eq!(settings.base_for(None), None);
+        settings.tls = true;
+        assert_eq!(
+            settings.base_for(Some("10.0.0.1")).as_deref(),
+            Some("https://10.0.0.1:7567")
+        );
+        settings.base_url = "https://files.example.net".into();
+        assert_eq!(
+            settings.base_for(Some("acs.example.net")).as_deref(),
+            Some("https://files.example.net")
+        );
+    }
+
     use super::percent_encode;
 
     #[test]

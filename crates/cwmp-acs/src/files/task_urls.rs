@@ -1,14 +1,12 @@
 //! Transfer tasks that name what to transfer rather than a URL, as GenieACS tasks do:
-//! `download`/`scheduleDownload` with `file` (a stored file) or `upload` (a device's earlier
-//! upload), `upload` without `url`. Before the request is built the payload gets a signed
-//! URL for the device, the file's size and, when absent, its file type.
-
-use serde_json::{Value as Json, json};
+//! `download`/`scheduleDownload` with `file` or `fileName` (a stored file) or `upload` (a
+//! device's earlier upload), `upload` without `url`. Before the request is built the task gets
+//! a signed URL for the device, the file's size and, when absent, its file type.
 
 use super::FileService;
 use super::signing::Grant;
-use crate::session::InvalidTask;
 use crate::store::{DeviceId, Timestamp};
+use crate::task::{InvalidTask, TaskSpec, TransferSpec};
 
 /// Upload file type of a configuration backup, and the download type that restores it.
 const CONFIG_UPLOAD: &str = "1 Vendor Configuration File";
@@ -18,95 +16,107 @@ fn bad(msg: impl Into<String>) -> InvalidTask {
     InvalidTask(msg.into())
 }
 
-fn seconds(p: &Json, key: &str) -> u64 {
-    p.get(key).and_then(Json::as_u64).unwrap_or(0)
+/// Where a CPE finds the file server: the base URL and the device it is signed for.
+pub struct Origin<'a> {
+    /// The file service.
+    pub files: Option<&'a FileService>,
+    /// The host the CPE reached the CWMP endpoint at (its `Host` header).
+    pub reached: Option<&'a str>,
+    /// The device.
+    pub device: &'a DeviceId,
 }
 
-/// Latest `windowEnd` of a `scheduleDownload`'s `timeWindows` (seconds from now).
-fn latest_window_end(p: &Json) -> u64 {
-    p.get("timeWindows")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .map(|w| seconds(w, "windowEnd"))
-        .max()
-        .unwrap_or(0)
-}
-
-/// The payload of task `task_id` (`name`, `payload`) for `device` with its file server
-/// references turned into signed URLs, valid from `now` until the transfer's latest start
-/// plus the transfer timeout. Payloads with a `url`, and other tasks, are returned as they
-/// are.
+/// Task `task_id` with its file server references turned into signed URLs, valid from `now`
+/// until the transfer's latest start plus the transfer timeout. Tasks with a `url`, and
+/// other tasks, are returned as they are.
 pub async fn resolve(
-    files: Option<&FileService>,
-    device: &DeviceId,
+    origin: &Origin<'_>,
     task_id: &str,
-    name: &str,
-    payload: &Json,
+    spec: TaskSpec,
     now: Timestamp,
-) -> Result<Json, InvalidTask> {
-    let is_download = matches!(name, "download" | "scheduleDownload");
-    if !(is_download || name == "upload") || payload.get("url").is_some() {
-        return Ok(payload.clone());
+) -> Result<TaskSpec, InvalidTask> {
+    match spec {
+        TaskSpec::Download(t) if t.url.is_none() => {
+            let start = t.delay_seconds.unwrap_or(0);
+            Ok(TaskSpec::Download(download(origin, t, start, now).await?))
+        }
+        TaskSpec::ScheduleDownload(t) if t.url.is_none() => {
+            let start = t
+                .time_windows
+                .iter()
+                .map(|w| w.window_end)
+                .max()
+                .unwrap_or(0);
+            Ok(TaskSpec::ScheduleDownload(
+                download(origin, t, start, now).await?,
+            ))
+        }
+        TaskSpec::Upload(mut t) if t.url.is_none() => {
+            let (files, base) = base(origin)?;
+            let expires = expiry(files, now, t.delay_seconds.unwrap_or(0));
+            t.url =
+                Some(files.signed_url_at(&base, Grant::Upload, task_id, origin.device, expires));
+            Ok(TaskSpec::Upload(t))
+        }
+        other => Ok(other),
     }
-    let file = payload.get("file").and_then(Json::as_str);
-    let upload = payload.get("upload").and_then(Json::as_str);
-    if is_download && file.is_none() && upload.is_none() {
-        return Err(bad("a download needs \"url\", \"file\" or \"upload\""));
-    }
-    let files = files.ok_or_else(|| bad("no file server is configured"))?;
-    if files.settings().base_url.is_empty() {
-        return Err(bad("no file server URL is configured (file_base_url)"));
-    }
-    let start = if name == "scheduleDownload" {
-        latest_window_end(payload)
+}
+
+fn base<'a>(origin: &Origin<'a>) -> Result<(&'a FileService, String), InvalidTask> {
+    let files = origin
+        .files
+        .ok_or_else(|| bad("no file server is configured"))?;
+    let base = files.base_for(origin.reached).ok_or_else(|| {
+        bad("no file server URL: set file_base_url (the CPE sent no usable Host header)")
+    })?;
+    Ok((files, base))
+}
+
+/// Unix seconds until which a URL for a transfer starting `start` seconds from `now` works.
+fn expiry(files: &FileService, now: Timestamp, start: u32) -> u64 {
+    u64::try_from(now.as_millis() / 1000)
+        .unwrap_or(0)
+        .saturating_add(u64::from(start))
+        .saturating_add(files.settings().transfer_timeout.as_secs())
+}
+
+async fn download(
+    origin: &Origin<'_>,
+    mut t: TransferSpec,
+    start: u32,
+    now: Timestamp,
+) -> Result<TransferSpec, InvalidTask> {
+    let (files, base) = base(origin)?;
+    let expires = expiry(files, now, start);
+    let (url, size, file_type) = if let Some(file) = t.stored_file() {
+        let (meta, _) = files.file(file).await.map_err(|e| bad(e.to_string()))?;
+        let url = files.signed_url_at(&base, Grant::File, &meta.name, origin.device, expires);
+        (url, meta.size, meta.file_type)
+    } else if let Some(uid) = &t.upload {
+        let (meta, _) = files
+            .uploads()
+            .get(origin.device, uid)
+            .await
+            .map_err(|e| bad(format!("reading upload {uid}: {e}")))?
+            .ok_or_else(|| bad(format!("device has no upload {uid}")))?;
+        let url = files.signed_url_at(&base, Grant::Uploaded, &meta.id, origin.device, expires);
+        let file_type = if meta.file_type == CONFIG_UPLOAD {
+            CONFIG_DOWNLOAD.to_owned()
+        } else {
+            String::new()
+        };
+        (url, meta.size, file_type)
     } else {
-        seconds(payload, "delaySeconds")
+        return Err(bad("a download needs url, file, fileName or upload"));
     };
-    let now_secs = u64::try_from(now.as_millis() / 1000).unwrap_or(0);
-    let expires = now_secs
-        .saturating_add(start)
-        .saturating_add(files.settings().transfer_timeout.as_secs());
-    let mut out = payload.clone();
-    let Some(obj) = out.as_object_mut() else {
-        return Err(bad("a task must be a JSON object"));
-    };
-    if !is_download {
-        let url = files.signed_url(Grant::Upload, task_id, device, expires);
-        obj.insert("url".into(), json!(url));
-        return Ok(out);
-    }
-    let (url, size, file_type) = match (file, upload) {
-        (Some(file), _) => {
-            let (meta, _) = files.file(file).await.map_err(|e| bad(e.to_string()))?;
-            let url = files.signed_url(Grant::File, &meta.name, device, expires);
-            (url, meta.size, meta.file_type)
-        }
-        (None, Some(uid)) => {
-            let (meta, _) = files
-                .uploads()
-                .get(device, uid)
-                .await
-                .map_err(|e| bad(format!("reading upload {uid}: {e}")))?
-                .ok_or_else(|| bad(format!("device has no upload {uid}")))?;
-            let url = files.signed_url(Grant::Uploaded, &meta.id, device, expires);
-            let file_type = if meta.file_type == CONFIG_UPLOAD {
-                CONFIG_DOWNLOAD.to_owned()
-            } else {
-                String::new()
-            };
-            (url, meta.size, file_type)
-        }
-        (None, None) => return Err(bad("a download needs \"url\", \"file\" or \"upload\"")),
-    };
-    obj.insert("url".into(), json!(url));
+    t.url = Some(url);
     // FileSize is an unsignedInt; 0 means "unknown" (TR-069 §A.4.1.5).
-    obj.insert("fileSize".into(), json!(u32::try_from(size).unwrap_or(0)));
-    if obj.get("fileType").is_none_or(Json::is_null) {
+    t.file_size = Some(t.file_size.unwrap_or(u32::try_from(size).unwrap_or(0)));
+    if t.file_type.is_none() {
         if file_type.is_empty() {
             return Err(bad("fileType is required"));
         }
-        obj.insert("fileType".into(), json!(file_type));
+        t.file_type = Some(file_type);
     }
-    Ok(out)
+    Ok(t)
 }

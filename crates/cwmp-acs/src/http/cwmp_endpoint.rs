@@ -358,6 +358,13 @@ impl Shared {
             return resp;
         }
         let auth = AuthContext::of(&req, secure);
+        // Where the CPE reached us: its file URLs point at the same host.
+        let reached = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| h.len() <= 255)
+            .map(str::to_owned);
         let permit = match entry {
             Some(_) => None,
             None => match self.try_permit() {
@@ -386,10 +393,10 @@ impl Shared {
         match (entry, cookie, permit) {
             (Some(entry), Some(id), _) => self.continue_session(&id, entry, message).await,
             (_, _, Some(permit)) => {
-                self.open_session(peer, secure, permit, message, &auth)
+                self.open_session(peer, secure, permit, message, &auth, reached)
                     .await
             }
-            _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
+            _ => retry_after_resp(self.config.overload_retry_after),
         }
     }
 
@@ -445,6 +452,7 @@ impl Shared {
         permit: Permit,
         message: Message,
         auth: &AuthContext,
+        reached: Option<String>,
     ) -> Resp {
         let env = match message {
             Message::Envelope(env) => env,
@@ -467,6 +475,7 @@ impl Shared {
         )
         .with_observers(self.events.clone(), Arc::clone(&self.metrics))
         .with_files(self.files.clone())
+        .with_reached_host(reached)
         .with_preset_cache(Arc::clone(&self.presets));
         let outcome = session.handle(Some(*env), now).await;
         let mut entry = Entry {
@@ -554,16 +563,20 @@ impl Shared {
     }
 
     /// The answer to a session error; the engine has already ended the session.
+    /// A store failure is the server's, not the CPE's: 503 with `Retry-After`, so that the
+    /// CPE comes back (a CPE never gets a 500).
     async fn error_response(&self, entry: &mut Entry, e: SessionError) -> Resp {
-        let status = match e {
-            SessionError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        tracing::warn!(peer = %entry.peer, device = ?entry.session.device(), error = %e, "session error: {}", status.as_u16());
+        let store = matches!(e, SessionError::Store(_));
+        let status = if store { 503 } else { 400 };
+        tracing::warn!(peer = %entry.peer, device = ?entry.session.device(), error = %e, "session error: {status}");
         if entry.session.device().is_some() {
             self.log_finished(entry, "error");
         }
-        empty(status)
+        if store {
+            retry_after_resp(self.config.overload_retry_after)
+        } else {
+            empty(StatusCode::BAD_REQUEST)
+        }
     }
 
     fn remove(&self, id: &str) {
@@ -714,8 +727,10 @@ fn xml(env: &Envelope) -> Resp {
             r
         }
         Err(e) => {
+            // The session engine checks what it sends; this is a bug of ours, and the CPE
+            // is told to come back rather than given a 500.
             tracing::error!(error = %e, "cannot write reply");
-            empty(StatusCode::INTERNAL_SERVER_ERROR)
+            retry_after_resp(Duration::from_secs(60))
         }
     }
 }

@@ -20,17 +20,21 @@
 //! when any tag does; `$ne`/`$nin`/`$not` are the negations, so they also match devices
 //! without the field, as in MongoDB. `$exists` on `_tags` means "has at least one tag".
 
+mod date;
 mod eval;
 pub mod expression;
 mod parse;
+mod precondition;
 mod sort;
 mod term;
 
 use std::fmt;
 
+pub use date::date_millis;
 pub use eval::DeviceView;
 pub use expression::{ExpressionError, parse_expression};
 pub use parse::{Limits, parse};
+pub use precondition::parse_precondition;
 pub use sort::{SortKey, parse_sort};
 pub use term::{ArithOp, CmpOp, Func, Literal, Term, Typed};
 

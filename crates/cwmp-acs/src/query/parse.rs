@@ -96,7 +96,10 @@ impl Parser<'_> {
             .as_object()
             .filter(|o| o.keys().any(|k| k.starts_with('$')))
         else {
-            return Ok(Query::Cond(f, Cond::In(vec![self.scalar(key, v)?])));
+            return Ok(Query::Cond(
+                f.clone(),
+                Cond::In(vec![self.scalar_of(&f, key, v)?]),
+            ));
         };
         let mut parts = Vec::with_capacity(ops.len());
         for (op, arg) in ops {
@@ -123,15 +126,15 @@ impl Parser<'_> {
         let cond = |c: Cond| Ok(Query::Cond(f.clone(), c));
         let not = |q: Query| Ok(Query::Not(Box::new(q)));
         match op {
-            "$eq" => cond(Cond::In(vec![self.scalar(key, arg)?])),
+            "$eq" => cond(Cond::In(vec![self.scalar_of(f, key, arg)?])),
             "$ne" => not(Query::Cond(
                 f.clone(),
-                Cond::In(vec![self.scalar(key, arg)?]),
+                Cond::In(vec![self.scalar_of(f, key, arg)?]),
             )),
-            "$in" => cond(Cond::In(self.scalars(key, op, arg)?)),
+            "$in" => cond(Cond::In(self.scalars(f, key, op, arg)?)),
             "$nin" => not(Query::Cond(
                 f.clone(),
-                Cond::In(self.scalars(key, op, arg)?),
+                Cond::In(self.scalars(f, key, op, arg)?),
             )),
             "$gt" | "$gte" | "$lt" | "$lte" => cond(self.ordering(f, key, op, arg)?),
             "$exists" => match arg.as_bool() {
@@ -176,7 +179,24 @@ impl Parser<'_> {
         }
     }
 
-    fn scalars(&mut self, key: &str, op: &str, v: &Json) -> Result<Vec<Scalar>, QueryError> {
+    /// [`Self::scalar`] for field `f`: a time given as text (GenieACS's
+    /// `"2017-12-11 13:16:23 +0000"`, ISO 8601) becomes its Unix milliseconds.
+    fn scalar_of(&self, f: &Field, key: &str, v: &Json) -> Result<Scalar, QueryError> {
+        match (f.is_time(), v) {
+            (true, Json::String(text)) => super::date::date_millis(text)
+                .map(|ms| Scalar::Num(ms.into()))
+                .ok_or_else(|| QueryError(format!("{key}: {text:?} is not a date"))),
+            _ => self.scalar(key, v),
+        }
+    }
+
+    fn scalars(
+        &mut self,
+        f: &Field,
+        key: &str,
+        op: &str,
+        v: &Json,
+    ) -> Result<Vec<Scalar>, QueryError> {
         let Some(items) = v.as_array() else {
             return err(format!("{key}: {op} takes an array"));
         };
@@ -188,7 +208,7 @@ impl Parser<'_> {
         }
         self.nodes += items.len();
         self.count()?;
-        items.iter().map(|i| self.scalar(key, i)).collect()
+        items.iter().map(|i| self.scalar_of(f, key, i)).collect()
     }
 
     fn ordering(&self, f: &Field, key: &str, op: &str, v: &Json) -> Result<Cond, QueryError> {
@@ -198,16 +218,13 @@ impl Parser<'_> {
             "$lt" => Ordering::Lt,
             _ => Ordering::Lte,
         };
-        match (self.scalar(key, v)?, f) {
+        match (self.scalar_of(f, key, v)?, f) {
             (Scalar::Num(n), Field::Param(_) | Field::LastInform | Field::Registered) => {
                 Ok(Cond::Num(ord, OrderedNum(n.as_f64().unwrap_or(0.0))))
             }
             (Scalar::Num(_), _) => err(format!(
                 "{key}: {op} with a number needs a parameter or a time"
             )),
-            (Scalar::Text(_), _) if f.is_time() => {
-                err(format!("{key}: times are compared as Unix milliseconds"))
-            }
             (Scalar::Text(s), _) => Ok(Cond::Text(ord, s)),
             (Scalar::Bool(_), _) => err(format!("{key}: {op} takes a number or a string")),
         }
@@ -308,6 +325,29 @@ mod tests {
     }
 
     #[test]
+    fn times_given_as_dates_become_milliseconds() {
+        // The example of GenieACS's api-reference.rst.
+        let q = p(json!({"_lastInform": {"$lt": "2017-12-11 13:16:23 +0000"}})).expect("date");
+        assert_eq!(
+            q,
+            Query::Cond(
+                Field::LastInform,
+                Cond::Num(Ordering::Lt, OrderedNum(1_512_998_183_000.0))
+            )
+        );
+        for (text, ms) in [
+            ("2017-12-11T13:16:23Z", 1_512_998_183_000),
+            ("2017-12-11T14:16:23.500+01:00", 1_512_998_183_500),
+            ("2017-12-11 13:16:23", 1_512_998_183_000),
+            ("2017-12-11", 1_512_950_400_000),
+            ("1513000000000", 1_513_000_000_000),
+        ] {
+            assert_eq!(super::super::date::date_millis(text), Some(ms), "{text}");
+        }
+        assert_eq!(super::super::date::date_millis("soon"), None);
+    }
+
+    #[test]
     fn refusals_are_clear() {
         for (q, needle) in [
             (json!([1]), "object"),
@@ -316,7 +356,7 @@ mod tests {
             (json!({"x": {"$regex": "("}}), "$regex"),
             (json!({"x": {"$in": 3}}), "array"),
             (json!({"x": null}), "string, number or boolean"),
-            (json!({"_lastInform": {"$gt": "yesterday"}}), "milliseconds"),
+            (json!({"_lastInform": {"$gt": "yesterday"}}), "not a date"),
             (json!({"_id": {"$gt": 3}}), "needs a parameter"),
             (json!({"x": {"$regex": "a", "$options": "x"}}), "$options"),
             (json!({"x._writable": true}), "attribute"),

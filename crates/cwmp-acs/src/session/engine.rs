@@ -40,13 +40,13 @@ enum Phase {
     Done,
 }
 
-/// A task being carried out: the request on the wire and the steps still to send.
+/// A task being carried out: the request on the wire and what decides the next.
 #[derive(Debug)]
 struct Running {
     task: Task,
+    run: crate::task::TaskRun,
     request: Body,
     id: String,
-    rest: VecDeque<Body>,
     result: Json,
 }
 
@@ -77,6 +77,9 @@ pub struct Session {
     metrics: Arc<Metrics>,
     files: Option<Arc<crate::files::FileService>>,
     preset_cache: Arc<PresetCache>,
+    /// The host the CPE reached the CWMP endpoint at (its `Host` header): where it finds
+    /// the file server when `file_base_url` is not set.
+    reached: Option<String>,
     /// When the due tasks were read with the Inform and none was due; until
     /// [`DUE_READ_FRESH`] later that answer stands for the first look at the queue.
     none_due_at: Option<Timestamp>,
@@ -125,6 +128,7 @@ impl Session {
         Session {
             preset_cache: Arc::new(PresetCache::new(config.presets.catalog_ttl)),
             none_due_at: None,
+            reached: None,
             store,
             config,
             ip,
@@ -161,6 +165,13 @@ impl Session {
     /// (without it such tasks fault with `invalid_task`).
     pub fn with_files(mut self, files: Option<Arc<crate::files::FileService>>) -> Session {
         self.files = files;
+        self
+    }
+
+    /// The host the CPE reached the CWMP endpoint at (its HTTP `Host` header), from which
+    /// file URLs are derived when `file_base_url` is not configured.
+    pub fn with_reached_host(mut self, host: Option<String>) -> Session {
+        self.reached = host;
         self
     }
 
@@ -441,7 +452,26 @@ impl Session {
             }
             None => cpe::method_not_supported(env.body.name()).into(),
         };
-        Ok(self.reply(id, body))
+        Ok(self.reply_in_closest_version(id, body))
+    }
+
+    /// A reply to a CPE request in the session's version, or, when that version lacks the
+    /// response (a CPE sending AutonomousTransferComplete in a cwmp-1-0 envelope), in the
+    /// closest later one that has it; fault 8000 when none has. Whatever a CPE sends, it
+    /// gets an answer, never an HTTP 500.
+    fn reply_in_closest_version(&self, id: Option<String>, body: Body) -> Outcome {
+        let mut env = self.envelope(id.clone(), body);
+        if env.validate().is_ok() {
+            return Outcome::Reply(Box::new(env));
+        }
+        for version in CwmpVersion::ALL.into_iter().filter(|v| *v > self.version) {
+            env.version = version;
+            if env.validate().is_ok() {
+                return Outcome::Reply(Box::new(env));
+            }
+        }
+        let name = env.body.name().trim_end_matches("Response").to_owned();
+        self.reply(id, cpe::method_not_supported(&name).into())
     }
 
     async fn finish(&mut self, outcome: &str, now: Timestamp) -> Result<Outcome, SessionError> {
@@ -535,12 +565,17 @@ impl Session {
 
     /// A reply to a CPE message, echoing its cwmp:ID.
     fn reply(&self, id: Option<String>, body: Body) -> Outcome {
+        Outcome::Reply(Box::new(self.envelope(id, body)))
+    }
+
+    /// The envelope of a reply to a CPE message, in the session's version.
+    fn envelope(&self, id: Option<String>, body: Body) -> Envelope {
         let header = Header {
             id,
             hold_requests: (self.config.hold_requests && self.phase != Phase::Draining)
                 .then_some(true),
             ..Header::default()
         };
-        Outcome::Reply(Box::new(Envelope::new(self.version, header, body)))
+        Envelope::new(self.version, header, body)
     }
 }

@@ -13,13 +13,11 @@ mod cpe;
 mod engine;
 pub mod presets;
 mod results;
-mod task_rpc;
 mod transfer_expiry;
 mod types;
 
 pub use cpe::ACS_METHODS;
 pub use engine::{MAX_CPE_REQUESTS, Session};
-pub use presets::{PresetConfig, PresetSettings};
-pub use task_rpc::{InvalidTask, task_requests};
+pub use presets::{PresetConfig, PresetSchedule, PresetSettings};
 pub use transfer_expiry::expire_transfers;
 pub use types::{Outcome, SessionConfig, SessionError};

@@ -80,8 +80,9 @@ pub trait Store: Send + Sync {
     async fn due_tasks(&self, device: &DeviceId, now: Timestamp) -> StoreResult<Vec<Task>>;
     /// Marks a due task running; `false` if it is no longer pending/faulted.
     async fn claim_task(&self, id: &str) -> StoreResult<bool>;
-    /// Marks a task done with its result; `false` if unknown.
-    async fn complete_task(&self, id: &str, result: serde_json::Value) -> StoreResult<bool>;
+    /// A task completed: deletes it and its open fault, as GenieACS does (its answer goes
+    /// out on the event stream); `false` if unknown.
+    async fn complete_task(&self, id: &str) -> StoreResult<bool>;
     /// Marks a running task as waiting for its TransferComplete, with the result so far;
     /// `false` if unknown.
     async fn mark_task_transferring(
@@ -90,21 +91,22 @@ pub trait Store: Send + Sync {
         result: serde_json::Value,
     ) -> StoreResult<bool>;
     /// Records a fault on a task, counts the attempt and schedules the next one with
-    /// `policy`. Returns the next attempt time (`None`: no automatic retry left).
-    /// [`StoreError::NotFound`] if unknown.
+    /// `policy`; the same fault is recorded on the device's channel `task_<id>`. Returns the
+    /// next attempt time (`None`: no automatic retry left). [`StoreError::NotFound`] if
+    /// unknown.
     async fn fault_task(
         &self,
         id: &str,
         fault: FaultInfo,
         policy: RetryPolicy,
     ) -> StoreResult<Option<Timestamp>>;
-    /// Makes a faulted task pending again at once (API retry); `false` if unknown or not
-    /// faulted.
+    /// Makes a faulted task pending again at once and closes its fault (API retry);
+    /// `false` if unknown or not faulted.
     async fn retry_task(&self, id: &str) -> StoreResult<bool>;
     /// Puts the device's running tasks back to pending (after a crash or a lost session).
     /// Returns how many.
     async fn requeue_running_tasks(&self, device: &DeviceId) -> StoreResult<u64>;
-    /// Deletes a task; `false` if unknown.
+    /// Deletes a task and its open fault; `false` if unknown.
     async fn delete_task(&self, id: &str) -> StoreResult<bool>;
 
     // ---- faults ----
@@ -114,7 +116,8 @@ pub trait Store: Send + Sync {
     async fn record_fault(&self, fault: NewFault) -> StoreResult<FaultRecord>;
     /// Faults, all or of one device, ordered by device and channel.
     async fn list_faults(&self, device: Option<&DeviceId>) -> StoreResult<Vec<FaultRecord>>;
-    /// Deletes a fault; `false` if unknown.
+    /// Deletes a fault; `false` if unknown. Deleting a task's fault (`task_<id>`) makes
+    /// the task pending again.
     async fn delete_fault(&self, device: &DeviceId, channel: &str) -> StoreResult<bool>;
 
     // ---- presets ----

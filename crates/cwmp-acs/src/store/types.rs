@@ -238,6 +238,8 @@ pub struct ParamBatch {
     pub time: Timestamp,
     /// Prefixes whose rows are removed (e.g. `Device.Hosts.Host.3.`).
     pub delete_prefixes: Vec<String>,
+    /// Single rows removed (parameters a full listing no longer shows).
+    pub delete_paths: Vec<String>,
     /// Rows to insert or update.
     pub updates: Vec<ParamUpdate>,
 }
@@ -253,9 +255,8 @@ pub enum TaskStatus {
     /// The CPE accepted a transfer (Download, Upload, ScheduleDownload) and the task waits
     /// for its TransferComplete, in a later session (TR-069 §A.3.3.2).
     Transferring,
-    /// Finished; `result` holds the answer.
-    Done,
-    /// Failed; `fault` says why, `next_attempt` when it is retried (if ever).
+    /// Failed; `fault` says why, `next_attempt` when it is retried (if ever). The fault is
+    /// also open on the device's channel `task_<id>`. (A task that completes is deleted.)
     Fault,
 }
 
@@ -266,7 +267,6 @@ impl TaskStatus {
             TaskStatus::Pending => "pending",
             TaskStatus::Running => "running",
             TaskStatus::Transferring => "transferring",
-            TaskStatus::Done => "done",
             TaskStatus::Fault => "fault",
         }
     }
@@ -277,7 +277,6 @@ impl TaskStatus {
             "pending" => TaskStatus::Pending,
             "running" => TaskStatus::Running,
             "transferring" => TaskStatus::Transferring,
-            "done" => TaskStatus::Done,
             "fault" => TaskStatus::Fault,
             _ => return None,
         })
@@ -289,10 +288,8 @@ impl TaskStatus {
 pub struct NewTask {
     /// Target device (must exist).
     pub device: DeviceId,
-    /// Kind, as in GenieACS (`getParameterValues`, `setParameterValues`, `reboot`, …).
-    pub name: String,
-    /// The whole task as JSON (GenieACS shape).
-    pub payload: serde_json::Value,
+    /// What to do; stored in its canonical JSON form.
+    pub spec: crate::task::TaskSpec,
     /// After this time the task is no longer run.
     pub expiry: Option<Timestamp>,
 }
@@ -321,7 +318,7 @@ pub struct Task {
     pub payload: serde_json::Value,
     /// Status.
     pub status: TaskStatus,
-    /// Answer once done.
+    /// What is known of the answer while it waits for its TransferComplete.
     pub result: Option<serde_json::Value>,
     /// Last fault.
     pub fault: Option<FaultInfo>,
@@ -334,6 +331,26 @@ pub struct Task {
     /// Creation time.
     pub created: Timestamp,
 }
+
+impl Task {
+    /// The task as typed; an old stored shape that no longer parses is an invalid task.
+    pub fn spec(&self) -> Result<crate::task::TaskSpec, crate::task::InvalidTask> {
+        crate::task::TaskSpec::from_stored(&self.payload)
+    }
+
+    /// The channel of its fault (`task_<id>`, as GenieACS).
+    pub fn fault_channel(&self) -> String {
+        task_fault_channel(&self.id)
+    }
+}
+
+/// The fault channel of task `id`: `task_<id>`, so its fault is `<device>:task_<id>`.
+pub fn task_fault_channel(id: &str) -> String {
+    format!("{TASK_CHANNEL_PREFIX}{id}")
+}
+
+/// Prefix of the fault channels of tasks.
+pub const TASK_CHANNEL_PREFIX: &str = "task_";
 
 /// Exponential back-off for faulted tasks: attempt *n* (1-based) waits
 /// `min(base * 2^(n-1), max_delay)`; after `max_attempts` faults the task stays faulted until
@@ -423,10 +440,16 @@ pub struct Preset {
     pub name: String,
     /// Order of application (higher wins on conflicts).
     pub weight: i32,
-    /// Precondition query (JSON).
+    /// GenieACS's channel (`default` unless given).
+    pub channel: String,
+    /// Precondition as given: a JSON query (object), or its JSON text, as GenieACS stores it.
     pub precondition: serde_json::Value,
-    /// Event codes that trigger it (empty: every session).
-    pub events: Vec<String>,
+    /// Inform events, GenieACS's way: `true` must occur, `false` must not (empty: every
+    /// session).
+    pub events: std::collections::BTreeMap<String, bool>,
+    /// GenieACS's schedule, `"<seconds> <cron>"`: the preset applies within that many
+    /// seconds after each time the cron expression names (UTC).
+    pub schedule: Option<String>,
     /// What the device should look like (JSON).
     pub configuration: serde_json::Value,
 }

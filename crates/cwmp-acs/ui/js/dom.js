@@ -32,14 +32,19 @@ export function fill(el, ...children) {
 /** Unix milliseconds as a local date and time ("" when absent). */
 export function when(ms) {
   if (ms === undefined || ms === null) return "";
-  const d = new Date(Number(ms));
+  const d = toDate(ms);
   return isNaN(d) ? String(ms) : d.toLocaleString();
+}
+
+/** A time given as Unix milliseconds or as an ISO 8601 date (GenieACS's documents). */
+export function toDate(t) {
+  return new Date(typeof t === "number" || /^\d+$/.test(String(t)) ? Number(t) : t);
 }
 
 /** How long ago, roughly ("3 min ago"). */
 export function ago(ms) {
   if (!ms) return "never";
-  const s = Math.round((Date.now() - Number(ms)) / 1000);
+  const s = Math.round((Date.now() - toDate(ms).getTime()) / 1000);
   if (s < 60) return `${Math.max(s, 0)} s ago`;
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;

@@ -1,7 +1,7 @@
 //! The ACS's half of a session: sending due tasks one request at a time and storing the
 //! answers.
 
-use std::collections::VecDeque;
+use std::collections::HashSet;
 
 use cwmp::{Body, Envelope, Header};
 use serde_json::json;
@@ -10,9 +10,9 @@ use super::{NO_RETRY, Phase, Running, Session};
 use crate::events::EventKind;
 use crate::metrics::StoreOp;
 use crate::session::results::{answers, engine_fault, fault_info, interpret, merge};
-use crate::session::task_rpc::{InvalidTask, task_requests};
 use crate::session::types::{Outcome, SessionError};
-use crate::store::{FaultInfo, RetryPolicy, Timestamp};
+use crate::store::{FaultInfo, RetryPolicy, Task, Timestamp};
+use crate::task::{Facts, InvalidTask, Next, TaskRun};
 
 impl Session {
     /// A message while an ACS request is outstanding.
@@ -63,9 +63,18 @@ impl Session {
             );
             return self.fault_running(fault, NO_RETRY, now).await;
         }
-        let (batch, result) = interpret(&running.request, &env.body, now);
+        let (mut batch, result) = interpret(&running.request, &env.body, now);
         let device = self.device_id()?;
-        if !batch.updates.is_empty() || !batch.delete_prefixes.is_empty() {
+        if let Body::GetParameterNames(req) = &running.request
+            && !req.next_level
+            && let Body::GetParameterNamesResponse(r) = &env.body
+        {
+            batch.delete_paths = self.unlisted(&device, &req.parameter_path, r).await?;
+        }
+        if !batch.updates.is_empty()
+            || !batch.delete_prefixes.is_empty()
+            || !batch.delete_paths.is_empty()
+        {
             let timer = std::time::Instant::now();
             self.store.write_parameters(&device, batch).await?;
             self.metrics()
@@ -75,17 +84,68 @@ impl Session {
             return Err(SessionError::Protocol("no ACS request outstanding".into()));
         };
         merge(&mut running.result, result);
-        if let Some(next) = running.rest.pop_front() {
-            return Ok(self.send(running, next));
+        match running.run.answered(&env.body) {
+            Ok(Next::Send(next)) => return self.send_step(running, next, now).await,
+            Ok(Next::Done) => {}
+            Err(e) => {
+                self.running = Some(running);
+                let fault = engine_fault("invalid_task", e.to_string());
+                return self.fault_running(fault, NO_RETRY, now).await;
+            }
         }
         if self.transfer_answered(&mut running, &env.body, now).await? {
             return self.next_request(now).await;
         }
-        self.store
-            .complete_task(&running.task.id, running.result)
-            .await?;
-        self.task_done(&running.task.id);
+        self.store.complete_task(&running.task.id).await?;
+        self.task_done(&running.task.id, running.result);
         self.next_request(now).await
+    }
+
+    /// Stored parameters under `prefix` that a full GetParameterNames listing no longer
+    /// shows: gone from the device (a refresh deletes them, as GenieACS does).
+    async fn unlisted(
+        &self,
+        device: &crate::store::DeviceId,
+        prefix: &str,
+        listing: &cwmp::rpc::GetParameterNamesResponse,
+    ) -> Result<Vec<String>, SessionError> {
+        if !(prefix.is_empty() || prefix.ends_with('.')) {
+            return Ok(Vec::new());
+        }
+        let listed: HashSet<&str> = listing
+            .parameter_list
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        let stored = self.store.get_parameters(device, prefix).await?;
+        Ok(stored
+            .into_iter()
+            .map(|p| p.path)
+            .filter(|p| p.as_str() != prefix && !listed.contains(p.as_str()))
+            .collect())
+    }
+
+    /// Checks `request` (the next step of `running`) against the session's CWMP version and
+    /// sends it, or faults the task when the version cannot carry it.
+    async fn send_step(
+        &mut self,
+        running: Running,
+        request: Body,
+        now: Timestamp,
+    ) -> Result<Outcome, SessionError> {
+        if let Err(e) = self.writable(&request) {
+            self.running = Some(running);
+            let fault = engine_fault("invalid_task", e.to_string());
+            return self.fault_running(fault, NO_RETRY, now).await;
+        }
+        Ok(self.send(running, request))
+    }
+
+    /// Refuses what could not be written in the session's CWMP version.
+    fn writable(&self, request: &Body) -> Result<(), InvalidTask> {
+        Envelope::new(self.version, Header::with_id("0"), request.clone())
+            .validate()
+            .map_err(|e| InvalidTask(e.to_string()))
     }
 
     /// Records a fault on the running task and moves on to the next.
@@ -131,19 +191,8 @@ impl Session {
             if !self.store.claim_task(&task.id).await? {
                 continue;
             }
-            let payload = self.transfer_payload(&task, now).await;
-            let steps = payload.and_then(|payload| {
-                let steps = task_requests(&task.id, &task.name, &payload)?;
-                // Refuse here what could not be written in the session's version.
-                for step in &steps {
-                    Envelope::new(self.version, Header::with_id("0"), step.clone())
-                        .validate()
-                        .map_err(|e| InvalidTask(e.to_string()))?;
-                }
-                Ok(steps)
-            });
-            let mut steps: VecDeque<Body> = match steps {
-                Ok(steps) => steps.into(),
+            let planned = match self.plan(&device, &task, now).await? {
+                Ok(run) => run,
                 Err(e) => {
                     let fault = engine_fault("invalid_task", e.to_string());
                     self.store
@@ -153,20 +202,61 @@ impl Session {
                     continue;
                 }
             };
-            let Some(first) = steps.pop_front() else {
-                self.store.complete_task(&task.id, json!({})).await?;
-                self.task_done(&task.id);
+            let (run, first) = planned;
+            let Some(first) = first else {
+                self.store.complete_task(&task.id).await?;
+                self.task_done(&task.id, json!({}));
                 continue;
             };
             let running = Running {
                 task,
+                run,
                 request: first.clone(),
                 id: String::new(),
-                rest: steps,
                 result: json!({}),
             };
             return Ok(self.send(running, first));
         }
+    }
+
+    /// Plans `task`: its typed form, stored files resolved, the device's known types read
+    /// when the task needs them, and its first request (`None`: nothing to send). The inner
+    /// error is the task's own fault.
+    async fn plan(
+        &self,
+        device: &crate::store::DeviceId,
+        task: &Task,
+        now: Timestamp,
+    ) -> Result<Result<(TaskRun, Option<Body>), InvalidTask>, SessionError> {
+        let spec = match task.spec() {
+            Ok(spec) => spec,
+            Err(e) => return Ok(Err(e)),
+        };
+        let spec = match self.resolve_transfer(task, spec, now).await {
+            Ok(spec) => spec,
+            Err(e) => return Ok(Err(e)),
+        };
+        let facts = if TaskRun::needs_facts(&spec) {
+            let known = self.store.get_parameters(device, "").await?;
+            Facts::new(
+                known
+                    .into_iter()
+                    .map(|p| (p.path, p.value.and_then(|v| v.xsd_type()))),
+            )
+        } else {
+            Facts::default()
+        };
+        let planned = TaskRun::new(&spec, &task.id, facts).and_then(|mut run| {
+            let first = match run.start()? {
+                Next::Send(body) => {
+                    self.writable(&body)?;
+                    Some(body)
+                }
+                Next::Done => None,
+            };
+            Ok((run, first))
+        });
+        Ok(planned)
     }
 
     /// Puts `request` on the wire for `running` with a fresh cwmp:ID.
@@ -200,11 +290,12 @@ impl Session {
         (id, outcome)
     }
 
-    /// Announces a completed task.
-    pub(super) fn task_done(&self, task: &str) {
+    /// Announces a completed task with its result.
+    pub(super) fn task_done(&self, task: &str, result: serde_json::Value) {
         if let Some(device) = self.device() {
             let task = task.to_owned();
-            self.bus().publish(device, EventKind::TaskDone { task });
+            self.bus()
+                .publish(device, EventKind::TaskDone { task, result });
         }
     }
 

@@ -206,7 +206,15 @@ impl Session {
                     )
                 }
                 Step::Firmware { preset, firmware } => {
-                    let base = self.config.presets.file_base_url.trim_end_matches('/');
+                    let base = match &self.files {
+                        Some(files) => files.base_for(self.reached.as_deref()).unwrap_or_default(),
+                        None => self
+                            .config
+                            .presets
+                            .file_base_url
+                            .trim_end_matches('/')
+                            .to_owned(),
+                    };
                     if base.is_empty() {
                         let fault = engine_fault(
                             "firmware_unconfigured",
@@ -230,7 +238,13 @@ impl Session {
                             let expires = u64::try_from(now.as_millis() / 1000)
                                 .unwrap_or(0)
                                 .saturating_add(ttl);
-                            files.signed_url(Grant::File, &firmware.file, &device, expires)
+                            files.signed_url_at(
+                                &base,
+                                Grant::File,
+                                &firmware.file,
+                                &device,
+                                expires,
+                            )
                         }
                         None => format!("{base}/{}", firmware.file),
                     };
@@ -368,6 +382,11 @@ impl Session {
     /// Presets that apply now, lowest weight first.
     fn select_presets(&self, view: DeviceView<'_>, now: Timestamp) -> Vec<Selected> {
         let run = &self.presets;
+        let inform: Vec<String> = self
+            .events
+            .iter()
+            .map(|e| e.as_str().into_owned())
+            .collect();
         run.catalog
             .presets
             .iter()
@@ -378,14 +397,8 @@ impl Session {
                     .and_then(|s| s.next_attempt)
                     .is_none_or(|t| t <= now)
             })
-            .filter(|p| {
-                p.events.is_empty()
-                    || run.open_faults.contains(&p.name)
-                    || self
-                        .events
-                        .iter()
-                        .any(|e| p.events.iter().any(|pe| *pe == e.as_str()))
-            })
+            .filter(|p| run.open_faults.contains(&p.name) || p.events_match(&inform))
+            .filter(|p| p.schedule.as_ref().is_none_or(|s| s.active(now)))
             .filter(|p| p.precondition.matches(view))
             .map(|p| Selected {
                 name: p.name.clone(),

@@ -13,9 +13,9 @@ use super::{NO_RETRY, Running, Session};
 use crate::events::EventKind;
 use crate::files::task_urls;
 use crate::session::results::merge;
-use crate::session::task_rpc::InvalidTask;
 use crate::session::types::SessionError;
 use crate::store::{DeviceId, FaultInfo, NewFault, Task, TaskFilter, TaskStatus, Timestamp};
+use crate::task::{InvalidTask, TaskSpec};
 
 /// Fault code of a transfer cancelled by a CancelTransfer task.
 pub(crate) const CANCELLED: &str = "transfer_cancelled";
@@ -59,21 +59,19 @@ fn transfer_request(request: &Body) -> Option<(&str, u32)> {
 }
 
 impl Session {
-    /// The payload of `task` with its file server references turned into signed URLs.
-    pub(super) async fn transfer_payload(
+    /// `spec` (of `task`) with its file server references turned into signed URLs.
+    pub(super) async fn resolve_transfer(
         &self,
         task: &Task,
+        spec: TaskSpec,
         now: Timestamp,
-    ) -> Result<Json, InvalidTask> {
-        task_urls::resolve(
-            self.files.as_deref(),
-            &task.device,
-            &task.id,
-            &task.name,
-            &task.payload,
-            now,
-        )
-        .await
+    ) -> Result<TaskSpec, InvalidTask> {
+        let origin = task_urls::Origin {
+            files: self.files.as_deref(),
+            reached: self.reached.as_deref(),
+            device: &task.device,
+        };
+        task_urls::resolve(&origin, &task.id, spec, now).await
     }
 
     /// After the answer to a task's last request: when the CPE took a transfer for later,
@@ -139,8 +137,8 @@ impl Session {
         merge(&mut result, times.clone());
         match tc.fault_struct.fault_code {
             None => {
-                self.store.complete_task(&task.id, result).await?;
-                self.task_done(&task.id);
+                self.store.complete_task(&task.id).await?;
+                self.task_done(&task.id, result);
             }
             Some(code) => {
                 let mut detail = times;

@@ -7,10 +7,12 @@
 //! the last load otherwise, which bounds how long a change made through another node takes
 //! to apply.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::PresetConfig;
+use super::schedule::PresetSchedule;
 use crate::query::{self, Query};
 use crate::store::{Preset, Store, StoreResult, Timestamp};
 
@@ -19,12 +21,24 @@ use crate::store::{Preset, Store, StoreResult, Timestamp};
 pub(crate) struct Parsed {
     /// Name.
     pub(crate) name: String,
-    /// Inform events that select it (none: every session).
-    pub(crate) events: Vec<String>,
+    /// Inform events: `true` must occur, `false` must not (none: every session).
+    pub(crate) events: BTreeMap<String, bool>,
+    /// When it applies, if only at times.
+    pub(crate) schedule: Option<PresetSchedule>,
     /// Devices it applies to.
     pub(crate) precondition: Query,
     /// The desired state.
     pub(crate) config: PresetConfig,
+}
+
+impl Parsed {
+    /// True when the Inform's `events` select the preset (GenieACS: every event marked
+    /// `true` occurs and none marked `false`).
+    pub(crate) fn events_match(&self, inform: &[String]) -> bool {
+        self.events
+            .iter()
+            .all(|(code, wanted)| inform.contains(code) == *wanted)
+    }
 }
 
 /// All presets by weight then name: those that parse, and the others with their error.
@@ -40,17 +54,25 @@ impl Catalog {
     fn parse(stored: Vec<Preset>) -> Catalog {
         let mut catalog = Catalog::default();
         for p in stored {
-            let parsed = query::parse(&p.precondition, &query::Limits::default())
+            let parsed = query::parse_precondition(&p.precondition, &query::Limits::default())
                 .map_err(|e| e.to_string())
                 .and_then(|q| {
                     PresetConfig::parse(&p.configuration)
                         .map(|c| (q, c))
                         .map_err(|e| e.to_string())
+                })
+                .and_then(|(q, c)| {
+                    p.schedule
+                        .as_deref()
+                        .map(PresetSchedule::parse)
+                        .transpose()
+                        .map(|s| (q, c, s))
                 });
             match parsed {
-                Ok((precondition, config)) => catalog.presets.push(Parsed {
+                Ok((precondition, config, schedule)) => catalog.presets.push(Parsed {
                     name: p.name,
                     events: p.events,
+                    schedule,
                     precondition,
                     config,
                 }),
@@ -127,8 +149,10 @@ mod tests {
         Preset {
             name: name.into(),
             weight: 0,
+            channel: "default".into(),
             precondition,
-            events: Vec::new(),
+            events: BTreeMap::new(),
+            schedule: None,
             configuration: json!({"tags": {"add": ["seen"]}}),
         }
     }

@@ -28,7 +28,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::session::task_rpc::typed_value;
+use crate::task::typed_value;
 
 /// Most entries in one list of a configuration.
 pub const MAX_ENTRIES: usize = 256;
@@ -223,27 +223,50 @@ impl PresetConfig {
         Ok(c)
     }
 
+    /// GenieACS's `configurations`: `[{"type": "value" | "add_tag" | "delete_tag", …}]`.
     fn parse_genieacs(items: &[Json]) -> Result<PresetConfig, InvalidConfig> {
         let mut c = PresetConfig::default();
-        for e in items {
-            let tag = || {
-                e.get("tag")
-                    .and_then(Json::as_str)
-                    .map(str::to_owned)
-                    .map_or_else(|| bad("a tag entry needs \"tag\""), Ok)
+        for (i, e) in items.iter().enumerate() {
+            let Some(entry) = e.as_object() else {
+                return bad(format!("configurations[{i}] must be an object"));
             };
-            match e.get("type").and_then(Json::as_str) {
-                Some("value") => c.parameters.push(desired(
-                    e.get("name").unwrap_or(&Json::Null),
-                    e.get("value").unwrap_or(&Json::Null),
-                    None,
-                )?),
-                Some("add_tag") => c.tags_add.push(tag()?),
-                Some("delete_tag") => c.tags_remove.push(tag()?),
-                Some(other) => {
-                    return bad(format!("configuration type {other:?} is not supported"));
+            let ty = match entry.get("type") {
+                Some(Json::String(t)) => t.as_str(),
+                _ => return bad(format!("configurations[{i}] needs a \"type\"")),
+            };
+            let keys: &[&str] = match ty {
+                "value" => &["type", "name", "value"],
+                "add_tag" | "delete_tag" => &["type", "tag"],
+                "provision" | "add_object" | "delete_object" | "age" => {
+                    return bad(format!(
+                        "configurations[{i}]: type {ty:?} needs provision scripts or GenieACS's \
+                         objects collection, which this server does not run yet"
+                    ));
                 }
-                None => return bad("each configuration entry needs a \"type\""),
+                other => return bad(format!("configurations[{i}]: unknown type {other:?}")),
+            };
+            if let Some(k) = entry.keys().find(|k| !keys.contains(&k.as_str())) {
+                return bad(format!(
+                    "configurations[{i}]: unknown key {k:?} for type {ty:?}"
+                ));
+            }
+            let field = |k: &str| entry.get(k).unwrap_or(&Json::Null);
+            match ty {
+                "value" => c
+                    .parameters
+                    .push(desired(field("name"), field("value"), None)?),
+                _ => {
+                    let tag = field("tag")
+                        .as_str()
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned)
+                        .map_or_else(|| bad(format!("configurations[{i}] needs a \"tag\"")), Ok)?;
+                    if ty == "add_tag" {
+                        c.tags_add.push(tag);
+                    } else {
+                        c.tags_remove.push(tag);
+                    }
+                }
             }
         }
         Ok(c)

@@ -15,11 +15,13 @@
 mod catalog;
 mod config;
 pub(crate) mod plan;
+mod schedule;
 mod settings;
 
 pub(crate) use catalog::Catalog;
 pub use catalog::PresetCache;
 pub use config::{DesiredValue, Firmware, InvalidConfig, PresetConfig};
+pub use schedule::PresetSchedule;
 pub use settings::PresetSettings;
 
 /// Fault channel of a preset.

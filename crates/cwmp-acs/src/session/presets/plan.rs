@@ -18,8 +18,8 @@ use cwmp::rpc::{
 use sha2::Digest as _;
 
 use super::config::{DesiredValue, Firmware, PresetConfig};
-use crate::session::task_rpc::typed_value;
 use crate::store::{Device, Parameter, Timestamp};
+use crate::task::typed_value;
 
 /// A preset selected for this session.
 #[derive(Debug, Clone)]

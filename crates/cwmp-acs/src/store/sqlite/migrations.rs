@@ -45,6 +45,16 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "inform_digest",
         include_str!("../../../migrations/0008_inform_digest.sql"),
     ),
+    (
+        9,
+        "task_faults",
+        include_str!("../../../migrations/0009_task_faults.sql"),
+    ),
+    (
+        10,
+        "preset_fields",
+        include_str!("../../../migrations/0010_preset_fields.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in
@@ -284,6 +294,68 @@ mod tests {
             )
             .unwrap();
         assert_eq!(row, ("new".to_owned(), 9));
+    }
+
+    #[test]
+    fn done_tasks_go_faulted_ones_get_their_fault_and_event_lists_become_maps() {
+        let mut conn = at_version(8);
+        conn.execute_batch(
+            "INSERT INTO devices (id, manufacturer, oui, product_class, serial_number, \
+             created_ms) VALUES ('D', 'M', 'O', 'P', 'S', 0); \
+             INSERT INTO tasks (id, device_id, name, payload, status, fault_code, \
+             fault_message, attempts, created_ms) VALUES \
+             ('t1', 'D', 'reboot', '{}', 'done', NULL, NULL, 0, 1), \
+             ('t2', 'D', 'reboot', '{}', 'fault', 'cwmp.9002', 'Internal', 3, 2), \
+             ('t3', 'D', 'reboot', '{}', 'pending', NULL, NULL, 0, 3); \
+             INSERT INTO presets (name, weight, precondition, events, configuration, \
+             updated_ms) VALUES ('a', 0, '{}', '[\"0 BOOTSTRAP\",\"1 BOOT\"]', '{}', 0), \
+             ('b', 0, '{}', '[]', '{}', 0);",
+        )
+        .unwrap();
+        run(&mut conn).unwrap();
+        let tasks = conn::query(&conn, "SELECT id FROM tasks ORDER BY id", &[], |r| {
+            Ok(r.get::<_, String>(0)?)
+        })
+        .unwrap();
+        assert_eq!(tasks, ["t2", "t3"]);
+        let fault = conn
+            .query_row(
+                "SELECT channel, code, message, retries FROM faults",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            fault,
+            ("task_t2".into(), "cwmp.9002".into(), "Internal".into(), 2)
+        );
+        let presets = conn::query(
+            &conn,
+            "SELECT name, events, channel FROM presets ORDER BY name",
+            &[],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )
+        .unwrap();
+        let events: serde_json::Value = serde_json::from_str(&presets[0].1).unwrap();
+        assert_eq!(
+            events,
+            serde_json::json!({"0 BOOTSTRAP": true, "1 BOOT": true})
+        );
+        assert_eq!(presets[1].1, "{}");
+        assert_eq!(presets[0].2, "default");
     }
 
     #[test]

@@ -158,6 +158,8 @@ pub(crate) fn preset(r: &Row<'_>) -> StoreResult<Preset> {
         precondition: json("precondition", &r.get::<_, String>(2)?)?,
         events: json("events", &r.get::<_, String>(3)?)?,
         configuration: json("configuration", &r.get::<_, String>(4)?)?,
+        channel: r.get(5)?,
+        schedule: r.get(6)?,
     })
 }
 

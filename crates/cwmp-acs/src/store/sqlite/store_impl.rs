@@ -14,7 +14,7 @@ use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
     ParamBatch, Parameter, Preset, PresetState, RetryPolicy, SessionBegun, SessionRecord,
-    SessionStart, Store, StoreResult, Task, TaskFilter, TaskStatus, Timestamp,
+    SessionStart, Store, StoreResult, Task, TaskFilter, Timestamp,
 };
 
 fn text(s: &str) -> Value {
@@ -189,10 +189,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn complete_task(&self, id: &str, result: serde_json::Value) -> StoreResult<bool> {
+    async fn complete_task(&self, id: &str) -> StoreResult<bool> {
         let id = id.to_owned();
         self.writer
-            .write(move |c| writes::complete_task(c, &id, TaskStatus::Done, &result))
+            .write(move |c| writes::delete_task(c, &id))
             .await
     }
 
@@ -203,7 +203,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<bool> {
         let id = id.to_owned();
         self.writer
-            .write(move |c| writes::complete_task(c, &id, TaskStatus::Transferring, &result))
+            .write(move |c| writes::mark_task_transferring(c, &id, &result))
             .await
     }
 
@@ -220,13 +220,8 @@ impl Store for SqliteStore {
     }
 
     async fn retry_task(&self, id: &str) -> StoreResult<bool> {
-        self.changed(
-            "UPDATE tasks SET status = 'pending', attempts = 0, next_attempt_ms = NULL, \
-             fault_code = NULL, fault_message = NULL, fault_detail = NULL \
-             WHERE id = $1 AND status = 'fault'",
-            vec![text(id)],
-        )
-        .await
+        let id = id.to_owned();
+        self.writer.write(move |c| writes::retry_task(c, &id)).await
     }
 
     async fn requeue_running_tasks(&self, device: &DeviceId) -> StoreResult<u64> {
@@ -244,7 +239,9 @@ impl Store for SqliteStore {
     }
 
     async fn delete_task(&self, id: &str) -> StoreResult<bool> {
-        self.changed("DELETE FROM tasks WHERE id = $1", vec![text(id)])
+        let id = id.to_owned();
+        self.writer
+            .write(move |c| writes::delete_task(c, &id))
             .await
     }
 
@@ -262,11 +259,10 @@ impl Store for SqliteStore {
     }
 
     async fn delete_fault(&self, device: &DeviceId, channel: &str) -> StoreResult<bool> {
-        self.changed(
-            "DELETE FROM faults WHERE device_id = $1 AND channel = $2",
-            vec![text(device.as_str()), text(channel)],
-        )
-        .await
+        let (device, channel) = (device.clone(), channel.to_owned());
+        self.writer
+            .write(move |c| writes::delete_fault(c, &device, &channel))
+            .await
     }
 
     async fn put_preset(&self, preset: Preset) -> StoreResult<()> {
@@ -280,7 +276,7 @@ impl Store for SqliteStore {
 
     async fn get_preset(&self, name: &str) -> StoreResult<Option<Preset>> {
         self.row(
-            "SELECT name, weight, precondition, events, configuration FROM presets \
+            "SELECT name, weight, precondition, events, configuration, channel, schedule FROM presets \
              WHERE name = $1",
             vec![text(name)],
             rows::preset,
@@ -290,7 +286,7 @@ impl Store for SqliteStore {
 
     async fn list_presets(&self) -> StoreResult<Vec<Preset>> {
         self.rows(
-            "SELECT name, weight, precondition, events, configuration FROM presets \
+            "SELECT name, weight, precondition, events, configuration, channel, schedule FROM presets \
              ORDER BY weight, name",
             Vec::new(),
             rows::preset,

@@ -9,8 +9,8 @@ use super::inform;
 use super::rows::{self, TASK_COLS, json_text, value_cols};
 use crate::store::{
     DeviceCredentials, DeviceId, FaultInfo, FaultRecord, FileMeta, NewFault, NewTask, ParamBatch,
-    ParamUpdate, Preset, RetryPolicy, SESSIONS_KEPT, SessionRecord, StoreError, StoreResult, Task,
-    TaskStatus, Timestamp, new_object_id,
+    ParamUpdate, Preset, RetryPolicy, SESSIONS_KEPT, SessionRecord, StoreError, StoreResult,
+    TASK_CHANNEL_PREFIX, Task, Timestamp, new_object_id, task_fault_channel,
 };
 
 /// Inserts or updates one parameter: absent fields keep their stored value.
@@ -77,6 +77,13 @@ pub(crate) fn write_parameters(
             &[&id.as_str(), prefix],
         )?;
     }
+    for path in &batch.delete_paths {
+        execute(
+            conn,
+            "DELETE FROM parameters WHERE device_id = $1 AND path = $2",
+            &[&id.as_str(), path],
+        )?;
+    }
     upsert_params(conn, id.as_str(), &batch.updates, batch.time)
 }
 
@@ -102,8 +109,8 @@ pub(crate) fn create_task(conn: &Connection, t: &NewTask) -> StoreResult<Task> {
         &[
             &new_object_id(),
             &t.device.as_str(),
-            &t.name,
-            &json_text(&t.payload)?,
+            &t.spec.name(),
+            &json_text(&t.spec.to_json())?,
             &t.expiry.map(Timestamp::as_millis),
             &Timestamp::now().as_millis(),
         ],
@@ -112,18 +119,89 @@ pub(crate) fn create_task(conn: &Connection, t: &NewTask) -> StoreResult<Task> {
     .ok_or_else(|| StoreError::Corrupt("INSERT … RETURNING gave no row".into()))
 }
 
-/// Sets a task's status (done, or transferring) with its result.
-pub(crate) fn complete_task(
+/// Marks a task as waiting for its TransferComplete, with its result so far.
+pub(crate) fn mark_task_transferring(
     conn: &Connection,
     id: &str,
-    status: TaskStatus,
     result: &serde_json::Value,
 ) -> StoreResult<bool> {
     let n = execute(
         conn,
-        "UPDATE tasks SET status = $2, result = $3, next_attempt_ms = NULL WHERE id = $1",
-        &[&id, &status.as_str(), &json_text(result)?],
+        "UPDATE tasks SET status = 'transferring', result = $2, next_attempt_ms = NULL \
+         WHERE id = $1",
+        &[&id, &json_text(result)?],
     )?;
+    Ok(n > 0)
+}
+
+/// Removes the fault a task may have open on its device's `task_<id>` channel.
+fn clear_task_fault(conn: &Connection, device: &str, id: &str) -> StoreResult<()> {
+    execute(
+        conn,
+        "DELETE FROM faults WHERE device_id = $1 AND channel = $2",
+        &[&device, &task_fault_channel(id)],
+    )?;
+    Ok(())
+}
+
+/// The device of task `id`, if the task exists.
+fn task_device(conn: &Connection, id: &str) -> StoreResult<Option<String>> {
+    query_opt(
+        conn,
+        "SELECT device_id FROM tasks WHERE id = $1",
+        &[&id],
+        |r| Ok(r.get::<_, String>(0)?),
+    )
+}
+
+/// Deletes a task (completed, or deleted through the API) with its open fault.
+pub(crate) fn delete_task(conn: &Connection, id: &str) -> StoreResult<bool> {
+    let Some(device) = task_device(conn, id)? else {
+        return Ok(false);
+    };
+    clear_task_fault(conn, &device, id)?;
+    execute(conn, "DELETE FROM tasks WHERE id = $1", &[&id])?;
+    Ok(true)
+}
+
+/// Makes a faulted task pending again at once and closes its fault.
+pub(crate) fn retry_task(conn: &Connection, id: &str) -> StoreResult<bool> {
+    let n = execute(
+        conn,
+        "UPDATE tasks SET status = 'pending', attempts = 0, next_attempt_ms = NULL, \
+         fault_code = NULL, fault_message = NULL, fault_detail = NULL \
+         WHERE id = $1 AND status = 'fault'",
+        &[&id],
+    )?;
+    if n > 0
+        && let Some(device) = task_device(conn, id)?
+    {
+        clear_task_fault(conn, &device, id)?;
+    }
+    Ok(n > 0)
+}
+
+/// Deletes a fault; the fault of a task (`task_<id>`) makes the task pending again, as
+/// GenieACS runs any task that has no fault.
+pub(crate) fn delete_fault(
+    conn: &Connection,
+    device: &DeviceId,
+    channel: &str,
+) -> StoreResult<bool> {
+    let n = execute(
+        conn,
+        "DELETE FROM faults WHERE device_id = $1 AND channel = $2",
+        &[&device.as_str(), &channel],
+    )?;
+    if let Some(task) = channel.strip_prefix(TASK_CHANNEL_PREFIX) {
+        execute(
+            conn,
+            "UPDATE tasks SET status = 'pending', attempts = 0, next_attempt_ms = NULL, \
+             fault_code = NULL, fault_message = NULL, fault_detail = NULL \
+             WHERE id = $1 AND device_id = $2 AND status = 'fault'",
+            &[&task, &device.as_str()],
+        )?;
+    }
     Ok(n > 0)
 }
 
@@ -133,11 +211,11 @@ pub(crate) fn fault_task(
     fault: &FaultInfo,
     policy: RetryPolicy,
 ) -> StoreResult<Option<Timestamp>> {
-    let attempts = query_opt(
+    let (device, attempts) = query_opt(
         conn,
-        "SELECT attempts FROM tasks WHERE id = $1",
+        "SELECT device_id, attempts FROM tasks WHERE id = $1",
         &[&id],
-        |r| Ok(r.get::<_, i64>(0)?),
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
     )?
     .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
     let attempts = u32::try_from(attempts.saturating_add(1)).unwrap_or(u32::MAX);
@@ -155,6 +233,14 @@ pub(crate) fn fault_task(
             &i64::from(attempts),
             &next.map(Timestamp::as_millis),
         ],
+    )?;
+    record_fault(
+        conn,
+        &NewFault {
+            device: DeviceId::from_escaped(device),
+            channel: task_fault_channel(id),
+            fault: fault.clone(),
+        },
     )?;
     Ok(next)
 }
@@ -185,11 +271,13 @@ pub(crate) fn record_fault(conn: &Connection, f: &NewFault) -> StoreResult<Fault
 pub(crate) fn put_preset(conn: &Connection, p: &Preset) -> StoreResult<()> {
     execute(
         conn,
-        "INSERT INTO presets (name, weight, precondition, events, configuration, updated_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET \
+        "INSERT INTO presets (name, weight, precondition, events, configuration, updated_ms, \
+         channel, schedule) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (name) DO UPDATE SET \
          weight = excluded.weight, precondition = excluded.precondition, \
          events = excluded.events, configuration = excluded.configuration, \
-         updated_ms = excluded.updated_ms",
+         updated_ms = excluded.updated_ms, channel = excluded.channel, \
+         schedule = excluded.schedule",
         &[
             &p.name,
             &p.weight,
@@ -197,6 +285,8 @@ pub(crate) fn put_preset(conn: &Connection, p: &Preset) -> StoreResult<()> {
             &json_text(&p.events)?,
             &json_text(&p.configuration)?,
             &Timestamp::now().as_millis(),
+            &p.channel,
+            &p.schedule,
         ],
     )?;
     Ok(())

@@ -1,0 +1,458 @@
+//! [`TaskRun`]: carrying out one task, one CWMP request at a time, each chosen from the
+//! answers so far. No I/O: the session engine sends what [`Next::Send`] says and feeds the
+//! answer back.
+//!
+//! - `refreshObject` reads names first (GetParameterNames of the subtree), then the values of
+//!   the leaves in batches of [`GPV_BATCH`], as GenieACS does: never a GetParameterValues of
+//!   an object path, which many CPEs (and genieacs-sim) cannot answer.
+//! - `setParameterValues` sends each value with its declared type, else the device's own
+//!   type; parameters whose type the ACS does not know yet are read first.
+//! - `addObject` with `parameterValues` adds the instance, then sets its values the same way.
+
+use std::collections::{HashMap, VecDeque};
+
+use cwmp::rpc::*;
+use cwmp::{Body, XsdType};
+
+use super::spec::{
+    AddInstance, AttributeSpec, DeleteInstance, InvalidTask, Names, NamesOf, Scalar, SetAttributes,
+    SetValues, TaskSpec, TransferSpec, ValueSpec,
+};
+use super::{typed, xsd_type};
+
+/// Most parameters read by one GetParameterValues of a refresh (GenieACS's
+/// `cwmp.gpvBatchSize` default).
+pub const GPV_BATCH: usize = 32;
+
+/// Most leaves one refresh reads (a CPE listing more is cut there, with a log line).
+const MAX_REFRESH_LEAVES: usize = 100_000;
+
+/// What to do after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    /// Send this request.
+    Send(Body),
+    /// The task is complete.
+    Done,
+}
+
+/// What the ACS knows of the device's tree: each stored path and its value's type.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    types: HashMap<String, Option<XsdType>>,
+}
+
+impl Facts {
+    /// From stored `(path, type)` pairs (objects end in `.`).
+    pub fn new(known: impl IntoIterator<Item = (String, Option<XsdType>)>) -> Facts {
+        Facts {
+            types: known.into_iter().collect(),
+        }
+    }
+
+    fn ty(&self, path: &str) -> Option<XsdType> {
+        self.types.get(path).copied().flatten()
+    }
+
+    fn is_leaf(&self, path: &str) -> bool {
+        !path.ends_with('.') && self.types.contains_key(path)
+    }
+
+    /// The type of `rel` in any instance of `object` (e.g. `Device.NAT.PortMapping.1.` +
+    /// `ExternalPort`), for the values of a new instance.
+    fn sibling_type(&self, object: &str, rel: &str) -> Option<XsdType> {
+        self.types.iter().find_map(|(p, t)| {
+            let rest = p.strip_prefix(object)?;
+            let (instance, tail) = rest.split_once('.')?;
+            (tail == rel && instance.bytes().all(|b| b.is_ascii_digit())).then_some(*t)?
+        })
+    }
+}
+
+/// One task in progress.
+#[derive(Debug)]
+pub struct TaskRun {
+    plan: Plan,
+}
+
+#[derive(Debug)]
+enum Plan {
+    Fixed(VecDeque<Body>),
+    Refresh(Reading),
+    Set(Setting),
+    Add {
+        object: String,
+        key: String,
+        values: Vec<ValueSpec>,
+        facts: Facts,
+        set: Option<Setting>,
+    },
+}
+
+/// Names first, then the leaves' values in batches.
+#[derive(Debug)]
+struct Reading {
+    first: Option<Body>,
+    leaves: VecDeque<String>,
+}
+
+impl Reading {
+    fn new(path: &str, facts: &Facts) -> Reading {
+        let first: Body = if facts.is_leaf(path) {
+            GetParameterValues {
+                parameter_names: vec![path.to_owned()],
+            }
+            .into()
+        } else {
+            let mut parameter_path = path.to_owned();
+            if !parameter_path.is_empty() && !parameter_path.ends_with('.') {
+                parameter_path.push('.');
+            }
+            GetParameterNames {
+                parameter_path,
+                next_level: false,
+            }
+            .into()
+        };
+        Reading {
+            first: Some(first),
+            leaves: VecDeque::new(),
+        }
+    }
+
+    fn next(&mut self, answer: Option<&Body>) -> Next {
+        if let Some(first) = self.first.take() {
+            return Next::Send(first);
+        }
+        if let Some(Body::GetParameterNamesResponse(r)) = answer {
+            let leaves = r.parameter_list.iter().filter(|p| !p.name.ends_with('.'));
+            if r.parameter_list.len() > MAX_REFRESH_LEAVES {
+                tracing::warn!(
+                    listed = r.parameter_list.len(),
+                    "refresh cut at {MAX_REFRESH_LEAVES} leaves"
+                );
+            }
+            self.leaves = leaves
+                .take(MAX_REFRESH_LEAVES)
+                .map(|p| p.name.clone())
+                .collect();
+        }
+        if self.leaves.is_empty() {
+            return Next::Done;
+        }
+        let n = self.leaves.len().min(GPV_BATCH);
+        Next::Send(
+            GetParameterValues {
+                parameter_names: self.leaves.drain(..n).collect(),
+            }
+            .into(),
+        )
+    }
+}
+
+/// Values to set, with the types still to learn read first.
+#[derive(Debug)]
+struct Setting {
+    values: Vec<(String, Scalar, Option<XsdType>)>,
+    key: String,
+    read: bool,
+    sent: bool,
+}
+
+impl Setting {
+    fn new(values: Vec<(String, Scalar, Option<XsdType>)>, key: String) -> Setting {
+        Setting {
+            values,
+            key,
+            read: false,
+            sent: false,
+        }
+    }
+
+    fn next(&mut self, answer: Option<&Body>) -> Result<Next, InvalidTask> {
+        if let Some(Body::GetParameterValuesResponse(r)) = answer {
+            for p in &r.parameter_list {
+                if let Some(v) = self.values.iter_mut().find(|v| v.0 == p.name) {
+                    v.2 = v.2.or(p.value.xsd_type());
+                }
+            }
+        }
+        if self.sent {
+            return Ok(Next::Done);
+        }
+        let unknown: Vec<String> = self
+            .values
+            .iter()
+            .filter(|v| v.2.is_none())
+            .map(|v| v.0.clone())
+            .collect();
+        if !self.read && !unknown.is_empty() {
+            self.read = true;
+            return Ok(Next::Send(
+                GetParameterValues {
+                    parameter_names: unknown,
+                }
+                .into(),
+            ));
+        }
+        let parameter_list = self
+            .values
+            .iter()
+            .map(|(name, value, ty)| {
+                let value =
+                    typed(value, *ty).map_err(|e| InvalidTask(format!("{name}: {}", e.0)))?;
+                Ok(ParameterValueStruct {
+                    name: name.clone(),
+                    value,
+                })
+            })
+            .collect::<Result<Vec<_>, InvalidTask>>()?;
+        self.sent = true;
+        Ok(Next::Send(
+            SetParameterValues {
+                parameter_list,
+                parameter_key: self.key.clone(),
+            }
+            .into(),
+        ))
+    }
+}
+
+fn declared(ty: Option<&str>) -> Option<XsdType> {
+    ty.and_then(xsd_type)
+}
+
+impl TaskRun {
+    /// True when planning `spec` needs the device's stored tree ([`Facts`]).
+    pub fn needs_facts(spec: &TaskSpec) -> bool {
+        match spec {
+            TaskSpec::SetParameterValues(_) => true,
+            TaskSpec::RefreshObject(r) => {
+                !r.object_name.is_empty() && !r.object_name.ends_with('.')
+            }
+            TaskSpec::AddObject(a) => !a.parameter_values.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Plans task `task_id`; transfers must name their URL by now (stored files resolved).
+    pub fn new(spec: &TaskSpec, task_id: &str, facts: Facts) -> Result<TaskRun, InvalidTask> {
+        let plan = match spec {
+            TaskSpec::RefreshObject(r) => Plan::Refresh(Reading::new(&r.object_name, &facts)),
+            TaskSpec::SetParameterValues(SetValues {
+                parameter_values,
+                parameter_key,
+            }) => {
+                let values = parameter_values
+                    .iter()
+                    .map(|v| {
+                        let ty = declared(v.ty.as_deref()).or_else(|| facts.ty(&v.path));
+                        (v.path.clone(), v.value.clone(), ty)
+                    })
+                    .collect();
+                Plan::Set(Setting::new(
+                    values,
+                    parameter_key.clone().unwrap_or_default(),
+                ))
+            }
+            TaskSpec::AddObject(AddInstance {
+                object_name,
+                parameter_values,
+                parameter_key,
+            }) => Plan::Add {
+                object: object_name.clone(),
+                key: parameter_key.clone().unwrap_or_default(),
+                values: parameter_values.clone(),
+                facts,
+                set: None,
+            },
+            other => Plan::Fixed(VecDeque::from([single(other, task_id)?])),
+        };
+        Ok(TaskRun { plan })
+    }
+
+    /// The first request.
+    pub fn start(&mut self) -> Result<Next, InvalidTask> {
+        self.step(None)
+    }
+
+    /// The CPE answered the last request with `answer` (not a fault): what comes next.
+    pub fn answered(&mut self, answer: &Body) -> Result<Next, InvalidTask> {
+        self.step(Some(answer))
+    }
+
+    fn step(&mut self, answer: Option<&Body>) -> Result<Next, InvalidTask> {
+        match &mut self.plan {
+            Plan::Fixed(steps) => Ok(steps.pop_front().map_or(Next::Done, Next::Send)),
+            Plan::Refresh(r) => Ok(r.next(answer)),
+            Plan::Set(s) => s.next(answer),
+            Plan::Add {
+                object,
+                key,
+                values,
+                facts,
+                set,
+            } => {
+                if let Some(set) = set {
+                    return set.next(answer);
+                }
+                match answer {
+                    None => Ok(Next::Send(
+                        AddObject {
+                            object_name: object.clone(),
+                            parameter_key: key.clone(),
+                        }
+                        .into(),
+                    )),
+                    Some(Body::AddObjectResponse(r)) if !values.is_empty() => {
+                        let instance = format!("{object}{}.", r.instance_number);
+                        let list = values
+                            .iter()
+                            .map(|v| {
+                                let ty = declared(v.ty.as_deref())
+                                    .or_else(|| facts.sibling_type(object, &v.path));
+                                (format!("{instance}{}", v.path), v.value.clone(), ty)
+                            })
+                            .collect();
+                        set.insert(Setting::new(list, key.clone())).next(None)
+                    }
+                    Some(_) => Ok(Next::Done),
+                }
+            }
+        }
+    }
+}
+
+fn or_id(key: &Option<String>, task_id: &str) -> String {
+    key.clone().unwrap_or_else(|| task_id.to_owned())
+}
+
+fn resolved(t: &TransferSpec) -> Result<(String, String), InvalidTask> {
+    match (&t.url, &t.file_type) {
+        (Some(url), Some(ty)) => Ok((url.clone(), ty.clone())),
+        (None, _) => Err(InvalidTask("the transfer's URL is not resolved".into())),
+        (_, None) => Err(InvalidTask("fileType is required".into())),
+    }
+}
+
+/// The one request of a task that needs one.
+fn single(spec: &TaskSpec, task_id: &str) -> Result<Body, InvalidTask> {
+    Ok(match spec {
+        TaskSpec::GetParameterValues(Names { parameter_names }) => GetParameterValues {
+            parameter_names: parameter_names.clone(),
+        }
+        .into(),
+        TaskSpec::GetParameterNames(NamesOf {
+            parameter_path,
+            next_level,
+        }) => GetParameterNames {
+            parameter_path: parameter_path.clone(),
+            next_level: *next_level,
+        }
+        .into(),
+        TaskSpec::GetParameterAttributes(Names { parameter_names }) => GetParameterAttributes {
+            parameter_names: parameter_names.clone(),
+        }
+        .into(),
+        TaskSpec::SetParameterAttributes(SetAttributes {
+            parameter_attributes,
+        }) => SetParameterAttributes {
+            parameter_list: parameter_attributes
+                .iter()
+                .map(
+                    |AttributeSpec(name, notification, access)| SetParameterAttributesStruct {
+                        name: name.clone(),
+                        notification_change: notification.is_some(),
+                        notification: Notification::from_value(notification.unwrap_or(0)),
+                        access_list_change: access.is_some(),
+                        access_list: access.clone().unwrap_or_default(),
+                    },
+                )
+                .collect(),
+        }
+        .into(),
+        TaskSpec::DeleteObject(DeleteInstance {
+            object_name,
+            parameter_key,
+        }) => DeleteObject {
+            object_name: object_name.clone(),
+            parameter_key: parameter_key.clone().unwrap_or_default(),
+        }
+        .into(),
+        TaskSpec::Reboot(c) => Reboot {
+            command_key: or_id(&c.command_key, task_id),
+        }
+        .into(),
+        TaskSpec::FactoryReset(_) => FactoryReset {}.into(),
+        TaskSpec::GetRpcMethods(_) => GetRPCMethods {}.into(),
+        TaskSpec::GetQueuedTransfers(_) => GetQueuedTransfers {}.into(),
+        TaskSpec::GetAllQueuedTransfers(_) => GetAllQueuedTransfers {}.into(),
+        TaskSpec::ScheduleInform(c) => ScheduleInform {
+            delay_seconds: c.delay_seconds.unwrap_or(0),
+            command_key: or_id(&c.command_key, task_id),
+        }
+        .into(),
+        TaskSpec::Download(t) => {
+            let (url, file_type) = resolved(t)?;
+            Download {
+                command_key: or_id(&t.command_key, task_id),
+                file_type,
+                url,
+                username: t.username.clone().unwrap_or_default(),
+                password: t.password.clone().unwrap_or_default(),
+                file_size: t.file_size.unwrap_or(0),
+                target_file_name: t.target_file_name.clone().unwrap_or_default(),
+                delay_seconds: t.delay_seconds.unwrap_or(0),
+                success_url: t.success_url.clone().unwrap_or_default(),
+                failure_url: t.failure_url.clone().unwrap_or_default(),
+            }
+            .into()
+        }
+        TaskSpec::ScheduleDownload(t) => {
+            let (url, file_type) = resolved(t)?;
+            ScheduleDownload {
+                command_key: or_id(&t.command_key, task_id),
+                file_type,
+                url,
+                username: t.username.clone().unwrap_or_default(),
+                password: t.password.clone().unwrap_or_default(),
+                file_size: t.file_size.unwrap_or(0),
+                target_file_name: t.target_file_name.clone().unwrap_or_default(),
+                time_window_list: t
+                    .time_windows
+                    .iter()
+                    .map(|w| TimeWindowStruct {
+                        window_start: w.window_start,
+                        window_end: w.window_end,
+                        window_mode: w.window_mode.clone(),
+                        user_message: w.user_message.clone().unwrap_or_default(),
+                        max_retries: w.max_retries.unwrap_or(-1),
+                    })
+                    .collect(),
+            }
+            .into()
+        }
+        TaskSpec::Upload(t) => {
+            let (url, file_type) = resolved(t)?;
+            Upload {
+                command_key: or_id(&t.command_key, task_id),
+                file_type,
+                url,
+                username: t.username.clone().unwrap_or_default(),
+                password: t.password.clone().unwrap_or_default(),
+                delay_seconds: t.delay_seconds.unwrap_or(0),
+            }
+            .into()
+        }
+        TaskSpec::CancelTransfer(c) => CancelTransfer {
+            command_key: c.command_key.clone(),
+        }
+        .into(),
+        TaskSpec::RefreshObject(_) | TaskSpec::SetParameterValues(_) | TaskSpec::AddObject(_) => {
+            return Err(InvalidTask("not a single-request task".into()));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;
