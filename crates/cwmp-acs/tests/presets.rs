@@ -591,3 +591,44 @@ async fn higher_weight_wins_and_tasks_run_first() {
     .await;
     assert_eq!(cpe.names(), ["Reboot", "GetParameterValues"]);
 }
+
+#[tokio::test]
+async fn a_genieacs_expression_precondition() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = store(&dir).await;
+    let pre = json!(format!(
+        "Tags.lab IS NOT NULL AND {VERSION} LIKE '1.%' AND Tags.seen IS NULL"
+    ));
+    preset(
+        &store,
+        "lab",
+        &[],
+        pre,
+        json!({"tags": {"add": ["seen"]}, "parameters": [[INTERVAL, 1800]]}),
+    )
+    .await;
+    let mut cpe = Cpe::new();
+    session(&store, &mut cpe, &periodic(), T0).await;
+    assert!(cpe.log.is_empty(), "no lab tag yet");
+    store.add_tag(&device(), "lab").await.expect("tag");
+    session(
+        &store,
+        &mut cpe,
+        &periodic(),
+        T0.plus(Duration::from_secs(1)),
+    )
+    .await;
+    assert_eq!(cpe.names(), ["GetParameterValues", "SetParameterValues"]);
+    cpe.values.insert(INTERVAL.into(), Value::UnsignedInt(5));
+    session(
+        &store,
+        &mut cpe,
+        &periodic(),
+        T0.plus(Duration::from_secs(2)),
+    )
+    .await;
+    assert!(
+        cpe.log.is_empty(),
+        "tagged seen: the precondition no longer holds"
+    );
+}

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use cwmp::{EventCode, Value};
-use cwmp_acs::query::{DeviceView, Limits, parse, parse_sort};
+use cwmp_acs::query::{DeviceView, Limits, Query, parse, parse_sort, parse_text};
 use cwmp_acs::store::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -86,15 +86,18 @@ fn query(rng: &mut StdRng, depth: u32) -> Json {
 
 const T_BASE: i64 = 1_700_000_000_000;
 
-#[tokio::test]
-async fn in_memory_and_sql_agree() {
-    let dir = tempfile::tempdir().expect("tmp");
+/// A store with 12 devices of random parameters and tags, and each device with its
+/// parameters as the in-memory evaluator sees it.
+async fn fleet(
+    dir: &std::path::Path,
+    rng: &mut StdRng,
+    value: fn(&mut StdRng) -> Value,
+) -> (Arc<dyn Store>, Vec<(Device, Vec<Parameter>)>) {
     let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(SqliteConfig::new(dir.path()))
+        SqliteStore::open(SqliteConfig::new(dir))
             .await
             .expect("open"),
     );
-    let mut rng = StdRng::seed_from_u64(7);
     for n in 0..12 {
         let identity = DeviceIdentity {
             manufacturer: "Acme".into(),
@@ -108,7 +111,7 @@ async fn in_memory_and_sql_agree() {
             if rng.random_range(0..4) != 0 {
                 parameters.push(ParamValue {
                     path: p.to_owned(),
-                    value: random_value(&mut rng),
+                    value: value(rng),
                 });
             }
         }
@@ -141,42 +144,151 @@ async fn in_memory_and_sql_agree() {
             store.get_parameters(&d.id, "").await.expect("params"),
         ));
     }
+    (store, views)
+}
+
+/// Runs `q` through both evaluators and checks they agree; true when it discriminates.
+async fn agree(
+    store: &Arc<dyn Store>,
+    views: &[(Device, Vec<Parameter>)],
+    q: Query,
+    text: &str,
+) -> bool {
+    let mut expected: Vec<String> = views
+        .iter()
+        .filter(|(d, p)| {
+            q.matches(DeviceView {
+                device: d,
+                params: p,
+            })
+        })
+        .map(|(d, _)| d.id.as_str().to_owned())
+        .collect();
+    expected.sort();
+    let dq = DeviceQuery {
+        filters: vec![DeviceFilter::Matches(q)],
+        ..DeviceQuery::default()
+    };
+    let got: Vec<String> = store
+        .find_devices(&dq)
+        .await
+        .expect("find")
+        .iter()
+        .map(|d| d.id.as_str().to_owned())
+        .collect();
+    assert_eq!(got, expected, "query {text}");
+    assert_eq!(
+        store.count_devices(&dq).await.expect("count"),
+        got.len() as u64
+    );
+    !got.is_empty() && got.len() < views.len()
+}
+
+#[tokio::test]
+async fn in_memory_and_sql_agree() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut rng = StdRng::seed_from_u64(7);
+    let (store, views) = fleet(dir.path(), &mut rng, random_value).await;
     let mut nonempty = 0;
     for _ in 0..400 {
         let json = query(&mut rng, 0);
         let q = parse(&json, &Limits::default()).unwrap_or_else(|e| panic!("{json}: {e}"));
-        let mut expected: Vec<String> = views
-            .iter()
-            .filter(|(d, p)| {
-                q.matches(DeviceView {
-                    device: d,
-                    params: p,
-                })
-            })
-            .map(|(d, _)| d.id.as_str().to_owned())
-            .collect();
-        expected.sort();
-        let dq = DeviceQuery {
-            filters: vec![DeviceFilter::Matches(q)],
-            ..DeviceQuery::default()
-        };
-        let got: Vec<String> = store
-            .find_devices(&dq)
-            .await
-            .expect("find")
-            .iter()
-            .map(|d| d.id.as_str().to_owned())
-            .collect();
-        assert_eq!(got, expected, "query {json}");
-        assert_eq!(
-            store.count_devices(&dq).await.expect("count"),
-            got.len() as u64
-        );
-        if !got.is_empty() && got.len() < all.len() {
+        if agree(&store, &views, q, &json.to_string()).await {
             nonempty += 1;
         }
     }
     assert!(nonempty > 50, "queries discriminate: {nonempty}");
+}
+
+/// Values of every class the expression language tells apart.
+fn typed_value(rng: &mut StdRng) -> Value {
+    match rng.random_range(0..7) {
+        0 => Value::UnsignedInt(rng.random_range(0..20)),
+        1 => Value::Int(rng.random_range(-5..5)),
+        2 => Value::Boolean(rng.random()),
+        3 => Value::Long(rng.random_range(-3..3)),
+        4 => Value::from_wire(Some("dateTime"), "2024-01-01T00:00:00Z"),
+        5 => Value::from_wire(Some("boolean"), "maybe"),
+        _ => Value::string(WORDS[rng.random_range(0..WORDS.len())]),
+    }
+}
+
+fn expr_value(rng: &mut StdRng, time: bool) -> String {
+    if time {
+        return match rng.random_range(0..4) {
+            0 => format!("{}", T_BASE + rng.random_range(0..5) * 1000),
+            1 => "NOW()".into(),
+            2 => "NOW() - 100 * 365 * 86400000".into(),
+            _ => format!("{} + 500", T_BASE + 1000),
+        };
+    }
+    match rng.random_range(0..9) {
+        0 | 1 => format!("{}", rng.random_range(-5..20)),
+        2 => ["TRUE", "FALSE"][rng.random_range(0..2)].into(),
+        3 => "NULL".into(),
+        4 => "2 * 4 + 1".into(),
+        5 => "'2024-01-01T00:00:00Z'".into(),
+        _ => format!("'{}'", WORDS[rng.random_range(0..WORDS.len())]),
+    }
+}
+
+fn expr_condition(rng: &mut StdRng, depth: u32) -> String {
+    if depth < 3 && rng.random_range(0..3) == 0 {
+        let a = expr_condition(rng, depth + 1);
+        let b = expr_condition(rng, depth + 1);
+        return match rng.random_range(0..3) {
+            0 => format!("({a} AND {b})"),
+            1 => format!("({a} OR {b})"),
+            _ => format!("NOT ({a})"),
+        };
+    }
+    let fields = [
+        "DeviceID.ID",
+        "DeviceID.SerialNumber",
+        "Tags.alpha",
+        "Tags.Gamma",
+        "Events.Inform",
+        "Events.Registered",
+        PATHS[0],
+        PATHS[1],
+        PATHS[2],
+        "Device.Missing",
+    ];
+    let f = fields[rng.random_range(0..fields.len())];
+    let time = f.starts_with("Events.");
+    let op = ["=", "<>", "<", "<=", ">", ">="][rng.random_range(0..6)];
+    match rng.random_range(0..8) {
+        0 => format!("{f} IS NULL"),
+        1 => format!("{f} IS NOT NULL"),
+        2 if !time => {
+            let pat = ["a%", "%a%", "_eta", "1%", "G%", "%", "", "2024-%"][rng.random_range(0..8)];
+            let not = ["", "NOT "][rng.random_range(0..2)];
+            match rng.random_range(0..3) {
+                _ if f.starts_with("Tags.") => format!("{f} {not}LIKE '{pat}'"),
+                0 => format!("UPPER({f}) {not}LIKE '{}'", pat.to_uppercase()),
+                1 => format!("LOWER({f}) {not}LIKE '{pat}'"),
+                _ => format!("{f} {not}LIKE '{pat}'"),
+            }
+        }
+        3 => format!("{} {op} {f}", expr_value(rng, time)),
+        _ => format!("{f} {op} {}", expr_value(rng, time)),
+    }
+}
+
+#[tokio::test]
+async fn expressions_agree_in_memory_and_sql() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut rng = StdRng::seed_from_u64(16);
+    let (store, views) = fleet(dir.path(), &mut rng, typed_value).await;
+    let mut nonempty = 0;
+    for _ in 0..400 {
+        let text = expr_condition(&mut rng, 0);
+        let q = parse_text(&text, &Limits::default()).unwrap_or_else(|e| panic!("{text}: {e}"));
+        if agree(&store, &views, q, &text).await {
+            nonempty += 1;
+        }
+    }
+    assert!(nonempty > 50, "expressions discriminate: {nonempty}");
 }
 
 #[tokio::test]

@@ -192,8 +192,9 @@ pub(crate) async fn list(
     QueryString(params): QueryString<ListParams>,
 ) -> ApiResult<(HeaderMap, Json<JsonValue>)> {
     let bad = |e: query::QueryError| ApiError::bad_request(e.to_string());
-    let q = parse_query(params.query.as_deref())?;
-    let q = query::parse(&q, &Limits::default()).map_err(bad)?;
+    // JSON (`{…}`) or a GenieACS expression; blank is every device.
+    let q = query::parse_text(params.query.as_deref().unwrap_or(""), &Limits::default())
+        .map_err(bad)?;
     let sort = parse_json_param("sort", params.sort.as_deref())?;
     let sort = query::parse_sort(&sort).map_err(bad)?;
     let projection = Projection::parse(params.projection.as_deref())?;

@@ -1,7 +1,9 @@
-//! Device queries: GenieACS (MongoDB-style) JSON parsed into a [`Query`] tree, shared by
-//! `GET /devices` (translated to SQL by the store) and preset preconditions (evaluated in
-//! memory by [`Query::matches`]). Both evaluators follow the rules below, and a test checks
-//! that they agree.
+//! Device queries: GenieACS (MongoDB-style) JSON or a GenieACS expression ([`expression`])
+//! parsed into a [`Query`] tree, shared by `GET /devices` (translated to SQL by the store)
+//! and preset preconditions (evaluated in memory by [`Query::matches`]). [`parse_text`]
+//! takes either form: text starting with `{` is JSON, anything else an expression. Both
+//! evaluators follow the rules below (and those of [`expression`]), and a test checks that
+//! they agree.
 //!
 //! Fields: `_id` (also `DeviceID.ID`), `_tags`, `_deviceId._Manufacturer` / `_OUI` /
 //! `_ProductClass` / `_SerialNumber` (also `DeviceID.Manufacturer`, …), `_lastInform` and
@@ -20,17 +22,21 @@
 
 mod date;
 mod eval;
+pub mod expression;
 mod parse;
 mod precondition;
 mod sort;
+mod term;
 
 use std::fmt;
 
 pub use date::date_millis;
 pub use eval::DeviceView;
+pub use expression::{ExpressionError, parse_expression};
 pub use parse::{Limits, parse};
 pub use precondition::parse_precondition;
 pub use sort::{SortKey, parse_sort};
+pub use term::{ArithOp, CmpOp, Func, Literal, Term, Typed};
 
 /// A query that cannot be parsed; the message says what and where (answered as HTTP 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -159,6 +165,20 @@ pub enum Cond {
     Exists,
     /// The text matches.
     Regex(Pattern),
+    /// Expression comparison: the field has a value and `value <op> term` holds under
+    /// GenieACS's ordering (booleans are 0/1, numbers sort before strings; a NULL term
+    /// matches nothing). See [`expression`].
+    Compare(CmpOp, Term),
+    /// Expression `LIKE` (or `NOT LIKE` when `negated`): the field holds a string, and the
+    /// pattern, compiled to an anchored regex, matches it (or does not).
+    Like {
+        /// The compiled pattern.
+        pattern: Pattern,
+        /// `NOT LIKE`.
+        negated: bool,
+    },
+    /// Expression `IS NOT NULL`: the field has a value (a parameter row with a value).
+    NotNull,
 }
 
 /// A finite `f64` usable in `Eq` types.
@@ -190,6 +210,28 @@ impl fmt::Debug for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "/{}/", self.source())
     }
+}
+
+/// Parses a query in either form: text starting with `{` (after whitespace) is GenieACS
+/// (MongoDB-style) JSON, anything else a GenieACS expression; blank text matches every
+/// device.
+pub fn parse_text(text: &str, limits: &Limits) -> Result<Query, QueryError> {
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Ok(Query::all());
+    }
+    if text.len() > limits.max_text_bytes {
+        return Err(QueryError(format!(
+            "longer than {} bytes",
+            limits.max_text_bytes
+        )));
+    }
+    if trimmed.starts_with('{') {
+        let json: serde_json::Value = serde_json::from_str(trimmed)
+            .map_err(|e| QueryError(format!("not valid JSON: {e}")))?;
+        return parse(&json, limits);
+    }
+    Ok(parse_expression(text, limits)?)
 }
 
 impl Query {

@@ -19,6 +19,8 @@ pub struct Limits {
     pub regex_size_limit: usize,
     /// Longest parameter path or string value (bytes).
     pub max_string_bytes: usize,
+    /// Longest query text, JSON or expression (bytes).
+    pub max_text_bytes: usize,
 }
 
 impl Default for Limits {
@@ -30,6 +32,7 @@ impl Default for Limits {
             max_regex_bytes: 512,
             regex_size_limit: 1 << 20,
             max_string_bytes: 1024,
+            max_text_bytes: 16 * 1024,
         }
     }
 }

@@ -1,9 +1,10 @@
-//! A preset's precondition as GenieACS stores it: a JSON query, or that query's JSON text
-//! (GenieACS's `"precondition": "{\"_tags\": \"test\"}"`). Empty: every device.
+//! A preset's precondition as GenieACS stores it: a JSON query, that query's JSON text
+//! (GenieACS's `"precondition": "{\"_tags\": \"test\"}"`), or a GenieACS expression
+//! (`"Tags.lab IS NOT NULL"`, see [`expression`](super::expression)). Empty: every device.
 
 use serde_json::Value as Json;
 
-use super::{Limits, Query, QueryError, parse};
+use super::{Limits, Query, QueryError, parse, parse_text};
 
 /// Longest precondition text accepted.
 pub const MAX_TEXT: usize = 16 * 1024;
@@ -12,22 +13,10 @@ pub const MAX_TEXT: usize = 16 * 1024;
 pub fn parse_precondition(precondition: &Json, limits: &Limits) -> Result<Query, QueryError> {
     match precondition {
         Json::Null => Ok(Query::all()),
-        Json::String(text) if text.trim().is_empty() => Ok(Query::all()),
-        Json::String(text) if text.trim_start().starts_with('{') => {
-            if text.len() > MAX_TEXT {
-                return Err(QueryError(format!(
-                    "the precondition is longer than {MAX_TEXT} bytes"
-                )));
-            }
-            let json: Json = serde_json::from_str(text)
-                .map_err(|e| QueryError(format!("the precondition is not JSON: {e}")))?;
-            parse(&json, limits)
-        }
-        Json::String(_) => Err(QueryError(
-            "GenieACS expressions (e.g. Tags.lab IS NOT NULL) are not supported yet; \
-             give the precondition as a JSON query"
-                .into(),
-        )),
+        Json::String(text) if text.len() > MAX_TEXT => Err(QueryError(format!(
+            "the precondition is longer than {MAX_TEXT} bytes"
+        ))),
+        Json::String(text) => parse_text(text, limits),
         other => parse(other, limits),
     }
 }
@@ -47,7 +36,12 @@ mod tests {
         assert_eq!(parse_precondition(&json!(""), &l), Ok(Query::all()));
         assert_eq!(parse_precondition(&Json::Null, &l), Ok(Query::all()));
         assert!(parse_precondition(&json!("{\"_tags\": "), &l).is_err());
-        assert!(parse_precondition(&json!("Tags.lab IS NOT NULL"), &l).is_err());
+        assert_eq!(
+            parse_precondition(&json!("Tags.lab IS NOT NULL"), &l),
+            parse_text("Tags.lab IS NOT NULL", &l)
+        );
+        let e = parse_precondition(&json!("Tags.lab IS NOT"), &l).expect_err("expression");
+        assert!(e.0.contains("column 16"), "{e}");
         assert!(parse_precondition(&json!(3), &l).is_err());
     }
 }

@@ -5,8 +5,13 @@
 //! (`BINARY` collation); PostgreSQL needs `COLLATE "C"` for the same answers. Every
 //! condition is written so that it is never NULL, so `NOT` means what the in-memory
 //! evaluator means.
+//!
+//! Expression comparisons ([`Cond::Compare`]) see each field as two columns, its number
+//! and its string (each NULL unless the value is of that class), and follow GenieACS's
+//! ordering: a number is less than any string. `NOW()` is the time the buffer was made.
 
-use crate::query::{Cond, Field, IdentityField, Query, Scalar, SortKey};
+use crate::query::{CmpOp, Cond, Field, IdentityField, Query, Scalar, SortKey, Typed};
+use crate::store::Timestamp;
 
 /// A bound argument.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,16 +23,50 @@ pub(crate) enum Arg {
 }
 
 /// Accumulates SQL text with its arguments (`$1`, `$2`, … in order).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct SqlBuf {
     /// The arguments.
     pub(crate) args: Vec<Arg>,
+    /// `NOW()` of expression queries (Unix ms).
+    now: i64,
 }
+
+impl Default for SqlBuf {
+    fn default() -> SqlBuf {
+        SqlBuf::at(Timestamp::now())
+    }
+}
+
+/// A field as expression comparisons see it: SQL for its number and its string, each NULL
+/// unless the value is of that class.
+struct Typed2 {
+    num: String,
+    text: String,
+}
+
+/// The number of a parameter row: the integer types, and booleans as 0/1.
+const PARAM_NUM: &str = "(CASE WHEN p.value_type IN ('int', 'unsignedInt', 'long', \
+    'unsignedLong') THEN CAST(p.value AS DOUBLE PRECISION) WHEN p.value_type = 'boolean' \
+    THEN (CASE p.value WHEN 'true' THEN 1.0 WHEN 'false' THEN 0.0 END) END)";
+
+/// The string of a parameter row: every other type, and a `boolean` whose text is not one
+/// (kept verbatim by the store, a string in memory too).
+const PARAM_TEXT: &str = "(CASE WHEN p.value_type IS NULL OR p.value_type NOT IN ('int', \
+    'unsignedInt', 'long', 'unsignedLong', 'boolean') OR (p.value_type = 'boolean' AND \
+    p.value NOT IN ('true', 'false')) THEN p.value END)";
 
 /// `value_type`s compared numerically.
 const NUMERIC_TYPES: &str = "('int', 'unsignedInt', 'long', 'unsignedLong')";
 
 impl SqlBuf {
+    /// A buffer whose `NOW()` is `now`.
+    pub(crate) fn at(now: Timestamp) -> SqlBuf {
+        SqlBuf {
+            args: Vec::new(),
+            now: now.as_millis(),
+        }
+    }
+
     fn bind(&mut self, a: Arg) -> String {
         self.args.push(a);
         format!("${}", self.args.len())
@@ -71,6 +110,9 @@ impl SqlBuf {
 
     fn field(&mut self, field: &Field, cond: &Cond) -> String {
         let column = |c: &str| format!("d.{c}");
+        if matches!(cond, Cond::Compare(..) | Cond::Like { .. } | Cond::NotNull) {
+            return self.expression_field(field, cond);
+        }
         match field {
             Field::Id => self.text_cond(&column("id"), cond),
             Field::Identity(i) => self.text_cond(&column(identity_column(*i)), cond),
@@ -102,6 +144,87 @@ impl SqlBuf {
         }
     }
 
+    /// An expression condition on a field, never NULL itself.
+    fn expression_field(&mut self, field: &Field, cond: &Cond) -> String {
+        let null = || "NULL".to_owned();
+        let text = |c: &str| Typed2 {
+            num: null(),
+            text: c.to_owned(),
+        };
+        let num = |c: &str| Typed2 {
+            num: c.to_owned(),
+            text: null(),
+        };
+        match field {
+            Field::Id => self.typed_cond(&text("d.id"), cond),
+            Field::Identity(i) => {
+                self.typed_cond(&text(&format!("d.{}", identity_column(*i))), cond)
+            }
+            Field::LastInform => self.typed_cond(&num("d.last_inform_ms"), cond),
+            Field::Registered => self.typed_cond(&num("d.created_ms"), cond),
+            Field::Tags => {
+                let c = self.typed_cond(&text("t.tag"), cond);
+                format!("EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND {c})")
+            }
+            Field::Param(path) => {
+                let p = self.bind(Arg::Text(path.clone()));
+                let typed = Typed2 {
+                    num: PARAM_NUM.to_owned(),
+                    text: PARAM_TEXT.to_owned(),
+                };
+                let c = self.typed_cond(&typed, cond);
+                format!(
+                    "EXISTS (SELECT 1 FROM parameters p WHERE p.device_id = d.id \
+                     AND p.path = {p} AND p.value IS NOT NULL AND {c})"
+                )
+            }
+        }
+    }
+
+    /// [`Cond::Compare`], [`Cond::Like`] or [`Cond::NotNull`] on a typed field.
+    fn typed_cond(&mut self, f: &Typed2, cond: &Cond) -> String {
+        let (num, text) = (&f.num, &f.text);
+        match cond {
+            Cond::NotNull => format!("({num} IS NOT NULL OR {text} IS NOT NULL)"),
+            Cond::Like { pattern, negated } => {
+                let re = self.bind(Arg::Text(pattern.source().into()));
+                let not = if *negated { "NOT " } else { "" };
+                format!("({text} IS NOT NULL AND {not}({text} REGEXP {re}))")
+            }
+            Cond::Compare(op, term) => {
+                let Some(value) = term.eval(Some(self.now)) else {
+                    return "1 = 0".into();
+                };
+                let op = *op;
+                match value.typed() {
+                    None => "1 = 0".into(),
+                    Some(Typed::Num(n)) => {
+                        let n = self.bind(Arg::Real(n));
+                        // Every string is greater than a number.
+                        let strings = matches!(op, CmpOp::Gt | CmpOp::Ge | CmpOp::Ne);
+                        let or = if strings {
+                            format!(" OR {text} IS NOT NULL")
+                        } else {
+                            String::new()
+                        };
+                        format!("(({num} IS NOT NULL AND {num} {} {n}){or})", op.sql())
+                    }
+                    Some(Typed::Text(s)) => {
+                        let s = self.bind(Arg::Text(s.to_owned()));
+                        let numbers = matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Ne);
+                        let or = if numbers {
+                            format!(" OR {num} IS NOT NULL")
+                        } else {
+                            String::new()
+                        };
+                        format!("(({text} IS NOT NULL AND {text} {} {s}){or})", op.sql())
+                    }
+                }
+            }
+            _ => "1 = 0".into(),
+        }
+    }
+
     /// A condition on a text column that may be NULL, never NULL itself.
     fn text_cond(&mut self, col: &str, cond: &Cond) -> String {
         let body = match cond {
@@ -118,8 +241,11 @@ impl SqlBuf {
             }
             Cond::Text(op, s) => format!("{col} {} {}", op.sql(), self.bind(Arg::Text(s.clone()))),
             Cond::Regex(p) => format!("{col} REGEXP {}", self.bind(Arg::Text(p.source().into()))),
-            // Numeric conditions name parameters or times only (the parser sees to it).
-            Cond::Num(..) => return "1 = 0".into(),
+            // Numeric conditions name parameters or times only (the parser sees to it);
+            // expression conditions are written by `typed_cond`.
+            Cond::Num(..) | Cond::Compare(..) | Cond::Like { .. } | Cond::NotNull => {
+                return "1 = 0".into();
+            }
         };
         format!("({col} IS NOT NULL AND {body})")
     }
@@ -142,7 +268,11 @@ impl SqlBuf {
                 format!("{col} IN ({})", marks.join(", "))
             }
             Cond::Num(op, n) => format!("{col} {} {}", op.sql(), self.bind(Arg::Real(n.0))),
-            Cond::Text(..) | Cond::Regex(_) => return "1 = 0".into(),
+            Cond::Text(..)
+            | Cond::Regex(_)
+            | Cond::Compare(..)
+            | Cond::Like { .. }
+            | Cond::NotNull => return "1 = 0".into(),
         };
         format!("({col} IS NOT NULL AND {body})")
     }
