@@ -16,7 +16,7 @@ use cwmp_cpe::agent::Agent;
 use cwmp_cpe::cli::{ClientCommand, ConfigSet};
 use cwmp_cpe::config::Config;
 use cwmp_cpe::conn_request::{
-    ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
+    Algorithm, ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
 };
 use cwmp_cpe::control::ControlServer;
 use cwmp_cpe::{Clock, SystemClock};
@@ -131,13 +131,20 @@ async fn run(config: Config) -> anyhow::Result<()> {
             .map(|v| v.as_text().into_owned())
             .unwrap_or_default()
     };
+    // The operator's `config cpe-url` (persisted) may have moved the listener.
+    let cpe = agent.config().cpe.clone();
     let digest = DigestConfig {
         username: ms("ConnectionRequestUsername"),
         password: ms("ConnectionRequestPassword"),
+        algorithms: cpe.digest_algorithms.clone(),
         ..DigestConfig::default()
     };
-    // The operator's `config cpe-url` (persisted) may have moved the listener.
-    let cpe = agent.config().cpe.clone();
+    if cpe.digest_algorithms.last() != Some(&Algorithm::Md5) {
+        tracing::warn!(
+            "cpe.digest_algorithms does not end with MD5: an ACS that answers the last \
+             challenge with MD5 (GenieACS) will be refused"
+        );
+    }
     let (cr_tx, cr_rx) = tokio::sync::mpsc::channel(1);
     let udp_cr_tx = cr_tx.clone();
     let server = ConnRequestServer::bind(

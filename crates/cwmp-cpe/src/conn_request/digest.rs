@@ -71,6 +71,35 @@ impl Algorithm {
     }
 }
 
+/// Written as its header token (`"SHA-256"`).
+impl serde::Serialize for Algorithm {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Read from its header token, case-insensitively; an unknown one names the known ones.
+impl<'de> serde::Deserialize<'de> for Algorithm {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Algorithm::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown digest algorithm {text:?}: expected MD5, MD5-sess, SHA-256 or SHA-256-sess"
+            ))
+        })
+    }
+}
+
+/// The challenges offered by default: MD5 alone, the one algorithm every ACS computes,
+/// whichever challenge it reads. ACSs differ in which of several challenges they answer: RFC
+/// 7616 §3.7 clients take the first they support, some take only the first, and GenieACS
+/// reads the header values joined into one, so the parameters of the LAST challenge win
+/// while it always computes MD5 (labelled with that last challenge's algorithm). An order
+/// is only safe for all of them when the first and the last challenge are both MD5, and then
+/// a client following the RFC never uses anything else: offering SHA-256 is an operator's
+/// choice (`[cpe] digest_algorithms`) for an ACS known to answer it.
+pub const DEFAULT_ALGORITHMS: [Algorithm; 1] = [Algorithm::Md5];
+
 /// Who may make Connection Requests and how.
 #[derive(Debug, Clone)]
 pub struct DigestConfig {
@@ -84,9 +113,8 @@ pub struct DigestConfig {
     pub allow_basic: bool,
     /// How long an issued nonce stays fresh.
     pub nonce_lifetime: Duration,
-    /// Algorithms offered, one challenge each, in this order. Default MD5 then SHA-256:
-    /// many ACSs answer only the first challenge and know only MD5 (RFC 7616 §3.7 lets the
-    /// server choose the order).
+    /// Algorithms offered, one challenge each, in this order (RFC 7616 §3.7: the server's
+    /// preference first). Default [`DEFAULT_ALGORITHMS`]: MD5 alone.
     pub algorithms: Vec<Algorithm>,
 }
 
@@ -98,7 +126,7 @@ impl Default for DigestConfig {
             password: String::new(),
             allow_basic: false,
             nonce_lifetime: Duration::from_secs(300),
-            algorithms: vec![Algorithm::Md5, Algorithm::Sha256],
+            algorithms: DEFAULT_ALGORITHMS.to_vec(),
         }
     }
 }
