@@ -1,4 +1,6 @@
 use super::*;
+use base64::Engine as _;
+use cwmp::http_auth::{digest_uri_matches as uri_matches, parse_params};
 use rand::SeedableRng;
 
 const SECS: fn(u64) -> Duration = Duration::from_secs;
