@@ -5,15 +5,14 @@
 //! commands ([`cwmp_cpe::cli`]) talk to the running daemon over its control socket.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::Parser as _;
 use cwmp_cpe::agent::Agent;
-use cwmp_cpe::cli::{ClientCommand, ConfigSet};
+use cwmp_cpe::cli::{Cli, Command, ConfigCommand};
 use cwmp_cpe::config::Config;
 use cwmp_cpe::conn_request::{
     Algorithm, ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
@@ -27,40 +26,6 @@ use rand::rngs::StdRng;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
-
-#[derive(Parser)]
-#[command(name = "cwmp-cpe", version, about = "TR-069 (CWMP) device agent")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the daemon.
-    Run {
-        #[arg(long)]
-        config: PathBuf,
-    },
-    /// Configuration.
-    Config {
-        #[command(subcommand)]
-        command: ConfigCommand,
-    },
-    #[command(flatten)]
-    Client(ClientCommand),
-}
-
-#[derive(Subcommand)]
-enum ConfigCommand {
-    /// Validate the config file and print the effective settings.
-    Check {
-        #[arg(long)]
-        config: PathBuf,
-    },
-    #[command(flatten)]
-    Set(ConfigSet),
-}
 
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
