@@ -10,6 +10,9 @@
 //! 3. The empty POST; then every ACS request is answered (data model through
 //!    [`cwmp_datamodel::rpc`], device methods as [`Effect`]s, the rest fault 9000), with the
 //!    request's `cwmp:ID` and namespace, until the ACS sends an empty response: [`Step::Done`].
+//!    A request the parser refuses because its method is unknown or a mandatory header is not
+//!    understood reaches [`Session::on_unparsable`] instead: fault 9000 or the SOAP
+//!    `MustUnderstand` fault, and the session goes on.
 //!
 //! A transport failure (timeout, HTTP error) is reported with [`Session::fail`], which puts
 //! the undelivered events back for the retry (§3.7.1.5); the caller keeps the RetryCount with
