@@ -6,14 +6,12 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use cwmp::http_auth::{param, parse_params, quote, split_scheme};
+use cwmp::http_auth::digest::Challenge;
 use http_body_util::Empty;
 use hyper::header::{AUTHORIZATION, HOST, WWW_AUTHENTICATE};
 use hyper::{Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
-use md5::Md5;
 use rand::TryRngCore as _;
-use sha2::{Digest as _, Sha256};
 
 /// Default time limit of a Connection Request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -70,10 +68,18 @@ async fn send_inner(url: &str, credentials: Option<&CrCredentials>) -> Result<u1
     if status != StatusCode::UNAUTHORIZED {
         return check(status);
     }
-    let challenge = challenge.ok_or_else(|| CrError::Auth("401 without a challenge".to_owned()))?;
+    let challenge = challenge
+        .ok_or_else(|| CrError::Auth("401 without a Digest challenge we can answer".into()))?;
     let creds = credentials
         .ok_or_else(|| CrError::Auth("the device has no Connection Request credentials".into()))?;
-    let authorization = digest_authorization(&challenge, creds, uri.path())?;
+    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut raw = [0u8; 8];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut raw)
+        .map_err(|e| CrError::Io(e.to_string()))?;
+    let cnonce = cwmp::http_auth::hex(&raw);
+    let authorization =
+        challenge.authorization(&creds.username, &creds.password, "GET", target, 1, &cnonce);
     let (status, _) = get(&uri, Some(authorization)).await?;
     if status == StatusCode::UNAUTHORIZED {
         return Err(CrError::Auth("credentials rejected".to_owned()));
@@ -92,7 +98,7 @@ fn check(status: StatusCode) -> Result<u16, CrError> {
 async fn get(
     uri: &Uri,
     authorization: Option<String>,
-) -> Result<(StatusCode, Option<String>), CrError> {
+) -> Result<(StatusCode, Option<Challenge>), CrError> {
     let io = |e: &dyn std::fmt::Display| CrError::Io(e.to_string());
     let host = uri.host().ok_or_else(|| CrError::BadUrl(uri.to_string()))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -116,70 +122,12 @@ async fn get(
     let response = sender.send_request(req).await.map_err(|e| io(&e));
     conn.abort();
     let response = response?;
-    let challenge = response
-        .headers()
-        .get_all(WWW_AUTHENTICATE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| split_scheme(v).0.eq_ignore_ascii_case("Digest"))
-        .map(str::to_owned);
+    let challenge = Challenge::best(
+        response
+            .headers()
+            .get_all(WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    );
     Ok((response.status(), challenge))
-}
-
-fn hash_hex(sha256: bool, data: &str) -> String {
-    if sha256 {
-        cwmp::http_auth::hex(&Sha256::digest(data.as_bytes()))
-    } else {
-        cwmp::http_auth::hex(&Md5::digest(data.as_bytes()))
-    }
-}
-
-fn digest_authorization(
-    challenge: &str,
-    creds: &CrCredentials,
-    uri: &str,
-) -> Result<String, CrError> {
-    let params = parse_params(split_scheme(challenge).1)
-        .ok_or_else(|| CrError::Auth("malformed Digest challenge".into()))?;
-    let field = |k: &str| param(&params, k);
-    let realm = field("realm").unwrap_or("");
-    let nonce = field("nonce").ok_or_else(|| CrError::Auth("challenge without nonce".into()))?;
-    let algorithm = field("algorithm").unwrap_or("MD5");
-    let sha256 = match algorithm.to_ascii_uppercase().as_str() {
-        "MD5" => false,
-        "SHA-256" => true,
-        other => return Err(CrError::Auth(format!("unsupported algorithm {other}"))),
-    };
-    let qop_auth = field("qop").is_some_and(|q| q.split(',').any(|q| q.trim() == "auth"));
-    let ha1 = hash_hex(
-        sha256,
-        &format!("{}:{realm}:{}", creds.username, creds.password),
-    );
-    let ha2 = hash_hex(sha256, &format!("GET:{uri}"));
-    let mut raw = [0u8; 8];
-    rand::rngs::OsRng
-        .try_fill_bytes(&mut raw)
-        .map_err(|e| CrError::Io(e.to_string()))?;
-    let cnonce = cwmp::http_auth::hex(&raw);
-    let mut header = format!(
-        "Digest username={}, realm={}, nonce={}, uri={}, algorithm={algorithm}",
-        quote(&creds.username),
-        quote(realm),
-        quote(nonce),
-        quote(uri)
-    );
-    let response = if qop_auth {
-        header.push_str(&format!(", qop=auth, nc=00000001, cnonce=\"{cnonce}\""));
-        hash_hex(
-            sha256,
-            &format!("{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}"),
-        )
-    } else {
-        hash_hex(sha256, &format!("{ha1}:{nonce}:{ha2}"))
-    };
-    header.push_str(&format!(", response=\"{response}\""));
-    if let Some(opaque) = field("opaque") {
-        header.push_str(&format!(", opaque={}", quote(opaque)));
-    }
-    Ok(header)
 }

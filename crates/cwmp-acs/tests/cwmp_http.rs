@@ -266,6 +266,84 @@ async fn garbage_is_400_and_unknown_methods_get_a_fault() {
     assert_eq!(cpe.post(None).await.status, StatusCode::NO_CONTENT);
 }
 
+/// `message` (an Inform or a TransferComplete as XML) with an extra header `header`.
+fn with_header(message: &Envelope, header: &str) -> Vec<u8> {
+    let xml = message.to_xml().expect("xml");
+    xml.replacen(
+        "<soap-env:Header>",
+        &format!("<soap-env:Header>{header}"),
+        1,
+    )
+    .into_bytes()
+}
+
+const TRACE: &str =
+    r#"<x:Trace xmlns:x="urn:example:trace" soap-env:mustUnderstand="1">on</x:Trace>"#;
+
+/// SOAP 1.1 §4.2.3: a CPE message with a header marked `mustUnderstand="1"` that the ACS
+/// does not process is answered with the SOAP `MustUnderstand` fault (HTTP 500, SOAP 1.1
+/// §6.2), carrying the request's ID and no CWMP detail; nothing of it is processed.
+#[tokio::test]
+async fn unknown_mandatory_header_gets_a_must_understand_fault() {
+    let server = start(|_| {}).await;
+    // On the Inform: no session opens, no device is created.
+    let mut cpe = Cpe::connect(server.addr).await;
+    let r = cpe.post_raw(with_header(&inform("MU1"), TRACE), &[]).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(r.headers.get("set-cookie").is_none());
+    let env = Envelope::parse_bytes(&r.body, None, &cwmp::Limits::default()).expect("parse");
+    assert_eq!(env.header.id.as_deref(), Some("inf-1"));
+    let Body::Fault(f) = &env.body else {
+        panic!("{:?}", env.body)
+    };
+    assert_eq!(f.kind, cwmp::FaultKind::MustUnderstand);
+    assert!(f.detail.is_none());
+    assert!(f.fault_string.contains("Trace"), "{}", f.fault_string);
+    let text = String::from_utf8_lossy(&r.body);
+    assert!(text.contains(":MustUnderstand</faultcode>"), "{text}");
+    let id = cwmp_acs::store::DeviceId::from_identity("00259E", "HG8245", "MU1");
+    assert!(server.store.get_device(&id).await.expect("store").is_none());
+    // Optional (mustUnderstand="0") unknown headers are ignored: the session opens.
+    let optional = TRACE.replace("mustUnderstand=\"1\"", "mustUnderstand=\"0\"");
+    let r = cpe
+        .post_raw(with_header(&inform("MU1"), &optional), &[])
+        .await;
+    assert!(matches!(r.envelope().body, Body::InformResponse(_)));
+
+    // Inside a session, on a CPE request: the fault, and the session ends.
+    let transfer = Envelope::new(
+        CwmpVersion::V1_2,
+        Header::with_id("tc-9"),
+        TransferComplete {
+            command_key: "k".into(),
+            fault_struct: TransferCompleteFaultStruct::success(),
+            start_time: DateTime::UNKNOWN,
+            complete_time: DateTime::UNKNOWN,
+        },
+    );
+    let r = cpe.post_raw(with_header(&transfer, TRACE), &[]).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let env = Envelope::parse_bytes(&r.body, None, &cwmp::Limits::default()).expect("parse");
+    assert_eq!(env.header.id.as_deref(), Some("tc-9"));
+    assert!(matches!(&env.body, Body::Fault(f) if f.kind == cwmp::FaultKind::MustUnderstand));
+    // The session is over: its cookie no longer opens anything but a new Inform.
+    assert_eq!(cpe.post(None).await.status, StatusCode::BAD_REQUEST);
+
+    // A response of the CPE cannot be answered with a fault (TR-069 §3.5): 400.
+    let mut cpe = Cpe::connect(server.addr).await;
+    let r = cpe.post(Some(&inform("MU2"))).await.envelope();
+    assert!(matches!(r.body, Body::InformResponse(_)));
+    let response = Envelope::new(
+        CwmpVersion::V1_2,
+        Header::with_id("r-1"),
+        GetParameterValuesResponse {
+            parameter_list: Vec::new(),
+        },
+    );
+    let r = cpe.post_raw(with_header(&response, TRACE), &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
 #[tokio::test]
 async fn oversized_and_compressed_bodies() {
     let server = start(|_| {}).await;

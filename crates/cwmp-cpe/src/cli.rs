@@ -1,15 +1,59 @@
-//! The operator CLI's commands that talk to the running daemon over its control socket
-//! (`show`, `inform`, `get`, `set`, `event`, `request …`, `config SETTING …`), parsed with
-//! clap and printed with [`control::show`](crate::control::show).
+//! The `cwmp-cpe` command line ([`Cli`]): `run`, `config check`, and the operator commands
+//! that talk to the running daemon over its control socket (`show`, `inform`, `get`, `set`,
+//! `event`, `request …`, `config SETTING …`), parsed with clap and printed with
+//! [`control::show`](crate::control::show).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::control::client::{self, ClientError};
 use crate::control::{AcsRequest, ConfigChange, Reply, Request, show};
+
+/// The whole command line of `cwmp-cpe`.
+#[derive(Debug, Parser)]
+#[command(name = "cwmp-cpe", version, about = "TR-069 (CWMP) device agent")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon.
+    Run {
+        /// The config file.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Configuration.
+    Config {
+        /// `check`, or a setting to change in the running daemon.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// A command for the running daemon.
+    #[command(flatten)]
+    Client(ClientCommand),
+}
+
+/// `config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the config file and print the effective settings.
+    Check {
+        /// The config file.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// A setting changed through the running daemon.
+    #[command(flatten)]
+    Set(ConfigSet),
+}
 
 /// Where the daemon's control socket is.
 #[derive(Debug, Clone, Args)]
@@ -148,6 +192,29 @@ pub enum Show {
         #[command(flatten)]
         target: Target,
     },
+    /// The seed device CLI's spelling: `show cwmp configuration`, `show cwmp status`.
+    Cwmp {
+        /// What to show.
+        #[command(subcommand)]
+        what: ShowCwmp,
+    },
+}
+
+/// `show cwmp …`: the same as `show …`.
+#[derive(Debug, Subcommand)]
+pub enum ShowCwmp {
+    /// Same as `show configuration`.
+    Configuration {
+        /// Where the daemon listens.
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Same as `show status`.
+    Status {
+        /// Where the daemon listens.
+        #[command(flatten)]
+        target: Target,
+    },
 }
 
 /// `enable` or `disable`.
@@ -268,10 +335,18 @@ impl ClientCommand {
     pub fn request(self) -> (Request, Target) {
         match self {
             ClientCommand::Show {
-                what: Show::Configuration { target },
+                what:
+                    Show::Configuration { target }
+                    | Show::Cwmp {
+                        what: ShowCwmp::Configuration { target },
+                    },
             } => (Request::ShowConfiguration, target),
             ClientCommand::Show {
-                what: Show::Status { target },
+                what:
+                    Show::Status { target }
+                    | Show::Cwmp {
+                        what: ShowCwmp::Status { target },
+                    },
             } => (Request::ShowStatus, target),
             ClientCommand::Inform { target } => (Request::Inform, target),
             ClientCommand::Get { path, target } => (Request::Get { path }, target),
@@ -388,20 +463,38 @@ pub fn run((request, target): (Request, Target)) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(subcommand)]
-        command: ClientCommand,
-    }
 
     fn parse(args: &[&str]) -> Request {
         let cli = Cli::try_parse_from(std::iter::once("cwmp-cpe").chain(args.iter().copied()))
             .expect("parses");
-        cli.command.request().0
+        match cli.command {
+            Command::Client(c) => c.request().0,
+            Command::Config {
+                command: ConfigCommand::Set(set),
+            } => set.request().0,
+            other => panic!("not a daemon command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn show_forms_of_the_seed_cli() {
+        let s = ["--socket", "/s"];
+        for (args, request) in [
+            (&["show", "configuration"][..], Request::ShowConfiguration),
+            (
+                &["show", "cwmp", "configuration"],
+                Request::ShowConfiguration,
+            ),
+            (&["show", "status"], Request::ShowStatus),
+            (&["show", "cwmp", "status"], Request::ShowStatus),
+        ] {
+            assert_eq!(parse(&[args, &s].concat()), request, "{args:?}");
+        }
+        let bad = Cli::try_parse_from(["cwmp-cpe", "show", "cwmp", "--socket", "/s"]);
+        assert!(bad.is_err());
+        let run = Cli::try_parse_from(["cwmp-cpe", "run", "--config", "c.toml"]).expect("run");
+        assert!(matches!(run.command, Command::Run { .. }));
     }
 
     #[test]

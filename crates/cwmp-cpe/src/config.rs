@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cwmp::DateTime;
+
+use crate::conn_request::Algorithm;
+use crate::conn_request::digest::DEFAULT_ALGORITHMS;
 use serde::{Deserialize, Serialize};
 
 /// Longest URL the CLIs accept.
@@ -131,6 +134,10 @@ pub struct CpeConfig {
     /// `udp_port`: UDP Connection Requests (TR-111) on this port even without STUN; with STUN
     /// enabled and no `udp_port`, they use `port`.
     pub udp_port: Option<u16>,
+    /// `digest_algorithms`: the Digest challenges of a Connection Request 401, one per
+    /// algorithm in this order (`MD5`, `MD5-sess`, `SHA-256`, `SHA-256-sess`); default
+    /// `["MD5"]`, which every ACS answers (see [`DEFAULT_ALGORITHMS`]).
+    pub digest_algorithms: Vec<Algorithm>,
 }
 
 impl Default for CpeConfig {
@@ -143,6 +150,7 @@ impl Default for CpeConfig {
             username: String::new(),
             password: None,
             udp_port: None,
+            digest_algorithms: DEFAULT_ALGORITHMS.to_vec(),
         }
     }
 }
@@ -470,6 +478,20 @@ pub fn check_username(key: &'static str, user: &str) -> Result<(), ConfigError> 
     Ok(())
 }
 
+/// `cpe.digest_algorithms`: at least one, each at most once.
+pub fn check_digest_algorithms(algorithms: &[Algorithm]) -> Result<(), ConfigError> {
+    const KEY: &str = "cpe.digest_algorithms";
+    if algorithms.is_empty() {
+        return Err(invalid(KEY, "name at least one algorithm, e.g. [\"MD5\"]"));
+    }
+    for (i, a) in algorithms.iter().enumerate() {
+        if algorithms[..i].contains(a) {
+            return Err(invalid(KEY, format!("{} is listed twice", a.name())));
+        }
+    }
+    Ok(())
+}
+
 impl Config {
     /// Reads, parses and validates a file.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
@@ -519,6 +541,7 @@ impl Config {
             .listen
             .parse::<std::net::IpAddr>()
             .map_err(|e| invalid("cpe.listen", e.to_string()))?;
+        check_digest_algorithms(&self.cpe.digest_algorithms)?;
         check_username("cpe.username", &self.cpe.username)?;
         if let Some(p) = &self.cpe.password {
             check_password("cpe.password", p)?;
@@ -660,6 +683,30 @@ file = "tr-181.xml"
         assert!(Config::parse(&typo).is_err());
         let lab = format!("{MIN}\n[tls]\ninsecure_skip_verify = true\n");
         assert!(Config::parse(&lab).expect("valid").tls.insecure_skip_verify);
+    }
+
+    #[test]
+    fn digest_algorithms() {
+        let c = Config::parse(MIN).expect("valid");
+        assert_eq!(c.cpe.digest_algorithms, [Algorithm::Md5]);
+        let both = format!("{MIN}\n[cpe]\ndigest_algorithms = [\"sha-256\", \"MD5\"]\n");
+        let c = Config::parse(&both).expect("valid");
+        assert_eq!(c.cpe.digest_algorithms, [Algorithm::Sha256, Algorithm::Md5]);
+        let shown = c.to_masked_toml();
+        assert!(
+            shown.contains("\"SHA-256\"") && shown.contains("digest_algorithms"),
+            "{shown}"
+        );
+        for (bad, says) in [
+            ("[]", "at least one"),
+            ("[\"MD5\", \"md5\"]", "listed twice"),
+            ("[\"SHA-1\"]", "unknown digest algorithm \"SHA-1\""),
+            ("\"MD5\"", "invalid type"),
+        ] {
+            let text = format!("{MIN}\n[cpe]\ndigest_algorithms = {bad}\n");
+            let e = Config::parse(&text).expect_err(bad).to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -19,11 +19,3 @@ pub use udp_server::{
     StunSettings, UdpConnRequestServer, UdpHandle, UdpServerConfig, UdpServerParts,
 };
 pub use udp_service::UdpService;
-
-/// Compares two byte strings in time independent of where they differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}

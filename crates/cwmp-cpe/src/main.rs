@@ -5,18 +5,17 @@
 //! commands ([`cwmp_cpe::cli`]) talk to the running daemon over its control socket.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::Parser as _;
 use cwmp_cpe::agent::Agent;
-use cwmp_cpe::cli::{ClientCommand, ConfigSet};
+use cwmp_cpe::cli::{Cli, Command, ConfigCommand};
 use cwmp_cpe::config::Config;
 use cwmp_cpe::conn_request::{
-    ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
+    Algorithm, ConnRequestServer, DigestAuth, DigestConfig, RateLimiter, ServerConfig,
 };
 use cwmp_cpe::control::ControlServer;
 use cwmp_cpe::handlers::HandlerBackend;
@@ -28,40 +27,6 @@ use rand::rngs::StdRng;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
-
-#[derive(Parser)]
-#[command(name = "cwmp-cpe", version, about = "TR-069 (CWMP) device agent")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the daemon.
-    Run {
-        #[arg(long)]
-        config: PathBuf,
-    },
-    /// Configuration.
-    Config {
-        #[command(subcommand)]
-        command: ConfigCommand,
-    },
-    #[command(flatten)]
-    Client(ClientCommand),
-}
-
-#[derive(Subcommand)]
-enum ConfigCommand {
-    /// Validate the config file and print the effective settings.
-    Check {
-        #[arg(long)]
-        config: PathBuf,
-    },
-    #[command(flatten)]
-    Set(ConfigSet),
-}
 
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
@@ -141,13 +106,20 @@ async fn run(config: Config) -> anyhow::Result<()> {
             .map(|v| v.as_text().into_owned())
             .unwrap_or_default()
     };
+    // The operator's `config cpe-url` (persisted) may have moved the listener.
+    let cpe = agent.config().cpe.clone();
     let digest = DigestConfig {
         username: ms("ConnectionRequestUsername"),
         password: ms("ConnectionRequestPassword"),
+        algorithms: cpe.digest_algorithms.clone(),
         ..DigestConfig::default()
     };
-    // The operator's `config cpe-url` (persisted) may have moved the listener.
-    let cpe = agent.config().cpe.clone();
+    if cpe.digest_algorithms.last() != Some(&Algorithm::Md5) {
+        tracing::warn!(
+            "cpe.digest_algorithms does not end with MD5: an ACS that answers the last \
+             challenge with MD5 (GenieACS) will be refused"
+        );
+    }
     let (cr_tx, cr_rx) = tokio::sync::mpsc::channel(1);
     let udp_cr_tx = cr_tx.clone();
     let server = ConnRequestServer::bind(

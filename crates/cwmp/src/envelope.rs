@@ -25,6 +25,27 @@ pub struct Envelope {
     pub body: Body,
 }
 
+/// The version, CWMP header and method name of a message ([`Envelope::parse_head`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopeHead {
+    /// The version the answer is written in.
+    pub version: CwmpVersion,
+    /// The CWMP header (its `cwmp:ID` goes into the answer).
+    pub header: Header,
+    /// Local name of the Body's element (`Fault` for a SOAP fault), if there is one.
+    pub method: Option<String>,
+}
+
+impl EnvelopeHead {
+    /// True when the message is a request, to which a fault may answer: TR-069 §3.5 forbids
+    /// answering a response or a fault with a fault.
+    pub fn is_request(&self) -> bool {
+        self.method
+            .as_deref()
+            .is_some_and(|m| m != "Fault" && !m.ends_with("Response"))
+    }
+}
+
 impl Envelope {
     /// A message of `version` with `header` and `body`.
     pub fn new(version: CwmpVersion, header: Header, body: impl Into<Body>) -> Envelope {
@@ -81,7 +102,7 @@ impl Envelope {
         while let Some(child) = r.next_child(&root)? {
             match (child.local, &child.ns) {
                 ("Header", Ns::SoapEnv) if body.is_none() => {
-                    header = Header::decode(&mut r, &child, &mut version)?;
+                    header = Header::decode(&mut r, &child, &mut version, true)?;
                 }
                 ("Body", Ns::SoapEnv) if body.is_none() => {
                     body = Some(decode_body(&mut r, &child, &mut version)?);
@@ -102,6 +123,51 @@ impl Envelope {
             version,
             header,
             body,
+        })
+    }
+
+    /// Reads only what a receiver needs to answer a message [`Envelope::parse_bytes`]
+    /// refused with an unknown method or a not-understood mandatory header: the version, the
+    /// CWMP header (here every `mustUnderstand` header is skipped) and the name of the Body's
+    /// element. The rest of the message is not looked at.
+    pub fn parse_head(
+        bytes: &[u8],
+        hint: Option<Charset>,
+        limits: &Limits,
+    ) -> Result<EnvelopeHead, ParseError> {
+        let text = charset::decode(bytes, hint)?;
+        let mut r = Reader::new(&text, *limits)?;
+        let root = r.root()?;
+        if !(root.ns == Ns::SoapEnv && root.local == "Envelope") {
+            let why = format!("root element <{}> is not a SOAP 1.1 Envelope", root.local);
+            return Err(r.error_at(&root, ParseErrorKind::NotSoap(why)));
+        }
+        let declared = r.declared_cwmp_version();
+        let mut header = Header::default();
+        let mut version = None;
+        let mut method = None;
+        while let Some(child) = r.next_child(&root)? {
+            match (child.local, &child.ns) {
+                ("Header", Ns::SoapEnv) => {
+                    header = Header::decode(&mut r, &child, &mut version, false)?;
+                }
+                ("Body", Ns::SoapEnv) => {
+                    if let Some(first) = r.next_child(&child)? {
+                        if let Ns::Cwmp(v) = first.ns {
+                            version.get_or_insert(v);
+                        }
+                        method = Some(first.local.to_owned());
+                    }
+                    break;
+                }
+                _ => r.skip(&child)?,
+            }
+        }
+        let namespace = version.or(declared).unwrap_or(CwmpVersion::V1_0);
+        Ok(EnvelopeHead {
+            version: effective_version(namespace, &header),
+            header,
+            method,
         })
     }
 

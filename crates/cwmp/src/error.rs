@@ -33,6 +33,13 @@ impl ParseError {
     pub fn is_unknown_method(&self) -> bool {
         matches!(self.kind, ParseErrorKind::UnknownMethod { .. })
     }
+
+    /// True when a SOAP header element marked `mustUnderstand="1"` is not one we process: the
+    /// receiver of a request answers a SOAP `MustUnderstand` fault (SOAP 1.1 §4.2.3, §4.4.1;
+    /// [`crate::Fault::must_understand`]) and processes nothing of the message.
+    pub fn is_must_understand(&self) -> bool {
+        matches!(self.kind, ParseErrorKind::MustUnderstand { .. })
+    }
 }
 
 /// The kinds of [`ParseError`].
@@ -73,6 +80,14 @@ pub enum ParseErrorKind {
     #[error("unknown method {name:?} (namespace {namespace:?})")]
     UnknownMethod {
         /// Local name of the body element.
+        name: String,
+        /// Its namespace URI, if any.
+        namespace: Option<String>,
+    },
+    /// A SOAP header element with `mustUnderstand="1"` that is not a CWMP header we process.
+    #[error("header <{name}> (namespace {namespace:?}) must be understood and is not")]
+    MustUnderstand {
+        /// Local name of the header element.
         name: String,
         /// Its namespace URI, if any.
         namespace: Option<String>,

@@ -33,6 +33,9 @@ pub enum FaultKind {
     Client,
     /// The responder failed to process a valid request (SOAP `Server`, 1.2 `Receiver`).
     Server,
+    /// A header element marked `mustUnderstand="1"` was not understood (SOAP 1.1 §4.4.1
+    /// `MustUnderstand`): a SOAP-level fault, never with a CWMP detail.
+    MustUnderstand,
 }
 
 /// Why a number or text is not an acceptable CWMP fault code.
@@ -245,11 +248,13 @@ impl From<FaultCode> for u32 {
 }
 
 impl FaultKind {
-    /// The unprefixed SOAP 1.1 `faultcode` local name: `"Client"` or `"Server"`.
+    /// The unprefixed SOAP 1.1 `faultcode` local name: `"Client"`, `"Server"` or
+    /// `"MustUnderstand"`.
     pub const fn as_soap_faultcode(self) -> &'static str {
         match self {
             FaultKind::Client => "Client",
             FaultKind::Server => "Server",
+            FaultKind::MustUnderstand => "MustUnderstand",
         }
     }
 }
@@ -273,13 +278,15 @@ impl FromStr for FaultKind {
             Ok(FaultKind::Client)
         } else if head.eq_ignore_ascii_case("server") || head.eq_ignore_ascii_case("receiver") {
             Ok(FaultKind::Server)
+        } else if head.eq_ignore_ascii_case("mustunderstand") {
+            Ok(FaultKind::MustUnderstand)
         } else {
             Err(FaultKindError(s.to_owned()))
         }
     }
 }
 
-/// Serialized as `"Client"` / `"Server"`.
+/// Serialized as `"Client"` / `"Server"` / `"MustUnderstand"`.
 impl Serialize for FaultKind {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_soap_faultcode())
@@ -460,7 +467,14 @@ mod tests {
         for text in server {
             assert_eq!(text.parse(), Ok(FaultKind::Server), "{text:?}");
         }
-        for bad in ["", "Clients", "MustUnderstand", "soap:", "VersionMismatch"] {
+        for text in [
+            "MustUnderstand",
+            "SOAP-ENV:MustUnderstand",
+            "mustunderstand",
+        ] {
+            assert_eq!(text.parse(), Ok(FaultKind::MustUnderstand), "{text:?}");
+        }
+        for bad in ["", "Clients", "MustUnderstands", "soap:", "VersionMismatch"] {
             assert_eq!(
                 bad.parse::<FaultKind>(),
                 Err(FaultKindError(bad.to_owned()))

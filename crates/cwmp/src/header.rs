@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ParseError, WriteError};
+use crate::error::{ParseError, ParseErrorKind, WriteError};
 use crate::version::{CwmpVersion, format_version_list, parse_version_list};
 use crate::xml::field::parse_bool;
 use crate::xml::reader::{Element, Ns, Reader};
@@ -49,14 +49,29 @@ impl Header {
         *self == Header::default()
     }
 
-    /// Reads the children of `<Header>`; unknown header elements are skipped.
-    /// Notes in `version` the first CWMP namespace seen.
+    /// The local names of the header elements we process (TR-069 §3.5.1); any other element
+    /// marked `mustUnderstand="1"` makes the message fail with
+    /// [`ParseErrorKind::MustUnderstand`](crate::ParseErrorKind::MustUnderstand).
+    pub const UNDERSTOOD: [&'static str; 6] = [
+        "ID",
+        "HoldRequests",
+        "NoMoreRequests",
+        "SessionTimeout",
+        "SupportedCWMPVersions",
+        "UseCWMPVersion",
+    ];
+
+    /// Reads the children of `<Header>`; unknown header elements are skipped, unless one is
+    /// marked `mustUnderstand="1"` and `strict` is set: then, once the whole header is read,
+    /// the first such element is the error. Notes in `version` the first CWMP namespace seen.
     pub(crate) fn decode<'a>(
         r: &mut Reader<'a>,
         element: &Element<'a>,
         version: &mut Option<CwmpVersion>,
+        strict: bool,
     ) -> Result<Header, ParseError> {
         let mut header = Header::default();
+        let mut not_understood = None;
         while let Some(child) = r.next_child(element)? {
             if let Ns::Cwmp(v) = child.ns {
                 version.get_or_insert(v);
@@ -90,10 +105,22 @@ impl Header {
                         .map_err(|e| r.invalid(&child, "UseCWMPVersion", format!("{e}")))?;
                     header.use_cwmp_version = Some(version);
                 }
-                _ => r.skip(&child)?,
+                _ => {
+                    if strict && child.must_understand && not_understood.is_none() {
+                        let kind = ParseErrorKind::MustUnderstand {
+                            name: child.local.to_owned(),
+                            namespace: child.ns.uri(),
+                        };
+                        not_understood = Some(r.error_at(&child, kind));
+                    }
+                    r.skip(&child)?;
+                }
             }
         }
-        Ok(header)
+        match not_understood {
+            Some(e) => Err(e),
+            None => Ok(header),
+        }
     }
 
     /// Writes `<soap-env:Header>` unless the header is empty.

@@ -36,7 +36,7 @@ mod xml;
 pub use body::Body;
 pub use charset::Charset;
 pub use datetime::DateTime;
-pub use envelope::Envelope;
+pub use envelope::{Envelope, EnvelopeHead};
 pub use error::{ParseError, ParseErrorKind, WriteError};
 pub use event::EventCode;
 pub use fault::{FaultCode, FaultKind};

@@ -11,6 +11,10 @@ use crate::xml::writer::Writer;
 
 text_field!(FaultCode);
 
+/// Longest SOAP `faultstring` written (the schema leaves it unbounded; we keep it to the
+/// 256 characters of the CWMP `FaultString`).
+const MAX_FAULT_STRING: usize = 256;
+
 /// Whether `code` exists in the schema of `version`: cwmp-1-0.xsd enumerates only 8000–8005,
 /// 9000–9013 and the vendor ranges; from 1.1 on every code of the ranges is allowed.
 fn check_code_in_version(w: &Writer, code: FaultCode) -> Result<(), WriteError> {
@@ -87,6 +91,24 @@ impl Fault {
         }
     }
 
+    /// The SOAP `MustUnderstand` fault (SOAP 1.1 §4.4.1) for the header element `name`
+    /// (`namespace`, if any) that was marked `mustUnderstand="1"` and not understood. It
+    /// carries no CWMP detail: the message was not processed at all.
+    pub fn must_understand(name: &str, namespace: Option<&str>) -> Fault {
+        let mut what = match namespace {
+            Some(ns) => format!("SOAP header {{{ns}}}{name} not understood"),
+            None => format!("SOAP header {name} not understood"),
+        };
+        if what.chars().count() > MAX_FAULT_STRING {
+            what = what.chars().take(MAX_FAULT_STRING).collect();
+        }
+        Fault {
+            kind: FaultKind::MustUnderstand,
+            fault_string: what,
+            detail: None,
+        }
+    }
+
     /// The CWMP fault code, if the fault carries one.
     pub fn code(&self) -> Option<FaultCode> {
         self.detail.as_ref().map(|d| d.code)
@@ -142,8 +164,29 @@ impl Fault {
     }
 
     pub(crate) fn encode(&self, w: &mut Writer) -> Result<(), WriteError> {
+        let faultcode = match self.kind {
+            // Unqualified Client/Server as TR-069 §3.5 shows them; the SOAP-defined
+            // MustUnderstand is a QName in the envelope namespace (SOAP 1.1 §4.4.1).
+            FaultKind::MustUnderstand => {
+                if self.detail.is_some() {
+                    return Err(WriteError::Invalid {
+                        field: "detail",
+                        reason: "a MustUnderstand fault carries no CWMP detail".into(),
+                    });
+                }
+                "soap-env:MustUnderstand"
+            }
+            kind => kind.as_soap_faultcode(),
+        };
+        if self.fault_string.chars().count() > MAX_FAULT_STRING {
+            return Err(WriteError::TooLong {
+                field: "faultstring",
+                len: self.fault_string.chars().count(),
+                max: MAX_FAULT_STRING,
+            });
+        }
         w.raw("<soap-env:Fault>");
-        w.leaf("faultcode", self.kind.as_soap_faultcode())?;
+        w.leaf("faultcode", faultcode)?;
         w.leaf("faultstring", &self.fault_string)?;
         if let Some(detail) = &self.detail {
             w.raw("<detail>");

@@ -17,11 +17,11 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use cwmp::http_auth::{digest_uri_matches, param, parse_params, quote, split_scheme};
+use cwmp::http_auth::digest::{Challenge, Response, ResponseError};
+use cwmp::http_auth::{parse_basic, quote, split_scheme};
 
 pub use config::{CpeAuthConfig, CpeAuthMode, CpeAuthSettings, GlobalCredentials, Secret};
-use digest::{Algorithm, ResponseInput, constant_time_eq, expected_response, normalize_ha1};
+use digest::{Algorithm, OFFERED, constant_time_eq, normalize_ha1};
 use nonce::{NcError, NcTable, NonceIssuer};
 use throttle::Throttle;
 
@@ -142,6 +142,7 @@ impl Known {
         match alg {
             Algorithm::Md5 => self.ha1_md5.as_deref(),
             Algorithm::Sha256 => self.ha1_sha256.as_deref(),
+            Algorithm::Md5Sess | Algorithm::Sha256Sess => None,
         }
     }
 }
@@ -240,27 +241,24 @@ impl CpeAuth {
     /// `None` when no nonce could be made.
     pub fn challenges(&self, stale: bool, secure: bool) -> Option<Vec<String>> {
         let nonce = self.nonces.as_ref()?.issue((self.clock)())?;
-        let realm = quote(&self.settings.realm);
-        let offered = Algorithm::ALL
-            .into_iter()
-            .filter(|a| match &self.settings.global {
-                Some(g) if self.settings.mode == CpeAuthMode::Global => match a {
-                    Algorithm::Md5 => g.ha1_md5.is_some(),
-                    Algorithm::Sha256 => g.ha1_sha256.is_some(),
-                },
-                _ => true,
-            });
-        let stale = if stale { ", stale=true" } else { "" };
+        let offered = OFFERED.into_iter().filter(|a| match &self.settings.global {
+            Some(g) if self.settings.mode == CpeAuthMode::Global => match a {
+                Algorithm::Sha256 => g.ha1_sha256.is_some(),
+                _ => g.ha1_md5.is_some(),
+            },
+            _ => true,
+        });
         let mut out: Vec<String> = offered
             .map(|a| {
-                format!(
-                    "Digest realm={realm}, qop=\"auth\", algorithm={}, nonce=\"{nonce}\"{stale}",
-                    a.name()
-                )
+                Challenge {
+                    stale,
+                    ..Challenge::new(&self.settings.realm, &nonce, a)
+                }
+                .to_header()
             })
             .collect();
         if secure || self.settings.basic_over_http {
-            out.push(format!("Basic realm={realm}"));
+            out.push(format!("Basic realm={}", quote(&self.settings.realm)));
         }
         Some(out)
     }
@@ -297,16 +295,11 @@ impl CpeAuth {
         if !(req.secure || self.settings.basic_over_http) {
             return Err(AuthFailure::BasicNotAllowed);
         }
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(token.trim())
-            .map_err(|_| AuthFailure::Malformed("base64"))?;
-        let text = String::from_utf8(decoded).map_err(|_| AuthFailure::Malformed("utf-8"))?;
-        let (username, password) = text
-            .split_once(':')
-            .ok_or(AuthFailure::Malformed("colon"))?;
+        let (username, password) = parse_basic(token).map_err(AuthFailure::Malformed)?;
+        let (username, password) = (username.as_str(), password.as_str());
         let known = self.lookup(store, username).await?;
         let mut checked = false;
-        for alg in Algorithm::ALL {
+        for alg in OFFERED {
             if let Some(stored) = known.ha1(alg) {
                 let given = digest::ha1(alg, username, &known.realm, password);
                 if !constant_time_eq(given.as_bytes(), stored.as_bytes()) {
@@ -327,47 +320,26 @@ impl CpeAuth {
         req: &AuthRequest<'_>,
         rest: &str,
     ) -> Result<Principal, AuthFailure> {
-        let params = parse_params(rest).ok_or(AuthFailure::Malformed("syntax"))?;
-        let field = |name: &'static str| param(&params, name).ok_or(AuthFailure::Malformed(name));
-        let (username, realm, nonce) = (field("username")?, field("realm")?, field("nonce")?);
-        let (uri, response) = (field("uri")?, field("response")?);
-        let algorithm = match param(&params, "algorithm") {
-            None => Algorithm::Md5,
-            Some(t) => Algorithm::parse(t).ok_or(AuthFailure::Algorithm)?,
-        };
-        if !param(&params, "qop").is_some_and(|q| q.eq_ignore_ascii_case("auth")) {
-            return Err(AuthFailure::Qop);
-        }
-        let (nc_text, cnonce) = (field("nc")?, field("cnonce")?);
-        let nc = u32::from_str_radix(nc_text, 16).map_err(|_| AuthFailure::Malformed("nc"))?;
-        if nc_text.len() != 8 || nc == 0 {
-            return Err(AuthFailure::Malformed("nc"));
-        }
-        if !digest_uri_matches(uri, req.uri) {
+        let r = Response::parse(rest).map_err(|e| match e {
+            ResponseError::Malformed(field) => AuthFailure::Malformed(field),
+            ResponseError::Algorithm => AuthFailure::Algorithm,
+            ResponseError::Qop => AuthFailure::Qop,
+        })?;
+        if !r.uri_matches(req.uri) {
             return Err(AuthFailure::Uri);
         }
-        if realm != self.settings.realm {
+        if r.realm != self.settings.realm {
             return Err(AuthFailure::Realm);
         }
-        let known = self.lookup(store, username).await?;
-        if known.realm != realm {
+        let known = self.lookup(store, &r.username).await?;
+        if known.realm != r.realm {
             return Err(AuthFailure::Realm);
         }
-        let ha1 = known.ha1(algorithm).ok_or(AuthFailure::Algorithm)?;
-        let input = ResponseInput {
-            method: req.method,
-            uri,
-            nonce,
-            nc: nc_text,
-            cnonce,
-        };
-        let expected = expected_response(algorithm, ha1, &input);
-        if !constant_time_eq(
-            expected.as_bytes(),
-            response.to_ascii_lowercase().as_bytes(),
-        ) {
+        let ha1 = known.ha1(r.algorithm).ok_or(AuthFailure::Algorithm)?;
+        if !r.verify(ha1, req.method) {
             return Err(AuthFailure::Credentials);
         }
+        let (username, nonce, nc) = (r.username.as_str(), r.nonce.as_str(), r.nc);
         let who = principal(username, known.device, req.device)?;
         let issuer = self.nonces.as_ref().ok_or(AuthFailure::Stale)?;
         let now = (self.clock)();

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use cwmp::{Charset, Envelope, Limits, ParseError, ParseErrorKind};
+use cwmp::{Charset, Envelope, EnvelopeHead, Fault, Limits, ParseError, ParseErrorKind};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
@@ -377,6 +377,11 @@ impl Shared {
             },
         };
         let message = match self.read_message(req).await {
+            Ok(Message::NotUnderstood { head, error }) => {
+                return self
+                    .not_understood(entry, cookie.as_deref(), peer, &head, &error)
+                    .await;
+            }
             Ok(m) => m,
             Err(resp) => {
                 if let (Some(entry), Some(id)) = (entry, cookie.as_deref()) {
@@ -428,12 +433,25 @@ impl Shared {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Message::Empty);
         }
-        match Envelope::parse_bytes(&bytes, hint, &self.config.limits) {
+        let limits = &self.config.limits;
+        match Envelope::parse_bytes(&bytes, hint, limits) {
             Ok(env) => Ok(Message::Envelope(Box::new(env))),
             Err(e) if e.is_unknown_method() => Ok(Message::Unknown {
                 name: unknown_name(&e),
-                id: header_id(&bytes),
+                id: Envelope::parse_head(&bytes, hint, limits)
+                    .ok()
+                    .and_then(|h| h.header.id),
             }),
+            Err(e) if e.is_must_understand() => match Envelope::parse_head(&bytes, hint, limits) {
+                Ok(head) => Ok(Message::NotUnderstood {
+                    head: Box::new(head),
+                    error: e,
+                }),
+                Err(_) => {
+                    tracing::warn!(error = %e, "unparsable CWMP message");
+                    Err(empty(StatusCode::BAD_REQUEST))
+                }
+            },
             Err(e) => {
                 tracing::warn!(error = %e, "unparsable CWMP message");
                 let status = match e.kind {
@@ -443,6 +461,66 @@ impl Shared {
                 Err(empty(status))
             }
         }
+    }
+
+    /// A CPE message with a header marked `mustUnderstand="1"` that we do not process
+    /// (SOAP 1.1 §4.2.3): nothing of it is processed. A request (the Inform, or a request of
+    /// the CPE inside a session) is answered with the SOAP `MustUnderstand` fault carrying its
+    /// `cwmp:ID`, with HTTP 500 as SOAP 1.1 §6.2 requires of a response carrying a SOAP
+    /// fault; a response or fault of the CPE cannot be answered with a fault (TR-069 §3.5)
+    /// and gets 400. Either way the session in progress ends, as the CPE ends its own on a
+    /// status other than 200.
+    async fn not_understood(
+        &self,
+        entry: Option<Arc<tokio::sync::Mutex<Entry>>>,
+        cookie: Option<&str>,
+        peer: SocketAddr,
+        head: &EnvelopeHead,
+        error: &ParseError,
+    ) -> Resp {
+        let method = head.method.as_deref().unwrap_or("nothing");
+        let (name, namespace) = match &error.kind {
+            ParseErrorKind::MustUnderstand { name, namespace } => {
+                (name.as_str(), namespace.as_deref())
+            }
+            _ => ("unknown", None),
+        };
+        let device = match (entry, cookie) {
+            (Some(entry), Some(id)) => {
+                self.remove(id);
+                let mut entry = entry.lock().await;
+                let device = entry.session.device().map(ToString::to_string);
+                self.finish(&mut entry, "error: header not understood", Timestamp::now())
+                    .await;
+                device
+            }
+            _ => None,
+        };
+        tracing::warn!(
+            %peer,
+            device = device.as_deref().unwrap_or(""),
+            method,
+            header = name,
+            namespace = namespace.unwrap_or(""),
+            "CPE message with a mandatory header the ACS does not understand"
+        );
+        if !head.is_request() {
+            return empty(StatusCode::BAD_REQUEST);
+        }
+        let header = cwmp::Header {
+            id: head.header.id.clone(),
+            ..cwmp::Header::default()
+        };
+        let fault = Envelope::new(
+            head.version,
+            header,
+            Fault::must_understand(name, namespace),
+        );
+        let mut resp = xml(&fault);
+        if resp.status() == StatusCode::OK {
+            *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        }
+        resp
     }
 
     async fn open_session(
@@ -458,6 +536,7 @@ impl Shared {
             Message::Envelope(env) => env,
             Message::Empty => return not_inform(peer, "an empty message"),
             Message::Unknown { name, .. } => return not_inform(peer, &name),
+            Message::NotUnderstood { .. } => return empty(StatusCode::BAD_REQUEST),
         };
         if let Err(resp) = auth_gate::check(&self.auth, self.store.as_ref(), auth, &env, peer).await
         {
@@ -533,6 +612,8 @@ impl Shared {
             Message::Unknown { name, id } => {
                 entry.session.handle_unknown_method(&name, id, now).await
             }
+            // Answered before the session is looked at (`not_understood`).
+            Message::NotUnderstood { .. } => return empty(StatusCode::BAD_REQUEST),
         };
         match outcome {
             Ok(Outcome::Reply(env)) => {
@@ -650,7 +731,15 @@ async fn reap_loop(shared: Arc<Shared>) {
 enum Message {
     Empty,
     Envelope(Box<Envelope>),
-    Unknown { name: String, id: Option<String> },
+    Unknown {
+        name: String,
+        id: Option<String>,
+    },
+    /// A header marked `mustUnderstand="1"` that we do not process.
+    NotUnderstood {
+        head: Box<EnvelopeHead>,
+        error: ParseError,
+    },
 }
 
 fn not_inform(peer: SocketAddr, got: &str) -> Resp {
@@ -663,20 +752,6 @@ fn unknown_name(e: &ParseError) -> String {
         ParseErrorKind::UnknownMethod { name, .. } => name.clone(),
         _ => "unknown".to_owned(),
     }
-}
-
-/// The `cwmp:ID` of a message whose method is unknown, read leniently.
-fn header_id(bytes: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(bytes);
-    let doc = roxmltree::Document::parse(&text).ok()?;
-    doc.descendants()
-        .find(|n| {
-            n.tag_name().name() == "ID"
-                && n.parent_element()
-                    .is_some_and(|p| p.tag_name().name() == "Header")
-        })
-        .and_then(|n| n.text())
-        .map(|t| t.trim().to_owned())
 }
 
 fn session_cookie(headers: &hyper::HeaderMap) -> Option<String> {

@@ -9,67 +9,25 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use base64::Engine as _;
-use md5::Md5;
+use cwmp::http_auth::digest::{Challenge, Response, ResponseError, constant_time_eq, ha1};
+use cwmp::http_auth::{hex, parse_basic, split_scheme};
 use rand::RngCore;
 use rand::rngs::StdRng;
-use sha2::{Digest as _, Sha256};
 
-pub(crate) use cwmp::http_auth::{digest_uri_matches as uri_matches, parse_params, quote};
-
-use cwmp::http_auth::hex;
-
-use super::constant_time_eq;
+pub use cwmp::http_auth::digest::Algorithm;
 
 /// Most nonces remembered; the oldest is forgotten first (its user then gets `stale=true`).
 const MAX_NONCES: usize = 256;
 
-/// A Digest hash algorithm (RFC 7616 §3.4.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Algorithm {
-    /// `MD5` (the default when the header names none).
-    Md5,
-    /// `MD5-sess`.
-    Md5Sess,
-    /// `SHA-256`.
-    Sha256,
-    /// `SHA-256-sess`.
-    Sha256Sess,
-}
-
-impl Algorithm {
-    /// The token in the headers.
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Md5 => "MD5",
-            Algorithm::Md5Sess => "MD5-sess",
-            Algorithm::Sha256 => "SHA-256",
-            Algorithm::Sha256Sess => "SHA-256-sess",
-        }
-    }
-
-    pub(crate) fn parse(token: &str) -> Option<Self> {
-        [
-            Algorithm::Md5,
-            Algorithm::Md5Sess,
-            Algorithm::Sha256,
-            Algorithm::Sha256Sess,
-        ]
-        .into_iter()
-        .find(|a| a.name().eq_ignore_ascii_case(token))
-    }
-
-    pub(crate) fn hash(self, data: &str) -> String {
-        match self {
-            Algorithm::Md5 | Algorithm::Md5Sess => hex(&Md5::digest(data.as_bytes())),
-            Algorithm::Sha256 | Algorithm::Sha256Sess => hex(&Sha256::digest(data.as_bytes())),
-        }
-    }
-
-    pub(crate) fn is_sess(self) -> bool {
-        matches!(self, Algorithm::Md5Sess | Algorithm::Sha256Sess)
-    }
-}
+/// The challenges offered by default: MD5 alone, the one algorithm every ACS computes,
+/// whichever challenge it reads. ACSs differ in which of several challenges they answer: RFC
+/// 7616 §3.7 clients take the first they support, some take only the first, and GenieACS
+/// reads the header values joined into one, so the parameters of the LAST challenge win
+/// while it always computes MD5 (labelled with that last challenge's algorithm). An order
+/// is only safe for all of them when the first and the last challenge are both MD5, and then
+/// a client following the RFC never uses anything else: offering SHA-256 is an operator's
+/// choice (`[cpe] digest_algorithms`) for an ACS known to answer it.
+pub const DEFAULT_ALGORITHMS: [Algorithm; 1] = [Algorithm::Md5];
 
 /// Who may make Connection Requests and how.
 #[derive(Debug, Clone)]
@@ -84,9 +42,8 @@ pub struct DigestConfig {
     pub allow_basic: bool,
     /// How long an issued nonce stays fresh.
     pub nonce_lifetime: Duration,
-    /// Algorithms offered, one challenge each, in this order. Default MD5 then SHA-256:
-    /// many ACSs answer only the first challenge and know only MD5 (RFC 7616 §3.7 lets the
-    /// server choose the order).
+    /// Algorithms offered, one challenge each, in this order (RFC 7616 §3.7: the server's
+    /// preference first). Default [`DEFAULT_ALGORITHMS`]: MD5 alone.
     pub algorithms: Vec<Algorithm>,
 }
 
@@ -98,7 +55,7 @@ impl Default for DigestConfig {
             password: String::new(),
             allow_basic: false,
             nonce_lifetime: Duration::from_secs(300),
-            algorithms: vec![Algorithm::Md5, Algorithm::Sha256],
+            algorithms: DEFAULT_ALGORITHMS.to_vec(),
         }
     }
 }
@@ -194,22 +151,24 @@ impl DigestAuth {
                 last_nc: 0,
             },
         );
-        let realm = quote(&self.config.realm);
         let mut out: Vec<String> = self
             .config
             .algorithms
             .iter()
-            .map(|a| {
-                format!(
-                    "Digest realm={realm}, qop=\"auth\", algorithm={}, nonce=\"{nonce}\", opaque=\"{}\"{}",
-                    a.name(),
-                    self.opaque,
-                    if stale { ", stale=true" } else { "" }
-                )
+            .map(|&algorithm| {
+                Challenge {
+                    opaque: Some(self.opaque.clone()),
+                    stale,
+                    ..Challenge::new(&self.config.realm, &nonce, algorithm)
+                }
+                .to_header()
             })
             .collect();
         if self.config.allow_basic {
-            out.push(format!("Basic realm={realm}"));
+            out.push(format!(
+                "Basic realm={}",
+                cwmp::http_auth::quote(&self.config.realm)
+            ));
         }
         out
     }
@@ -241,70 +200,47 @@ impl DigestAuth {
         uri: &str,
         authorization: Option<&str>,
     ) -> Result<(), AuthError> {
-        let header = authorization.ok_or(AuthError::Missing)?.trim();
-        let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
+        let header = authorization.ok_or(AuthError::Missing)?;
+        let (scheme, rest) = split_scheme(header);
         if scheme.eq_ignore_ascii_case("Basic") {
-            return self.verify_basic(rest.trim());
+            return self.verify_basic(rest);
         }
         if !scheme.eq_ignore_ascii_case("Digest") {
             return Err(AuthError::Scheme);
         }
-        let params = parse_params(rest).ok_or(AuthError::Malformed("syntax"))?;
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-        };
-        let field = |name: &'static str| get(name).ok_or(AuthError::Malformed(name));
-        let (username, realm, nonce) = (field("username")?, field("realm")?, field("nonce")?);
-        let (digest_uri, response) = (field("uri")?, field("response")?);
-        let algorithm = match get("algorithm") {
-            None => Algorithm::Md5,
-            Some(token) => Algorithm::parse(token).ok_or(AuthError::Algorithm)?,
-        };
-        if !self.config.algorithms.contains(&algorithm) {
+        let r = Response::parse(rest).map_err(|e| match e {
+            ResponseError::Malformed(field) => AuthError::Malformed(field),
+            ResponseError::Algorithm => AuthError::Algorithm,
+            ResponseError::Qop => AuthError::Qop,
+        })?;
+        if !self.config.algorithms.contains(&r.algorithm) {
             return Err(AuthError::Algorithm);
         }
-        if !get("qop").is_some_and(|q| q.eq_ignore_ascii_case("auth")) {
-            return Err(AuthError::Qop);
-        }
-        let (nc_text, cnonce) = (field("nc")?, field("cnonce")?);
-        let nc = u32::from_str_radix(nc_text, 16).map_err(|_| AuthError::Malformed("nc"))?;
-        if nc_text.len() != 8 {
-            return Err(AuthError::Malformed("nc"));
-        }
-        if !uri_matches(digest_uri, uri) {
+        if !r.uri_matches(uri) {
             return Err(AuthError::Uri);
         }
         let c = &self.config;
         if c.username.is_empty()
-            || !constant_time_eq(username.as_bytes(), c.username.as_bytes())
-            || realm != c.realm
+            || !constant_time_eq(r.username.as_bytes(), c.username.as_bytes())
+            || r.realm != c.realm
         {
             return Err(AuthError::Credentials);
         }
-        let mut ha1 = algorithm.hash(&format!("{username}:{realm}:{}", c.password));
-        if algorithm.is_sess() {
-            ha1 = algorithm.hash(&format!("{ha1}:{nonce}:{cnonce}"));
-        }
-        let ha2 = algorithm.hash(&format!("{method}:{digest_uri}"));
-        let expected = algorithm.hash(&format!("{ha1}:{nonce}:{nc_text}:{cnonce}:auth:{ha2}"));
-        if !constant_time_eq(
-            expected.as_bytes(),
-            response.to_ascii_lowercase().as_bytes(),
+        if !r.verify(
+            &ha1(r.algorithm, &r.username, &r.realm, &c.password),
+            method,
         ) {
             return Err(AuthError::Credentials);
         }
         let lifetime = c.nonce_lifetime;
-        let state = self.nonces.get_mut(nonce).ok_or(AuthError::Stale)?;
+        let state = self.nonces.get_mut(&r.nonce).ok_or(AuthError::Stale)?;
         if now.saturating_sub(state.issued) > lifetime {
             return Err(AuthError::Stale);
         }
-        if nc <= state.last_nc {
+        if r.nc <= state.last_nc {
             return Err(AuthError::Replay);
         }
-        state.last_nc = nc;
+        state.last_nc = r.nc;
         Ok(())
     }
 
@@ -312,11 +248,7 @@ impl DigestAuth {
         if !self.config.allow_basic {
             return Err(AuthError::Scheme);
         }
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(token)
-            .map_err(|_| AuthError::Malformed("base64"))?;
-        let text = String::from_utf8(decoded).map_err(|_| AuthError::Malformed("utf-8"))?;
-        let (user, pass) = text.split_once(':').ok_or(AuthError::Malformed("colon"))?;
+        let (user, pass) = parse_basic(token).map_err(AuthError::Malformed)?;
         let c = &self.config;
         let ok = !c.username.is_empty()
             & constant_time_eq(user.as_bytes(), c.username.as_bytes())

@@ -10,6 +10,9 @@
 //! 3. The empty POST; then every ACS request is answered (data model through
 //!    [`cwmp_datamodel::rpc`], device methods as [`Effect`]s, the rest fault 9000), with the
 //!    request's `cwmp:ID` and namespace, until the ACS sends an empty response: [`Step::Done`].
+//!    A request the parser refuses because its method is unknown or a mandatory header is not
+//!    understood reaches [`Session::on_unparsable`] instead: fault 9000 or the SOAP
+//!    `MustUnderstand` fault, and the session goes on.
 //!
 //! A transport failure (timeout, HTTP error) is reported with [`Session::fail`], which puts
 //! the undelivered events back for the retry (§3.7.1.5); the caller keeps the RetryCount with
@@ -24,7 +27,10 @@ pub use acs::{Effect, Permissions, SUPPORTED_METHODS};
 pub use requests::{CpeRequest, PendingRequests};
 
 use cwmp::rpc::{DeviceId, Inform};
-use cwmp::{Body, CwmpVersion, DateTime, Envelope, FaultCode, Header};
+use cwmp::{
+    Body, CwmpVersion, DateTime, Envelope, EnvelopeHead, Fault, FaultCode, Header, ParseError,
+    ParseErrorKind,
+};
 use cwmp_datamodel::{Backend, Tree};
 
 use crate::events::EventQueue;
@@ -158,15 +164,26 @@ impl<'a> Session<'a> {
         (session, envelope)
     }
 
-    /// Handles the ACS's HTTP response (`None`: empty) to the last message sent.
-    pub fn on_reply(&mut self, reply: Option<Envelope>) -> Step {
+    /// Counts a message from the ACS; the failure to return when the session is over or the
+    /// ACS sent too many.
+    fn count_message(&mut self) -> Option<Step> {
         if matches!(self.state, State::Done | State::Failed) {
-            return Step::Failed("a message after the end of the session".into());
+            return Some(Step::Failed(
+                "a message after the end of the session".into(),
+            ));
         }
         self.messages += 1;
         if self.messages > self.max_messages {
             let limit = self.max_messages;
-            return self.fail(format!("more than {limit} messages from the ACS"));
+            return Some(self.fail(format!("more than {limit} messages from the ACS")));
+        }
+        None
+    }
+
+    /// Handles the ACS's HTTP response (`None`: empty) to the last message sent.
+    pub fn on_reply(&mut self, reply: Option<Envelope>) -> Step {
+        if let Some(failed) = self.count_message() {
+            return failed;
         }
         if let Some(env) = &reply {
             self.version = env.version;
@@ -178,6 +195,48 @@ impl<'a> Session<'a> {
             State::Answering => self.answering(reply),
             State::Done | State::Failed => Step::Failed("session already ended".into()),
         }
+    }
+
+    /// Handles an ACS message the parser refused for a reason the protocol answers
+    /// ([`ParseError::is_unknown_method`], [`ParseError::is_must_understand`]), given its
+    /// [`EnvelopeHead`]. A request is answered, with its `cwmp:ID`, by fault 9000 (TR-069 §A.5)
+    /// or by the SOAP `MustUnderstand` fault (SOAP 1.1 §4.2.3), and the session goes on. Any
+    /// other message fails the session: TR-069 §3.5 forbids answering a response with a
+    /// fault, and the message cannot be processed.
+    pub fn on_unparsable(&mut self, head: EnvelopeHead, error: &ParseError) -> Step {
+        if let Some(failed) = self.count_message() {
+            return failed;
+        }
+        let method = head.method.clone().unwrap_or_default();
+        let fault = match &error.kind {
+            _ if self.state != State::Answering || !head.is_request() => None,
+            ParseErrorKind::UnknownMethod { name, .. } => {
+                // The header was understood: it applies as on any request.
+                self.hold = head.header.hold_requests == Some(true);
+                self.notes
+                    .push(format!("answered fault 9000 to the unknown method {name}"));
+                Some(Fault::new(
+                    FaultCode::METHOD_NOT_SUPPORTED,
+                    format!("Method not supported: {name}"),
+                ))
+            }
+            ParseErrorKind::MustUnderstand { name, namespace } => {
+                self.notes.push(format!(
+                    "answered MustUnderstand to {method}: header {name} not understood"
+                ));
+                Some(Fault::must_understand(name, namespace.as_deref()))
+            }
+            _ => None,
+        };
+        let Some(fault) = fault else {
+            return self.fail(format!("bad message from the ACS ({method}): {error}"));
+        };
+        self.version = head.version;
+        let header = Header {
+            id: head.header.id,
+            ..Header::default()
+        };
+        Step::Send(Box::new(Envelope::new(head.version, header, fault)))
     }
 
     /// Ends the session in failure (transport error, timeout, malformed message): the

@@ -20,7 +20,7 @@ use std::io;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cwmp::{Charset, Envelope, Limits};
+use cwmp::{Charset, Envelope, EnvelopeHead, Limits, ParseError};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{self, HeaderValue};
@@ -288,6 +288,15 @@ struct Client<'a, C> {
     redirects: usize,
 }
 
+/// What the ACS answered to one message.
+enum Incoming {
+    /// An envelope (`None`: the empty body), for [`Session::on_reply`] (and the [`Tap`]).
+    Parsed(Option<Envelope>),
+    /// A message the protocol answers without parsing it (unknown method, header not
+    /// understood), for [`Session::on_unparsable`].
+    Unparsable(Box<EnvelopeHead>, ParseError),
+}
+
 /// What one HTTP exchange gave.
 struct Reply {
     status: StatusCode,
@@ -321,8 +330,14 @@ impl<C: Connector> Client<'_, C> {
                 }
             };
             self.messages += 1;
-            tap.incoming(reply.as_ref());
-            next = match session.on_reply(reply) {
+            let step = match reply {
+                Incoming::Parsed(reply) => {
+                    tap.incoming(reply.as_ref());
+                    session.on_reply(reply)
+                }
+                Incoming::Unparsable(head, error) => session.on_unparsable(*head, &error),
+            };
+            next = match step {
                 Step::Send(env) => Some(*env),
                 Step::SendEmpty => None,
                 Step::Done => return Ok(()),
@@ -339,7 +354,7 @@ impl<C: Connector> Client<'_, C> {
 
     /// Delivers one message (`None`: the empty POST) through 401s and redirects; returns
     /// the ACS's envelope, `None` for an empty reply.
-    async fn deliver(&mut self, body: Option<Bytes>) -> Result<Option<Envelope>, TransportError> {
+    async fn deliver(&mut self, body: Option<Bytes>) -> Result<Incoming, TransportError> {
         let mut fresh_challenge = false;
         loop {
             let reply = self.exchange(body.clone()).await?;
@@ -395,16 +410,24 @@ impl<C: Connector> Client<'_, C> {
                 return Err(TransportError::Status(status.as_u16()));
             }
             if status == StatusCode::NO_CONTENT || reply.body.iter().all(u8::is_ascii_whitespace) {
-                return Ok(None);
+                return Ok(Incoming::Parsed(None));
             }
             let hint = reply
                 .headers
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(Charset::from_content_type);
-            return Envelope::parse_bytes(&reply.body, hint, &self.options.limits)
-                .map(Some)
-                .map_err(|e| TransportError::Parse(e.to_string()));
+            let limits = &self.options.limits;
+            return match Envelope::parse_bytes(&reply.body, hint, limits) {
+                Ok(env) => Ok(Incoming::Parsed(Some(env))),
+                Err(e) if e.is_unknown_method() || e.is_must_understand() => {
+                    match Envelope::parse_head(&reply.body, hint, limits) {
+                        Ok(head) => Ok(Incoming::Unparsable(Box::new(head), e)),
+                        Err(_) => Err(TransportError::Parse(e.to_string())),
+                    }
+                }
+                Err(e) => Err(TransportError::Parse(e.to_string())),
+            };
         }
     }
 

@@ -71,6 +71,9 @@ pub(crate) struct Element<'a> {
     pub empty: bool,
     /// The `xsi:type` attribute as written (possibly prefixed), if any.
     pub xsi_type: Option<Cow<'a, str>>,
+    /// `soap-env:mustUnderstand="1"` (SOAP 1.1 §4.2.3; `true` accepted too): a header
+    /// element the receiver must process or fault on.
+    pub must_understand: bool,
     /// Byte offset of the start tag, for error positions.
     pub pos: usize,
 }
@@ -268,6 +271,9 @@ impl<'a> Reader<'a> {
         let depth = self.path.len() + 1;
         self.path.push(qname);
         let mut xsi_type = None;
+        // (prefix, value) of a `mustUnderstand` attribute, resolved once the element's own
+        // namespace declarations are known.
+        let mut must_understand_attr = None;
         if !attrs.is_empty() {
             // Names seen so far, for the duplicate check; past the first few, rescanning.
             let mut seen = [""; 8];
@@ -307,10 +313,17 @@ impl<'a> Reader<'a> {
                     // Lenient: real devices also write `xsd:type` (cwmp_ex samples) or no
                     // prefix; the prefix is not checked.
                     (_, "type") => xsi_type = Some(value()?),
+                    (prefix, "mustUnderstand") if !prefix.is_empty() => {
+                        must_understand_attr = Some((prefix, value()?));
+                    }
                     _ => {}
                 }
             }
         }
+        let must_understand = must_understand_attr.is_some_and(|(prefix, value)| {
+            let value = value.trim();
+            self.resolve(prefix) == Ns::SoapEnv && (value == "1" || value == "true")
+        });
         let (prefix, local) = split_qname(qname);
         let ns = self.resolve(prefix);
         if empty {
@@ -321,6 +334,7 @@ impl<'a> Reader<'a> {
             ns,
             empty,
             xsi_type,
+            must_understand,
             pos,
         })
     }

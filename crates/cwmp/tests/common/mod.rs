@@ -106,6 +106,10 @@ pub fn sample_bodies() -> Vec<Body> {
         }];
     }
     vec![
+        Body::Fault(Fault::must_understand(
+            "X_Vendor_Trace",
+            Some("urn:example:trace"),
+        )),
         GetRPCMethods {}.into(),
         GetRPCMethodsResponse {
             method_list: vec![

@@ -1,4 +1,6 @@
 use super::*;
+use base64::Engine as _;
+use cwmp::http_auth::{digest_uri_matches as uri_matches, parse_params};
 use rand::SeedableRng;
 
 const SECS: fn(u64) -> Duration = Duration::from_secs;
@@ -74,6 +76,14 @@ fn rfc_7616_example_vectors() {
 }
 
 #[test]
+fn default_offers_md5_alone() {
+    let mut a = auth(false);
+    let challenges = a.challenge(SECS(0), false);
+    assert_eq!(challenges.len(), 1);
+    assert!(challenges[0].contains("algorithm=MD5,"), "{challenges:?}");
+}
+
+#[test]
 fn challenge_then_success_for_each_algorithm() {
     for alg in [
         Algorithm::Md5,
@@ -82,7 +92,10 @@ fn challenge_then_success_for_each_algorithm() {
         Algorithm::Sha256Sess,
     ] {
         let mut a = auth(false);
-        a.config.algorithms.push(alg);
+        a.config.algorithms = vec![Algorithm::Md5, Algorithm::Sha256];
+        if !a.config.algorithms.contains(&alg) {
+            a.config.algorithms.push(alg);
+        }
         let challenges = a.challenge(SECS(0), false);
         assert!(challenges[0].contains("algorithm=MD5,"));
         assert!(challenges[1].contains("algorithm=SHA-256,"));

@@ -116,6 +116,53 @@ fn unknown_method_is_fault_9000_with_the_id() {
     assert_eq!(s.on_reply(None), Step::Done);
 }
 
+/// An ACS message as raw XML: the head and parse error the transport hands over.
+fn unparsable(xml: &str) -> (cwmp::EnvelopeHead, cwmp::ParseError) {
+    let limits = cwmp::Limits::default();
+    let error = Envelope::parse(xml).expect_err("must not parse");
+    let head = Envelope::parse_head(xml.as_bytes(), None, &limits).expect("head");
+    (head, error)
+}
+
+fn raw(header: &str, body: &str) -> String {
+    format!(
+        "<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soap-env:Header>{header}</soap-env:Header>\
+         <soap-env:Body>{body}</soap-env:Body></soap-env:Envelope>"
+    )
+}
+
+#[test]
+fn unparsable_requests_are_answered_and_responses_fail_the_session() {
+    let Some(mut rig) = rig("unparsable_requests_are_answered") else {
+        return;
+    };
+    let id = r#"<cwmp:ID soap-env:mustUnderstand="1">x-1</cwmp:ID>"#;
+    let trace = r#"<t:Trace xmlns:t="urn:t" soap-env:mustUnderstand="1"/>"#;
+    {
+        let (mut s, _) = rig.start(&Options::default());
+        let v = CwmpVersion::V1_2;
+        assert_eq!(s.on_reply(acs(v, "1", inform_response())), Step::SendEmpty);
+        let (head, e) = unparsable(&raw(id, "<cwmp:X_TEST_Bogus/>"));
+        let r = sent(s.on_unparsable(head, &e));
+        assert_eq!(r.header.id.as_deref(), Some("x-1"));
+        assert_eq!(fault_of(&r).code, FaultCode::METHOD_NOT_SUPPORTED);
+        let (head, e) = unparsable(&raw(&format!("{trace}{id}"), "<cwmp:GetRPCMethods/>"));
+        let r = sent(s.on_unparsable(head, &e));
+        assert_eq!(r.header.id.as_deref(), Some("x-1"));
+        assert!(matches!(&r.body, Body::Fault(f) if f.kind == cwmp::FaultKind::MustUnderstand));
+        assert_eq!(s.on_reply(None), Step::Done);
+    }
+    // In place of the InformResponse: no fault to a response (TR-069 §3.5), the session fails.
+    let (mut s, _) = rig.start(&Options::default());
+    let (head, e) = unparsable(&raw(
+        &format!("{trace}{id}"),
+        "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>",
+    ));
+    assert!(matches!(s.on_unparsable(head, &e), Step::Failed(_)));
+    assert!(s.is_failed());
+}
+
 #[test]
 fn replies_use_the_acs_namespace() {
     for (acs_version, ns) in [

@@ -1,7 +1,11 @@
-//! The grammar of HTTP authentication headers shared by the CPE and the ACS:
-//! `WWW-Authenticate` / `Authorization` values are a scheme followed by comma-separated
-//! auth-params (RFC 9110 §11.2–11.4). Only syntax lives here; hashing and policy stay with
-//! each side.
+//! HTTP authentication shared by the CPE agent, the ACS and the simulator: the grammar of
+//! `WWW-Authenticate` / `Authorization` values (a scheme followed by comma-separated
+//! auth-params, RFC 9110 §11.2–11.4), HTTP Basic (RFC 7617) and Digest ([`digest`], RFC
+//! 7616). Nonce issuing, replay tracking and credential lookup are each side's policy.
+
+pub mod digest;
+
+use base64::Engine as _;
 
 /// Most auth-params accepted in one header value (a hostile peer cannot make us allocate
 /// more).
@@ -17,6 +21,23 @@ pub fn hex(bytes: &[u8]) -> String {
         out.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     out
+}
+
+/// The `Authorization` value of HTTP Basic for `username` and `password`.
+pub fn basic_authorization(username: &str, password: &str) -> String {
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    format!("Basic {token}")
+}
+
+/// The username and password of a Basic token (what follows `Basic `); the error names
+/// what is wrong (`base64`, `utf-8`, `colon`).
+pub fn parse_basic(token: &str) -> Result<(String, String), &'static str> {
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .map_err(|_| "base64")?;
+    let text = String::from_utf8(decoded).map_err(|_| "utf-8")?;
+    let (user, pass) = text.split_once(':').ok_or("colon")?;
+    Ok((user.to_owned(), pass.to_owned()))
 }
 
 /// Splits a header value into its scheme and the rest (`"Digest a=b"` → `("Digest", "a=b")`).
@@ -148,6 +169,17 @@ mod tests {
         assert!(parse_params("=x").is_none());
         assert!(parse_params("a=\"unterminated").is_none());
         assert!(parse_params(&"a=b,".repeat(MAX_PARAMS + 1)).is_none());
+    }
+
+    #[test]
+    fn basic_round_trips() {
+        let h = basic_authorization("user", "pa:ss");
+        let (scheme, token) = split_scheme(&h);
+        assert_eq!(scheme, "Basic");
+        assert_eq!(parse_basic(token), Ok(("user".into(), "pa:ss".into())));
+        assert_eq!(parse_basic("!!"), Err("base64"));
+        assert_eq!(parse_basic("/w=="), Err("utf-8"));
+        assert_eq!(parse_basic("dXNlcg=="), Err("colon"));
     }
 
     #[test]
