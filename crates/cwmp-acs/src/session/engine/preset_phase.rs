@@ -399,7 +399,7 @@ impl Session {
             })
             .filter(|p| run.open_faults.contains(&p.name) || p.events_match(&inform))
             .filter(|p| p.schedule.as_ref().is_none_or(|s| s.active(now)))
-            .filter(|p| p.precondition.matches(view))
+            .filter(|p| p.precondition.matches_at(view, now))
             .map(|p| Selected {
                 name: p.name.clone(),
                 config: p.config.clone(),
