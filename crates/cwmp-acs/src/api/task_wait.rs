@@ -101,3 +101,62 @@ pub(crate) fn timeout_of(ms: Option<u64>) -> Duration {
     ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis)
         .min(MAX_TIMEOUT)
 }
+
+/// The diagnostics objects a task requests (`…DiagnosticsState` set to `Requested`, TR-143).
+pub(crate) fn requested_diagnostics(spec: &crate::task::TaskSpec) -> Vec<String> {
+    let crate::task::TaskSpec::SetParameterValues(set) = spec else {
+        return Vec::new();
+    };
+    set.parameter_values
+        .iter()
+        .filter(|v| v.path.ends_with(".DiagnosticsState") && v.value.text() == "Requested")
+        .map(|v| v.path.trim_end_matches("DiagnosticsState").to_owned())
+        .collect()
+}
+
+/// After a task that requested diagnostics completed: waits up to [`SESSION_WAIT`] for the
+/// CPE's `8 DIAGNOSTICS COMPLETE` session to read every result back (the session engine
+/// refreshes the objects), then the results as `{path: value}`; `None` when they are not all
+/// in by then.
+pub(crate) async fn wait_for_diagnostics(
+    state: &ApiState,
+    mut events: broadcast::Receiver<Arc<Event>>,
+    device: &DeviceId,
+    objects: &[String],
+) -> ApiResult<Option<Json>> {
+    let deadline = Instant::now() + SESSION_WAIT;
+    loop {
+        let mut results = serde_json::Map::new();
+        let mut all_in = true;
+        for object in objects {
+            for p in state.store.get_parameters(device, object).await? {
+                let value = p.value.map(|v| v.as_text().into_owned());
+                if p.path.ends_with(".DiagnosticsState") && value.as_deref() == Some("Requested") {
+                    all_in = false;
+                }
+                if let Some(v) = value {
+                    results.insert(p.path, Json::String(v));
+                }
+            }
+        }
+        if all_in {
+            return Ok(Some(Json::Object(results)));
+        }
+        // Until a session of the device ends (or events were lost): then look again.
+        loop {
+            match tokio::time::timeout_at(deadline, events.recv()).await {
+                Err(_) | Ok(Err(RecvError::Closed)) => return Ok(None),
+                Ok(Err(RecvError::Lagged(_))) => break,
+                Ok(Ok(e)) if e.device == device.as_str() => {
+                    if matches!(
+                        e.kind,
+                        EventKind::SessionEnd { .. } | EventKind::TaskDone { .. }
+                    ) {
+                        break;
+                    }
+                }
+                Ok(Ok(_)) => {}
+            }
+        }
+    }
+}

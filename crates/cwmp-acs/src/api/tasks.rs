@@ -59,8 +59,10 @@ pub(crate) struct CreateParams {
 /// is awaited as GenieACS does (up to `timeout` ms for the session to start, then for the
 /// task): 200 with the task and its `result` when it completed, 202 when it is still
 /// queued, faulted (with its `fault`) or the request failed (`connectionRequest` says how
-/// it went). With no body, `?connection_request` only sends the Connection Request: 200, or
-/// 504 when it failed.
+/// it went). A task that requests diagnostics (a `…DiagnosticsState` set to `Requested`)
+/// also waits for their results, read back in the CPE's `8 DIAGNOSTICS COMPLETE` session, and
+/// answers them in `result.diagnostics`. With no body, `?connection_request` only sends the
+/// Connection Request: 200, or 504 when it failed.
 pub(crate) async fn create(
     State(state): State<ApiState>,
     Extension(extras): Extension<ApiExtras>,
@@ -75,12 +77,14 @@ pub(crate) async fn create(
     }
     let request = TaskSpec::from_request(parse_json(&body)?)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let diagnostics = task_wait::requested_diagnostics(&request.spec);
     super::files::check_task_files(&extras, &device, &request.spec).await?;
     let expiry = request
         .expiry_secs
         .map(|s| Timestamp::now().plus(Duration::from_secs(s)));
     // Subscribed before the task exists, so that a quick session is not missed.
     let events = extras.events.subscribe();
+    let later_events = extras.events.subscribe();
     let task = state
         .store
         .create_task(NewTask {
@@ -102,7 +106,25 @@ pub(crate) async fn create(
                 if let Some(r) = result {
                     out["result"] = r;
                 }
-                (StatusCode::OK, out)
+                if diagnostics.is_empty() {
+                    (StatusCode::OK, out)
+                } else {
+                    // A diagnostic runs after the session: wait for its results too.
+                    let read = task_wait::wait_for_diagnostics(
+                        &state,
+                        later_events,
+                        &device,
+                        &diagnostics,
+                    )
+                    .await?;
+                    match read {
+                        Some(results) => {
+                            out["result"]["diagnostics"] = results;
+                            (StatusCode::OK, out)
+                        }
+                        None => (StatusCode::ACCEPTED, out),
+                    }
+                }
             }
             Waited::Faulted(t) | Waited::Pending(t) => (StatusCode::ACCEPTED, task_json(&t)),
         }

@@ -9,6 +9,7 @@ use cwmp::{Body, CwmpVersion, Envelope, EventCode, Fault, FaultCode, Header};
 use serde_json::Value as Json;
 
 mod acs_phase;
+mod diagnostics;
 mod firmware_outcome;
 mod preset_phase;
 mod transfers;
@@ -414,6 +415,9 @@ impl Session {
             self.none_due_at = Some(now);
         }
         self.queue = begun.due.into();
+        if self.events.contains(&EventCode::DiagnosticsComplete) {
+            self.read_back_diagnostics(&device).await?;
+        }
         self.presets.prefetch(begun.preset_states, begun.faults);
         let events = self
             .events

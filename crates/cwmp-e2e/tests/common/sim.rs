@@ -36,3 +36,14 @@ pub async fn run(acs_url: &str, datamodels: &Path, args: &[&str], limit: Duratio
     let text = std::fs::read(&report).expect("the sim's report");
     serde_json::from_slice(&text).expect("the report is JSON")
 }
+
+/// Starts `cwmp-sim run --acs <acs_url> ARGS` with Connection Requests on a loopback port
+/// and leaves it running (killed when the returned process is dropped): simulated devices
+/// a test drives through the ACS.
+pub fn spawn(acs_url: &str, args: &[&str]) -> Process {
+    let mut cmd = Command::new(workspace_bin("cwmp-sim"));
+    cmd.args(["run", "--acs", acs_url, "--cr-listen", "127.0.0.1:0"])
+        .args(["--duration", "600", "--reboot-delay", "1"])
+        .args(args);
+    Process::spawn("sim", cmd).expect("spawn cwmp-sim")
+}
