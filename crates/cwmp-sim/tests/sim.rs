@@ -431,7 +431,9 @@ async fn a_requested_diagnostic_is_answered_with_diagnostics_complete() {
     let Some(mut c) = config(&acs, 3) else { return };
     c.duration = None;
     c.max_sessions = Some(6);
-    c.pacing = Pacing::FlatOut;
+    // Each device when it is due: its bootstrap, then the session its diagnostic asks for
+    // (flat out, a periodic session could take the last of the six slots first).
+    c.pacing = Pacing::Periodic;
     c.concurrency = 3;
     let sim = Simulator::prepare(c).await.unwrap();
     let report = tokio::time::timeout(TEST_TIMEOUT, sim.run())
