@@ -113,10 +113,9 @@ fn preset_of(name: String, body: PresetBody) -> Result<Preset, String> {
     if let Some(e) = events.keys().find(|e| e.is_empty() || e.len() > MAX_NAME) {
         return Err(format!("events: {e:?} is not an event code"));
     }
-    let precondition = body.precondition.unwrap_or(JsonValue::Null);
-    let precondition = match precondition {
-        JsonValue::Null => json!({}),
-        other => other,
+    let precondition = match body.precondition {
+        None | Some(JsonValue::Null) => json!({}),
+        Some(p) => p,
     };
     crate::query::parse_precondition(&precondition, &crate::query::Limits::default())
         .map_err(|e| format!("precondition: {e}"))?;

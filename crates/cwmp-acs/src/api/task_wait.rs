@@ -109,8 +109,8 @@ pub(crate) fn requested_diagnostics(spec: &crate::task::TaskSpec) -> Vec<String>
     };
     set.parameter_values
         .iter()
-        .filter(|v| v.path.ends_with(".DiagnosticsState") && v.value.text() == "Requested")
-        .map(|v| v.path.trim_end_matches("DiagnosticsState").to_owned())
+        .filter_map(|v| crate::task::requested_diagnostic(&v.path, &v.value.text()))
+        .map(str::to_owned)
         .collect()
 }
 
@@ -131,7 +131,10 @@ pub(crate) async fn wait_for_diagnostics(
         for object in objects {
             for p in state.store.get_parameters(device, object).await? {
                 let value = p.value.map(|v| v.as_text().into_owned());
-                if p.path.ends_with(".DiagnosticsState") && value.as_deref() == Some("Requested") {
+                if value
+                    .as_deref()
+                    .is_some_and(|v| crate::task::requested_diagnostic(&p.path, v).is_some())
+                {
                     all_in = false;
                 }
                 if let Some(v) = value {

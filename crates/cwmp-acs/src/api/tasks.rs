@@ -84,7 +84,7 @@ pub(crate) async fn create(
         .map(|s| Timestamp::now().plus(Duration::from_secs(s)));
     // Subscribed before the task exists, so that a quick session is not missed.
     let events = extras.events.subscribe();
-    let later_events = extras.events.subscribe();
+    let later_events = (!diagnostics.is_empty()).then(|| extras.events.subscribe());
     let task = state
         .store
         .create_task(NewTask {
@@ -106,9 +106,7 @@ pub(crate) async fn create(
                 if let Some(r) = result {
                     out["result"] = r;
                 }
-                if diagnostics.is_empty() {
-                    (StatusCode::OK, out)
-                } else {
+                if let Some(later_events) = later_events {
                     // A diagnostic runs after the session: wait for its results too.
                     let read = task_wait::wait_for_diagnostics(
                         &state,
@@ -124,6 +122,8 @@ pub(crate) async fn create(
                         }
                         None => (StatusCode::ACCEPTED, out),
                     }
+                } else {
+                    (StatusCode::OK, out)
                 }
             }
             Waited::Faulted(t) | Waited::Pending(t) => (StatusCode::ACCEPTED, task_json(&t)),

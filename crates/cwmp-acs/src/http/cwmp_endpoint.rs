@@ -358,11 +358,11 @@ impl Shared {
             return resp;
         }
         let auth = AuthContext::of(&req, secure);
-        // Where the CPE reached us: its file URLs point at the same host.
-        let reached = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
+        // Where a new session's CPE reached us: its file URLs point at the same host.
+        let reached = entry
+            .is_none()
+            .then(|| req.headers().get(header::HOST)?.to_str().ok())
+            .flatten()
             .filter(|h| h.len() <= 255)
             .map(str::to_owned);
         let permit = match entry {

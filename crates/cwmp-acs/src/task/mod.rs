@@ -15,6 +15,13 @@ pub use spec::{
 use cwmp::{Value, XsdType};
 use serde_json::Value as Json;
 
+/// The diagnostics object (`Device.IP.Diagnostics.IPPing.`) whose `DiagnosticsState` is
+/// `path`, when `value` requests the diagnostic (TR-143: `Requested`).
+pub fn requested_diagnostic<'a>(path: &'a str, value: &str) -> Option<&'a str> {
+    path.strip_suffix("DiagnosticsState")
+        .filter(|object| object.ends_with('.') && value == "Requested")
+}
+
 /// The type named `xsd:unsignedInt`, `unsignedInt`, `cwmp:…` (any prefix, any case).
 pub fn xsd_type(name: &str) -> Option<XsdType> {
     let local = name.rsplit_once(':').map_or(name, |(_, l)| l);
@@ -101,5 +108,17 @@ mod tests {
         assert_eq!(xsd_type("xsd:unsignedInt"), Some(XsdType::UnsignedInt));
         assert_eq!(xsd_type("boolean"), Some(XsdType::Boolean));
         assert_eq!(xsd_type("xsd:nope"), None);
+    }
+
+    #[test]
+    fn a_diagnostic_is_requested_by_its_state() {
+        let ping = "Device.IP.Diagnostics.IPPing.DiagnosticsState";
+        assert_eq!(
+            requested_diagnostic(ping, "Requested"),
+            Some("Device.IP.Diagnostics.IPPing.")
+        );
+        assert_eq!(requested_diagnostic(ping, "Complete"), None);
+        assert_eq!(requested_diagnostic("Device.X.Host", "Requested"), None);
+        assert_eq!(requested_diagnostic("DiagnosticsState", "Requested"), None);
     }
 }

@@ -24,8 +24,12 @@ use super::{typed, xsd_type};
 /// `cwmp.gpvBatchSize` default).
 pub const GPV_BATCH: usize = 32;
 
-/// Most leaves one refresh reads (a CPE listing more is cut there, with a log line).
+/// Most leaves one refresh reads; a CPE listing more faults the task, which says so.
 const MAX_REFRESH_LEAVES: usize = 100_000;
+
+/// Most separate reads of the stored tree to plan one task; past it the whole tree is read
+/// once.
+const MAX_FACT_READS: usize = 16;
 
 /// What to do after a step.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,33 +124,35 @@ impl Reading {
         }
     }
 
-    fn next(&mut self, answer: Option<&Body>) -> Next {
+    fn next(&mut self, answer: Option<&Body>) -> Result<Next, InvalidTask> {
         if let Some(first) = self.first.take() {
-            return Next::Send(first);
+            return Ok(Next::Send(first));
         }
         if let Some(Body::GetParameterNamesResponse(r)) = answer {
-            let leaves = r.parameter_list.iter().filter(|p| !p.name.ends_with('.'));
-            if r.parameter_list.len() > MAX_REFRESH_LEAVES {
-                tracing::warn!(
-                    listed = r.parameter_list.len(),
-                    "refresh cut at {MAX_REFRESH_LEAVES} leaves"
-                );
-            }
-            self.leaves = leaves
-                .take(MAX_REFRESH_LEAVES)
+            self.leaves = r
+                .parameter_list
+                .iter()
+                .filter(|p| !p.name.ends_with('.'))
                 .map(|p| p.name.clone())
                 .collect();
+            if self.leaves.len() > MAX_REFRESH_LEAVES {
+                return Err(InvalidTask(format!(
+                    "the CPE listed {} parameters; a refresh reads at most {MAX_REFRESH_LEAVES}: \
+                     refresh a smaller subtree",
+                    self.leaves.len()
+                )));
+            }
         }
         if self.leaves.is_empty() {
-            return Next::Done;
+            return Ok(Next::Done);
         }
         let n = self.leaves.len().min(GPV_BATCH);
-        Next::Send(
+        Ok(Next::Send(
             GetParameterValues {
                 parameter_names: self.leaves.drain(..n).collect(),
             }
             .into(),
-        )
+        ))
     }
 }
 
@@ -223,16 +229,30 @@ fn declared(ty: Option<&str>) -> Option<XsdType> {
 }
 
 impl TaskRun {
-    /// True when planning `spec` needs the device's stored tree ([`Facts`]).
-    pub fn needs_facts(spec: &TaskSpec) -> bool {
-        match spec {
-            TaskSpec::SetParameterValues(_) => true,
-            TaskSpec::RefreshObject(r) => {
-                !r.object_name.is_empty() && !r.object_name.ends_with('.')
+    /// The subtrees of the device's stored tree that planning `spec` needs as [`Facts`]
+    /// (none: no read at all; past [`MAX_FACT_READS`] paths, `""`: the whole tree once).
+    pub fn fact_prefixes(spec: &TaskSpec) -> Vec<String> {
+        let prefixes: Vec<String> = match spec {
+            TaskSpec::SetParameterValues(s) => s
+                .parameter_values
+                .iter()
+                .filter(|v| v.ty.is_none())
+                .map(|v| v.path.clone())
+                .collect(),
+            TaskSpec::RefreshObject(r)
+                if !r.object_name.is_empty() && !r.object_name.ends_with('.') =>
+            {
+                vec![r.object_name.clone()]
             }
-            TaskSpec::AddObject(a) => !a.parameter_values.is_empty(),
-            _ => false,
+            TaskSpec::AddObject(a) if !a.parameter_values.is_empty() => {
+                vec![a.object_name.clone()]
+            }
+            _ => Vec::new(),
+        };
+        if prefixes.len() > MAX_FACT_READS {
+            return vec![String::new()];
         }
+        prefixes
     }
 
     /// Plans task `task_id`; transfers must name their URL by now (stored files resolved).
@@ -284,7 +304,7 @@ impl TaskRun {
     fn step(&mut self, answer: Option<&Body>) -> Result<Next, InvalidTask> {
         match &mut self.plan {
             Plan::Fixed(steps) => Ok(steps.pop_front().map_or(Next::Done, Next::Send)),
-            Plan::Refresh(r) => Ok(r.next(answer)),
+            Plan::Refresh(r) => r.next(answer),
             Plan::Set(s) => s.next(answer),
             Plan::Add {
                 object,

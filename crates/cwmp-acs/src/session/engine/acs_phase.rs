@@ -236,16 +236,15 @@ impl Session {
             Ok(spec) => spec,
             Err(e) => return Ok(Err(e)),
         };
-        let facts = if TaskRun::needs_facts(&spec) {
-            let known = self.store.get_parameters(device, "").await?;
-            Facts::new(
-                known
-                    .into_iter()
-                    .map(|p| (p.path, p.value.and_then(|v| v.xsd_type()))),
-            )
-        } else {
-            Facts::default()
-        };
+        let mut known = Vec::new();
+        for prefix in TaskRun::fact_prefixes(&spec) {
+            known.extend(self.store.get_parameters(device, &prefix).await?);
+        }
+        let facts = Facts::new(
+            known
+                .into_iter()
+                .map(|p| (p.path, p.value.and_then(|v| v.xsd_type()))),
+        );
         let planned = TaskRun::new(&spec, &task.id, facts).and_then(|mut run| {
             let first = match run.start()? {
                 Next::Send(body) => {

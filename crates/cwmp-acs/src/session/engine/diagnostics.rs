@@ -6,24 +6,10 @@
 use super::Session;
 use crate::session::types::SessionError;
 use crate::store::{DeviceId, NewTask};
-use crate::task::{Refresh, TaskSpec};
+use crate::task::{Refresh, TaskSpec, requested_diagnostic};
 
 /// Most diagnostics objects read back in one session.
 const MAX_READ_BACK: usize = 16;
-
-/// The suffix that marks a diagnostic's state.
-const STATE: &str = "DiagnosticsState";
-
-/// The objects of `params` whose diagnostic was requested and not read back yet.
-pub(crate) fn requested<'a>(
-    params: impl Iterator<Item = (&'a str, Option<String>)>,
-) -> Vec<String> {
-    params
-        .filter(|(path, value)| path.ends_with(STATE) && value.as_deref() == Some("Requested"))
-        .map(|(path, _)| path.trim_end_matches(STATE).to_owned())
-        .take(MAX_READ_BACK)
-        .collect()
-}
 
 impl Session {
     /// Queues a refresh of every diagnostics object the ACS requested, ahead of the due
@@ -33,19 +19,18 @@ impl Session {
         device: &DeviceId,
     ) -> Result<(), SessionError> {
         let params = self.store.get_parameters(device, "").await?;
-        let objects = requested(params.iter().map(|p| {
-            (
-                p.path.as_str(),
-                p.value.as_ref().map(|v| v.as_text().into_owned()),
-            )
-        }));
+        let objects: Vec<&str> = params
+            .iter()
+            .filter_map(|p| requested_diagnostic(&p.path, &p.value.as_ref()?.as_text()))
+            .take(MAX_READ_BACK)
+            .collect();
         for object in objects.into_iter().rev() {
             let task = self
                 .store
                 .create_task(NewTask {
                     device: device.clone(),
                     spec: TaskSpec::RefreshObject(Refresh {
-                        object_name: object.clone(),
+                        object_name: object.to_owned(),
                     }),
                     expiry: None,
                 })
@@ -54,39 +39,5 @@ impl Session {
             self.queue.push_front(task);
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_requested_states_are_read_back() {
-        let params = [
-            (
-                "Device.IP.Diagnostics.IPPing.DiagnosticsState",
-                Some("Requested".to_owned()),
-            ),
-            (
-                "Device.IP.Diagnostics.TraceRoute.DiagnosticsState",
-                Some("Complete".to_owned()),
-            ),
-            (
-                "Device.IP.Diagnostics.IPPing.Host",
-                Some("Requested".to_owned()),
-            ),
-            (
-                "InternetGatewayDevice.DownloadDiagnostics.DiagnosticsState",
-                Some("Requested".to_owned()),
-            ),
-        ];
-        assert_eq!(
-            requested(params.iter().map(|(p, v)| (*p, v.clone()))),
-            [
-                "Device.IP.Diagnostics.IPPing.",
-                "InternetGatewayDevice.DownloadDiagnostics."
-            ]
-        );
     }
 }

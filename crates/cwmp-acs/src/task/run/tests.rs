@@ -238,3 +238,46 @@ fn single_requests_default_their_command_key_to_the_task_id() {
         "unresolved URL"
     );
 }
+
+#[test]
+fn a_refresh_of_too_many_parameters_faults_instead_of_cutting() {
+    let mut run = TaskRun::new(
+        &spec(json!({"name": "refreshObject", "objectName": ""})),
+        "t",
+        Facts::default(),
+    )
+    .expect("plan");
+    sent(run.start());
+    let list = (0..=100_000)
+        .map(|i| ParameterInfoStruct {
+            name: format!("Device.X.{i}"),
+            writable: false,
+        })
+        .collect();
+    let err = run
+        .answered(
+            &GetParameterNamesResponse {
+                parameter_list: list,
+            }
+            .into(),
+        )
+        .expect_err("too many");
+    assert!(err.0.contains("100001"), "{err}");
+}
+
+#[test]
+fn planning_reads_only_the_subtrees_it_needs() {
+    let set = spec(json!({"name": "setParameterValues", "parameterValues": [
+        ["Device.A", 1], ["Device.B", "x", "xsd:string"]]}));
+    assert_eq!(TaskRun::fact_prefixes(&set), ["Device.A"]);
+    let many: Vec<_> = (0..20)
+        .map(|i| json!([format!("Device.P{i}"), 1]))
+        .collect();
+    let many = spec(json!({"name": "setParameterValues", "parameterValues": many}));
+    assert_eq!(TaskRun::fact_prefixes(&many), [""]);
+    let refresh = spec(json!({"name": "refreshObject", "objectName": "Device.X"}));
+    assert_eq!(TaskRun::fact_prefixes(&refresh), ["Device.X"]);
+    let all = spec(json!({"name": "refreshObject", "objectName": ""}));
+    assert!(TaskRun::fact_prefixes(&all).is_empty());
+    assert!(TaskRun::fact_prefixes(&spec(json!({"name": "reboot"}))).is_empty());
+}
