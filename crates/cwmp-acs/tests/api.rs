@@ -160,6 +160,28 @@ async fn task_lifecycle_and_invalid_task() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     assert_eq!(list[0]["_id"], json!(id));
+    // Any other field of the task documents, by equality, as GenieACS's scripts query.
+    for (q, n) in [
+        (
+            json!({"device": dev.as_str(), "name": "setParameterValues"}),
+            1,
+        ),
+        (json!({"name": "factoryReset"}), 0),
+        (json!({"_id": id, "name": "setParameterValues"}), 1),
+        (json!({"_id": id, "name": "reboot"}), 0),
+    ] {
+        let path = format!("/tasks?query={}", enc(&q.to_string()));
+        let (s, list) = call(api.addr, "GET", &path, Some(TOKEN), None).await;
+        assert_eq!(s, StatusCode::OK, "{q}");
+        assert_eq!(list.as_array().map(Vec::len), Some(n), "{q}: {list}");
+    }
+    let path = format!("/tasks?query={}", enc(r#"{"name": {"$ne": "x"}}"#));
+    let (s, err) = call(api.addr, "GET", &path, Some(TOKEN), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        err["error"].as_str().is_some_and(|e| e.contains("name")),
+        "{err}"
+    );
 
     // Not faulted yet: retry refused.
     let (s, _) = call(
