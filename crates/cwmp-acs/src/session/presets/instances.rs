@@ -228,3 +228,41 @@ pub(crate) fn desired_values(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(doc: Json) -> PresetObject {
+        PresetObject::from_document("guest", &doc).expect("object")
+    }
+
+    #[test]
+    fn a_reference_resolves_to_keys_and_values_and_genieacs_alias() {
+        let o = object(json!({"_keys": ["SSID"], "SSID": "guest", "Enable": true}));
+        let r = InstanceRef::new("Device.WiFi.SSID", "guest".into(), true);
+        assert_eq!(r.parent, "Device.WiFi.SSID.");
+        let rule = InstanceRule::resolve(&r, &[o]).expect("resolve");
+        assert_eq!(rule.keys, [("SSID".to_owned(), json!("guest"))]);
+        assert_eq!(rule.values, [("Enable".to_owned(), json!(true))]);
+        assert_eq!(rule.alias(), r#"Device.WiFi.SSID.[SSID:"guest"]"#);
+    }
+
+    #[test]
+    fn a_missing_object_is_named() {
+        let r = InstanceRef::new("Device.X.", "nope".into(), false);
+        let e = InstanceRule::resolve(&r, &[]).expect_err("missing");
+        assert!(e.0.contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn booleans_compare_in_the_parameter_type() {
+        assert!(same(&cwmp::Value::Boolean(true), &json!(true)));
+        assert!(same(&cwmp::Value::Boolean(true), &json!("1")));
+        assert!(!same(&cwmp::Value::Boolean(false), &json!(true)));
+        assert!(same(&cwmp::Value::string("guest"), &json!("guest")));
+        assert!(same(&cwmp::Value::UnsignedInt(5), &json!(5)));
+    }
+}
