@@ -13,7 +13,7 @@ use cwmp_acs::events::EventBus;
 use cwmp_acs::files::{FileService, FileSettings};
 use cwmp_acs::http::{CwmpEndpoint, EndpointConfig, EndpointParts};
 use cwmp_acs::metrics::Metrics;
-use cwmp_acs::store::{SqliteConfig, SqliteStore, Store};
+use cwmp_acs::store::{PgConfig, PgStore, SqliteConfig, SqliteStore, Store, is_postgres_url};
 
 #[derive(Parser)]
 #[command(
@@ -84,7 +84,23 @@ fn init_tracing() {
         .init();
 }
 
-async fn run(mut config: Config) -> anyhow::Result<()> {
+/// The store `config.store_url` names: PostgreSQL for a `postgres://` URL, else the
+/// embedded SQLite store in `data_dir`.
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let shown = cwmp_acs::config::redact_url_password(&config.store_url);
+    if is_postgres_url(&config.store_url) {
+        let store = PgStore::open(PgConfig {
+            max_connections: usize::try_from(config.store_max_connections).unwrap_or(16),
+            ..PgConfig::new(&config.store_url)
+        })
+        .await
+        .with_context(|| format!("opening the PostgreSQL store {shown}"))?;
+        tracing::info!(url = %shown, "device store open (PostgreSQL)");
+        return Ok(Arc::new(store));
+    }
+    if !config.store_url.is_empty() {
+        anyhow::bail!("store_url {shown:?}: expected empty (SQLite in data_dir) or postgres://…");
+    }
     let store = SqliteStore::open(SqliteConfig {
         write_cache_mib: config.store_cache_mib,
         ..SqliteConfig::new(&config.data_dir)
@@ -92,7 +108,11 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
     .await
     .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     tracing::info!(path = %store.path().display(), "device store open");
-    let store: Arc<dyn Store> = Arc::new(store);
+    Ok(Arc::new(store))
+}
+
+async fn run(mut config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
     // None of this node's previous sessions survived its restart: free their devices now.
     let released = store
         .release_node_leases(&config.node_name)

@@ -6,6 +6,7 @@
 //! `ON CONFLICT … DO UPDATE`, `RETURNING`, `LIMIT/OFFSET`, `BIGINT` Unix-millisecond
 //! timestamps, JSON kept as `TEXT`) so that a PostgreSQL implementation can reuse it.
 
+mod codec;
 mod credentials;
 mod device;
 mod device_id;
@@ -15,7 +16,9 @@ mod fault;
 mod file;
 mod object_id;
 mod parameter;
+pub mod postgres;
 mod preset;
+mod query_sql;
 mod session;
 pub mod sqlite;
 mod task;
@@ -37,6 +40,7 @@ pub use fault::{FaultInfo, FaultRecord, NewFault};
 pub use file::FileMeta;
 pub use object_id::new_object_id;
 pub use parameter::{ParamBatch, ParamUpdate, ParamValue, Parameter};
+pub use postgres::{PgConfig, PgStore, is_postgres_url};
 pub use preset::{Preset, PresetState};
 pub use session::{SessionBegun, SessionRecord, SessionStart};
 pub use sqlite::{SqliteConfig, SqliteStore};
