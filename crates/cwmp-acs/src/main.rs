@@ -33,6 +33,19 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Run,
+    /// Copies a whole SQLite store into a PostgreSQL database, resumably: a run that stops
+    /// is continued by the next one. Stop the ACS using the source first.
+    Migrate {
+        /// The source: `sqlite:DIR` (the data directory holding acs.sqlite3).
+        #[arg(long)]
+        from: String,
+        /// The target: `postgres://…`.
+        #[arg(long)]
+        to: String,
+        /// Rows per batch (one transaction each).
+        #[arg(long, default_value_t = 1000)]
+        batch_rows: usize,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
@@ -62,6 +75,18 @@ fn main() -> anyhow::Result<()> {
             print!("{}", config.to_toml());
             Ok(())
         }
+        Some(Command::Migrate {
+            from,
+            to,
+            batch_rows,
+        }) => {
+            init_tracing();
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?
+                .block_on(migrate(&from, &to, batch_rows))
+        }
         None | Some(Command::Run) => {
             init_tracing();
             tokio::runtime::Builder::new_multi_thread()
@@ -82,6 +107,30 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_ansi(ansi)
         .init();
+}
+
+/// `cwmp-acs migrate`.
+async fn migrate(from: &str, to: &str, batch_rows: usize) -> anyhow::Result<()> {
+    let Some(dir) = from.strip_prefix("sqlite:") else {
+        anyhow::bail!("--from {from:?}: expected sqlite:DIR");
+    };
+    if !is_postgres_url(to) {
+        anyhow::bail!("--to: expected postgres://…");
+    }
+    let shown = cwmp_acs::config::redact_url_password(to);
+    let options = cwmp_acs::store::migrate::MigrateOptions {
+        batch_rows,
+        max_batches: None,
+    };
+    let report =
+        cwmp_acs::store::migrate::sqlite_to_postgres(std::path::Path::new(dir), to, &options)
+            .await
+            .with_context(|| format!("copying {dir} to {shown} (run again to continue)"))?;
+    for (table, rows) in &report.rows {
+        println!("{table}: {rows} rows");
+    }
+    println!("done: {} batches, the store is in {shown}", report.batches);
+    Ok(())
 }
 
 /// The store `config.store_url` names: PostgreSQL for a `postgres://` URL, else the

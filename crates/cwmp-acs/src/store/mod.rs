@@ -14,6 +14,7 @@ mod device_query;
 mod error;
 mod fault;
 mod file;
+pub mod migrate;
 mod object_id;
 mod parameter;
 pub mod postgres;
