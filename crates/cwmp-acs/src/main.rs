@@ -135,7 +135,7 @@ async fn migrate(from: &str, to: &str, batch_rows: usize) -> anyhow::Result<()> 
 
 /// The store `config.store_url` names: PostgreSQL for a `postgres://` URL, else the
 /// embedded SQLite store in `data_dir`.
-async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Option<Arc<PgStore>>)> {
     let shown = cwmp_acs::config::redact_url_password(&config.store_url);
     if is_postgres_url(&config.store_url) {
         let store = PgStore::open(PgConfig {
@@ -145,7 +145,8 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .await
         .with_context(|| format!("opening the PostgreSQL store {shown}"))?;
         tracing::info!(url = %shown, "device store open (PostgreSQL)");
-        return Ok(Arc::new(store));
+        let store = Arc::new(store);
+        return Ok((Arc::clone(&store) as Arc<dyn Store>, Some(store)));
     }
     if !config.store_url.is_empty() {
         anyhow::bail!("store_url {shown:?}: expected empty (SQLite in data_dir) or postgres://…");
@@ -157,11 +158,11 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     .await
     .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     tracing::info!(path = %store.path().display(), "device store open");
-    Ok(Arc::new(store))
+    Ok((Arc::new(store), None))
 }
 
 async fn run(mut config: Config) -> anyhow::Result<()> {
-    let store = open_store(&config).await?;
+    let (store, cluster_store) = open_store(&config).await?;
     // None of this node's previous sessions survived its restart: free their devices now.
     let released = store
         .release_node_leases(&config.node_name)
@@ -192,6 +193,10 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
         );
     }
     let events = EventBus::default();
+    // On a shared PostgreSQL store, events cross nodes (SSE, task waits).
+    if let Some(pg) = cluster_store {
+        cwmp_acs::cluster::relay_events(pg, &events, &config.node_name);
+    }
     let metrics = Arc::new(Metrics::default());
     metrics.set_cpe_auth_open(cpe_auth.mode() == CpeAuthMode::Open);
     tracing::info!(

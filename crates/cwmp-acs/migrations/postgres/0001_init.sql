@@ -146,3 +146,11 @@ CREATE TABLE preset_state (
     download         TEXT,
     PRIMARY KEY (device_id, preset)
 );
+
+-- Cluster events too large for a NOTIFY payload (8,000 bytes), relayed between nodes by
+-- id; rows older than a few minutes are deleted by the nodes.
+CREATE TABLE cluster_events (
+    id          BIGSERIAL PRIMARY KEY,
+    payload     TEXT NOT NULL,
+    created_ms  BIGINT NOT NULL
+);

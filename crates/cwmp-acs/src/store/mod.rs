@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub(crate) use codec::{json as json_from, json_text};
 pub use credentials::DeviceCredentials;
 pub use device::{
     ConnectionRequestResult, Device, DeviceIdentity, FirmwareOutcome, FirmwareStatus,
@@ -41,7 +42,7 @@ pub use fault::{FaultInfo, FaultRecord, NewFault};
 pub use file::FileMeta;
 pub use object_id::new_object_id;
 pub use parameter::{ParamBatch, ParamUpdate, ParamValue, Parameter};
-pub use postgres::{PgConfig, PgStore, is_postgres_url};
+pub use postgres::{Notice, PgConfig, PgStore, is_postgres_url};
 pub use preset::{Preset, PresetState};
 pub use session::{SessionBegun, SessionRecord, SessionStart};
 pub use sqlite::{SqliteConfig, SqliteStore};

@@ -12,17 +12,24 @@
 
 mod conn;
 mod inform;
+mod listen;
 mod migrations;
 mod reads;
 mod rows;
 mod store_impl;
 mod writes;
 
-use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
+
+pub use listen::Notice;
 
 use super::{StoreError, StoreResult};
 
@@ -52,8 +59,17 @@ impl PgConfig {
 /// The PostgreSQL store. Cheap to share behind an `Arc`.
 pub struct PgStore {
     pool: Pool,
-    presets_generation: AtomicU64,
+    /// Bumped by this node's preset writes and by every notice on [`PRESETS_CHANNEL`]
+    /// (another node's writes) or reconnection of its listener.
+    presets_generation: Arc<AtomicU64>,
+    /// Connection settings, for listeners.
+    pg: tokio_postgres::Config,
+    /// Listener tasks, stopped at close.
+    listeners: Mutex<Vec<JoinHandle<()>>>,
 }
+
+/// The channel on which preset changes are announced (preset caches reload).
+pub const PRESETS_CHANNEL: &str = "cwmp_presets";
 
 impl PgStore {
     /// Connects to `config.url`, applies the migrations this database lacks (refusing one
@@ -64,7 +80,7 @@ impl PgStore {
             .parse()
             .map_err(|e| StoreError::Pool(format!("store URL: {e}")))?;
         let manager = Manager::from_config(
-            pg,
+            pg.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -80,10 +96,66 @@ impl PgStore {
             .map_err(|e| StoreError::Pool(e.to_string()))?;
         let mut client = pool.get().await?;
         migrations::run(&mut client).await?;
-        Ok(PgStore {
+        let store = PgStore {
             pool,
-            presets_generation: AtomicU64::new(0),
-        })
+            presets_generation: Arc::new(AtomicU64::new(0)),
+            pg,
+            listeners: Mutex::new(Vec::new()),
+        };
+        // Another node's preset change (or a gap in the notices) invalidates the caches.
+        let mut presets = store.listen(&[PRESETS_CHANNEL], 64);
+        let generation = Arc::clone(&store.presets_generation);
+        let task = tokio::spawn(async move {
+            while presets.recv().await.is_some() {
+                generation.fetch_add(1, Ordering::Release);
+            }
+        });
+        store.keep(task);
+        Ok(store)
+    }
+
+    /// Notices on `channels` (LISTEN on a connection of its own, reconnecting), at most
+    /// `capacity` waiting to be read.
+    pub fn listen(&self, channels: &[&str], capacity: usize) -> mpsc::Receiver<Notice> {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let channels = channels.iter().map(|c| (*c).to_owned()).collect();
+        self.keep(listen::spawn(self.pg.clone(), channels, tx));
+        rx
+    }
+
+    /// Sends `payload` (at most 8,000 bytes, PostgreSQL's limit) on `channel` to every
+    /// node listening.
+    pub async fn notify(&self, channel: &str, payload: &str) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute("SELECT pg_notify($1, $2)", &[&channel, &payload])
+            .await?;
+        Ok(())
+    }
+
+    /// A pooled connection, for callers that run their own statements (the cluster's
+    /// event relay).
+    pub async fn connection(&self) -> StoreResult<deadpool_postgres::Client> {
+        self.client().await
+    }
+
+    fn keep(&self, task: JoinHandle<()>) {
+        self.listeners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(task);
+    }
+
+    /// Stops the listeners.
+    fn stop_listeners(&self) {
+        for task in self
+            .listeners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            task.abort();
+        }
     }
 
     /// A connection from the pool.
@@ -92,6 +164,12 @@ impl PgStore {
             return Err(StoreError::Closed);
         }
         Ok(self.pool.get().await?)
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.stop_listeners();
     }
 }
 

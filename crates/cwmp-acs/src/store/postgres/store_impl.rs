@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::conn::Db;
 use super::inform::{self, Counted};
 use super::rows::{self, CREDENTIAL_COLS, FILE_COLS, PRESET_COLS, TASK_COLS};
-use super::{PgStore, reads, writes};
+use super::{PRESETS_CHANNEL, PgStore, reads, writes};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
@@ -227,7 +227,12 @@ impl Store for PgStore {
     }
 
     async fn put_preset(&self, preset: Preset) -> StoreResult<()> {
-        let put = on_conn!(self, |db| writes::put_preset(db, &preset).await);
+        // The notice goes out when the write commits.
+        let put: StoreResult<()> = in_tx!(self, |db| {
+            writes::put_preset(db, &preset).await?;
+            db.execute("SELECT pg_notify($1, '')", &[&PRESETS_CHANNEL])
+                .await?;
+        });
         self.presets_generation.fetch_add(1, Ordering::Release);
         put
     }
@@ -248,11 +253,14 @@ impl Store for PgStore {
     }
 
     async fn delete_preset(&self, name: &str) -> StoreResult<bool> {
-        let deleted = on_conn!(self, |db| Ok::<_, crate::store::StoreError>(
-            db.execute("DELETE FROM presets WHERE name = $1", &[&name])
-                .await?
-                > 0
-        ));
+        let deleted: StoreResult<bool> = in_tx!(self, |db| {
+            let n = db
+                .execute("DELETE FROM presets WHERE name = $1", &[&name])
+                .await?;
+            db.execute("SELECT pg_notify($1, '')", &[&PRESETS_CHANNEL])
+                .await?;
+            n > 0
+        });
         self.presets_generation.fetch_add(1, Ordering::Release);
         deleted
     }
@@ -447,6 +455,7 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.stop_listeners();
         self.pool.close();
     }
 }
