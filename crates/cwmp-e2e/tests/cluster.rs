@@ -298,3 +298,217 @@ async fn three_nodes_behind_haproxy_lose_no_task_when_one_is_killed() {
     }
     collector.abort();
 }
+
+/// A primary and its synchronous standby made by `scripts/pg-throwaway.sh`, stopped and
+/// removed when dropped.
+struct Replicated {
+    primary: String,
+    standby: String,
+}
+
+fn throwaway(args: &[&str]) -> String {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/pg-throwaway.sh");
+    let out = Command::new(script)
+        .args(args)
+        .output()
+        .expect("pg-throwaway.sh");
+    assert!(
+        out.status.success(),
+        "pg-throwaway.sh {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+impl Replicated {
+    /// `(primary, standby)` URLs.
+    fn start() -> (Replicated, String, String) {
+        let base = format!("/tmp/cwmp-e2e-failover-{}", std::process::id());
+        let r = Replicated {
+            primary: format!("{base}-p"),
+            standby: format!("{base}-s"),
+        };
+        let p = throwaway(&["start", &r.primary]);
+        let s = throwaway(&["standby", &r.standby, &r.primary]);
+        (r, p, s)
+    }
+}
+
+impl Drop for Replicated {
+    fn drop(&mut self) {
+        for dir in [&self.primary, &self.standby] {
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/pg-throwaway.sh");
+            let _ = Command::new(script).args(["stop", dir]).output();
+        }
+    }
+}
+
+/// Whether PostgreSQL's server binaries (for a primary and a standby) and haproxy are
+/// here; outside CI their absence skips the test.
+fn servers_available() -> bool {
+    let pg = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|v| v.path().join("bin/initdb").is_file());
+    let haproxy = Command::new("haproxy").arg("-v").output().is_ok();
+    if pg && haproxy {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "PostgreSQL server binaries or haproxy missing in CI"
+    );
+    eprintln!("SKIPPED: PostgreSQL server binaries or haproxy not installed");
+    false
+}
+
+/// Seconds since midnight of a log line's leading RFC 3339 timestamp.
+fn log_time(line: &str) -> Option<f64> {
+    let t = line.split_whitespace().next()?.split('T').nth(1)?;
+    let t = t.trim_end_matches('Z');
+    let mut parts = t.split(':');
+    let h: f64 = parts.next()?.parse().ok()?;
+    let m: f64 = parts.next()?.parse().ok()?;
+    let s: f64 = parts.next()?.parse().ok()?;
+    Some(h * 3600.0 + m * 60.0 + s)
+}
+
+/// Times of the `session finished` lines with outcome ok of `node` at or after `from`.
+fn ok_sessions(node: &Acs, from: usize) -> Vec<f64> {
+    node.process.lines()[from.min(node.process.lines().len())..]
+        .iter()
+        .filter(|l| l.contains("session finished") && l.contains("outcome=\"ok\""))
+        .filter_map(|l| log_time(l))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_primary_killed_under_load_loses_no_acknowledged_task() {
+    if !servers_available() {
+        return;
+    }
+    let (replicated, primary, standby) = Replicated::start();
+    let host = |url: &str| {
+        url.trim_start_matches("postgres://postgres@")
+            .trim_end_matches("/postgres")
+            .to_owned()
+    };
+    let url = format!(
+        "postgres://postgres@{},{}/postgres?target_session_attrs=read-write&connect_timeout=2",
+        host(&primary),
+        host(&standby)
+    );
+    let start = |name: &str| {
+        Acs::start(&[
+            ("CWMP_ACS_STORE_URL", url.as_str()),
+            ("CWMP_ACS_NODE_NAME", name),
+            ("CWMP_ACS_STORE_MAX_CONNECTIONS", "8"),
+            ("RUST_LOG", "info"),
+        ])
+    };
+    let (n1, n2) = (start("f1"), start("f2"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_haproxy, port) = haproxy(dir.path(), &[&n1, &n2]);
+    let _sim = sim::spawn(
+        &format!("http://127.0.0.1:{port}/"),
+        &[
+            "--devices",
+            "200",
+            "--inform-interval",
+            "5",
+            "--jitter",
+            "0.2",
+            "--boot-spread",
+            "4",
+            "--session-timeout",
+            "20",
+            "--threads",
+            "1",
+            "--seed",
+            "23",
+        ],
+    );
+    let ids: Vec<String> = common::eventually(
+        "every device registered",
+        Duration::from_secs(120),
+        async || {
+            let (list, total) = n1.api.devices(&json!({}), 200).await;
+            (total == 200).then(|| {
+                list.iter()
+                    .filter_map(|d| d["_id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+        },
+    )
+    .await;
+
+    // Tasks through both nodes; the primary is killed half-way and the standby promoted.
+    // A task counts once its POST was acknowledged; an unanswered one is sent again.
+    const N: usize = 60;
+    let code = "Device.DeviceInfo.ProvisioningCode";
+    let mut acknowledged = Vec::new();
+    let mut killed = None;
+    for i in 0..N {
+        if i == N / 2 {
+            let marks = (n1.process.lines().len(), n2.process.lines().len());
+            let before: Vec<f64> = [ok_sessions(&n1, 0), ok_sessions(&n2, 0)].concat();
+            throwaway(&["kill", &replicated.primary]);
+            let at = std::time::Instant::now();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            throwaway(&["promote", &replicated.standby]);
+            killed = Some((marks, before, at));
+        }
+        let device = &ids[(i * 3) % ids.len()];
+        let value = format!("failover-{i}");
+        let task =
+            json!({"name": "setParameterValues", "parameterValues": [[code, value, "xsd:string"]]});
+        let api = if i % 2 == 0 { &n1.api } else { &n2.api };
+        common::eventually(
+            "the task acknowledged",
+            Duration::from_secs(60),
+            async || {
+                let a = api.task(device, task.clone(), None).await;
+                a.status.is_success().then_some(())
+            },
+        )
+        .await;
+        acknowledged.push((device.clone(), value));
+    }
+    let ((m1, m2), before, at) = killed.expect("the primary was killed");
+    // The failover time: the last good session before the kill to the first after.
+    let first_after = common::eventually(
+        "a session after the failover",
+        Duration::from_secs(120),
+        async || {
+            let after: Vec<f64> = [ok_sessions(&n1, m1), ok_sessions(&n2, m2)].concat();
+            after.into_iter().reduce(f64::min)
+        },
+    )
+    .await;
+    let last_before = before
+        .into_iter()
+        .reduce(f64::max)
+        .expect("sessions before");
+    println!(
+        "failover: {:.2} s from the last good session before the primary was killed to the \
+         first after (standby promoted 0.5 s after the kill; {:.1} s since the kill now)",
+        first_after - last_before,
+        at.elapsed().as_secs_f64()
+    );
+
+    common::eventually("every task done", Duration::from_secs(180), async || {
+        let left = n1.api.get("/tasks").await;
+        left.as_array().is_some_and(Vec::is_empty).then_some(())
+    })
+    .await;
+    // Done, not lost: each device holds the value its task set.
+    for (device, value) in &acknowledged {
+        let doc = n2.api.device(device).await.expect("device");
+        assert_eq!(
+            common::api::param_value(&doc, code),
+            Some(value.as_str()),
+            "{device}"
+        );
+    }
+}
