@@ -25,6 +25,7 @@ backend_tests!(
     concurrent_upserts_and_leases_all_land,
     per_device_reads_see_only_that_device,
     an_inform_updates_the_value_and_keeps_the_attributes,
+    preset_objects_put_list_replace_delete,
 );
 
 async fn open(dir: &tempfile::TempDir) -> SqliteStore {
@@ -886,7 +887,7 @@ async fn postgres_migrations_apply_once_and_a_newer_database_is_refused() {
         .await
         .expect("count")
         .get(0);
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "both PostgreSQL migrations, once");
     client
         .batch_execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)")
         .await
@@ -900,4 +901,36 @@ async fn postgres_migrations_apply_once_and_a_newer_database_is_refused() {
     b.close().await;
     drop(client);
     backend::drop_database(&admin_url, &name).await;
+}
+
+async fn preset_objects_put_list_replace_delete(store: Arc<dyn Store>) {
+    let object = |name: &str, ssid: &str| {
+        PresetObject::from_document(
+            name,
+            &json!({"_keys": ["SSID"], "SSID": ssid, "Enable": true}),
+        )
+        .expect("object")
+    };
+    let g0 = store.presets_generation();
+    store
+        .put_preset_object(object("b", "guest"))
+        .await
+        .expect("put");
+    store
+        .put_preset_object(object("a", "home"))
+        .await
+        .expect("put");
+    assert_ne!(store.presets_generation(), g0, "a cache of presets reloads");
+    store
+        .put_preset_object(object("b", "guest2"))
+        .await
+        .expect("replace");
+    let list = store.list_preset_objects().await.expect("list");
+    assert_eq!(list, vec![object("a", "home"), object("b", "guest2")]);
+    assert!(store.delete_preset_object("a").await.expect("delete"));
+    assert!(!store.delete_preset_object("a").await.expect("again"));
+    assert_eq!(
+        store.list_preset_objects().await.expect("list"),
+        vec![object("b", "guest2")]
+    );
 }

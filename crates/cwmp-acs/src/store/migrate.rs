@@ -113,6 +113,10 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "preset_objects",
+        &[("name", Text), ("document", Text), ("updated_ms", Int8)],
+    ),
+    (
         "files",
         &[
             ("name", Text),

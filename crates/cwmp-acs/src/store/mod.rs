@@ -19,6 +19,7 @@ mod object_id;
 mod parameter;
 pub mod postgres;
 mod preset;
+mod preset_object;
 mod query_sql;
 mod session;
 pub mod sqlite;
@@ -44,6 +45,7 @@ pub use object_id::new_object_id;
 pub use parameter::{ParamBatch, ParamUpdate, ParamValue, Parameter};
 pub use postgres::{Notice, PgConfig, PgStore, is_postgres_url};
 pub use preset::{Preset, PresetState};
+pub use preset_object::{InvalidObject, PresetObject};
 pub use session::{SessionBegun, SessionRecord, SessionStart};
 pub use sqlite::{SqliteConfig, SqliteStore};
 pub use task::{
@@ -159,9 +161,15 @@ pub trait Store: Send + Sync {
     async fn list_presets(&self) -> StoreResult<Vec<Preset>>;
     /// Deletes a preset; `false` if unknown.
     async fn delete_preset(&self, name: &str) -> StoreResult<bool>;
-    /// A number that changes whenever presets are put or deleted through this store
-    /// object, so that a cache of them knows when to reload.
+    /// A number that changes whenever presets or preset objects are put or deleted through
+    /// this store object, so that a cache of them knows when to reload.
     fn presets_generation(&self) -> u64;
+    /// Creates or replaces an entry of GenieACS's objects collection.
+    async fn put_preset_object(&self, object: PresetObject) -> StoreResult<()>;
+    /// The objects collection, by name.
+    async fn list_preset_objects(&self) -> StoreResult<Vec<PresetObject>>;
+    /// Deletes an entry of the objects collection; `false` if unknown.
+    async fn delete_preset_object(&self, name: &str) -> StoreResult<bool>;
 
     /// The preset engine's bookkeeping of a device, by preset name.
     async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>>;

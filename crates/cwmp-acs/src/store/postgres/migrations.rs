@@ -8,12 +8,20 @@ use deadpool_postgres::Client;
 use crate::store::{StoreError, StoreResult, Timestamp};
 
 /// `(version, description, sql)` of every migration, in order. The SQLite store has its
-/// own list: version 1 here is the schema its migrations 1 to 10 arrive at.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+/// own list: version 1 here is the schema its migrations 1 to 10 arrive at, version 2 its
+/// migration 11.
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "preset_objects",
+        include_str!("../../../migrations/postgres/0002_preset_objects.sql"),
+    ),
+];
 
 /// Key of the advisory lock held while migrating (any constant shared by all nodes).
 const LOCK_KEY: i64 = 0x6377_6d70_5f61_6373; // "cwmp_acs"

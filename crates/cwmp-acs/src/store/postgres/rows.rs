@@ -8,8 +8,8 @@ use tokio_postgres::types::FromSql;
 use crate::store::codec::{corrupt, json, opt_json};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo,
-    FaultRecord, FileMeta, FirmwareOutcome, FirmwareStatus, Parameter, Preset, PresetState,
-    SessionRecord, StoreResult, Task, TaskStatus, Timestamp,
+    FaultRecord, FileMeta, FirmwareOutcome, FirmwareStatus, Parameter, Preset, PresetObject,
+    PresetState, SessionRecord, StoreResult, Task, TaskStatus, Timestamp,
 };
 
 /// Columns of `devices d` selected by [`device`].
@@ -155,6 +155,13 @@ pub(crate) fn preset(r: &Row) -> StoreResult<Preset> {
         channel: get(r, 5)?,
         schedule: get(r, 6)?,
     })
+}
+
+/// Columns `name, document` of `preset_objects`.
+pub(crate) fn preset_object(r: &Row) -> StoreResult<PresetObject> {
+    let name: String = get(r, 0)?;
+    let doc: serde_json::Value = json("document", get(r, 1)?)?;
+    PresetObject::from_document(&name, &doc).map_err(|e| corrupt("preset object", e))
 }
 
 /// Columns `preset, streak, next_attempt_ms, download`.

@@ -13,8 +13,8 @@ use super::{PRESETS_CHANNEL, PgStore, reads, writes};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
-    ParamBatch, Parameter, Preset, PresetState, RetryPolicy, SessionBegun, SessionRecord,
-    SessionStart, Store, StoreResult, Task, TaskFilter, Timestamp,
+    ParamBatch, Parameter, Preset, PresetObject, PresetState, RetryPolicy, SessionBegun,
+    SessionRecord, SessionStart, Store, StoreResult, Task, TaskFilter, Timestamp,
 };
 
 /// Runs `$body` with `$db` bound to a transaction on a pooled connection and commits it;
@@ -256,6 +256,46 @@ impl Store for PgStore {
         let deleted: StoreResult<bool> = in_tx!(self, |db| {
             let n = db
                 .execute("DELETE FROM presets WHERE name = $1", &[&name])
+                .await?;
+            db.execute("SELECT pg_notify($1, '')", &[&PRESETS_CHANNEL])
+                .await?;
+            n > 0
+        });
+        self.presets_generation.fetch_add(1, Ordering::Release);
+        deleted
+    }
+
+    async fn put_preset_object(&self, object: PresetObject) -> StoreResult<()> {
+        let document = object.to_document().to_string();
+        let put: StoreResult<()> = in_tx!(self, |db| {
+            db.execute(
+                "INSERT INTO preset_objects (name, document, updated_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET document = excluded.document, \
+                 updated_ms = excluded.updated_ms",
+                &[&object.name, &document, &Timestamp::now().as_millis()],
+            )
+            .await?;
+            db.execute("SELECT pg_notify($1, '')", &[&PRESETS_CHANNEL])
+                .await?;
+        });
+        self.presets_generation.fetch_add(1, Ordering::Release);
+        put
+    }
+
+    async fn list_preset_objects(&self) -> StoreResult<Vec<PresetObject>> {
+        on_conn!(self, |db| db
+            .rows(
+                "SELECT name, document FROM preset_objects ORDER BY name",
+                &[],
+                rows::preset_object
+            )
+            .await)
+    }
+
+    async fn delete_preset_object(&self, name: &str) -> StoreResult<bool> {
+        let deleted: StoreResult<bool> = in_tx!(self, |db| {
+            let n = db
+                .execute("DELETE FROM preset_objects WHERE name = $1", &[&name])
                 .await?;
             db.execute("SELECT pg_notify($1, '')", &[&PRESETS_CHANNEL])
                 .await?;
