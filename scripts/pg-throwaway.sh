@@ -2,6 +2,11 @@
 # A throwaway PostgreSQL cluster for tests: `start DIR` makes DIR (data in DIR/data, socket
 # in DIR/sock, log in DIR/log), runs initdb and pg_ctl as an unprivileged user on a free
 # loopback port, and prints the connection URL; `stop DIR` stops it and removes DIR.
+# For failover tests: `standby DIR PRIMARY_DIR` makes a streaming standby of the server of
+# PRIMARY_DIR (pg_basebackup), starts it, makes it the primary's synchronous standby (a
+# commit is acknowledged once the standby has it) and prints its URL; `kill DIR` stops a
+# server at once (as a crash: no checkpoint, DIR kept); `promote DIR` makes a standby the
+# primary.
 # Run as root, the server runs as the user `pgtest` (created if missing); otherwise as the
 # caller. Debian's binaries are looked for in /usr/lib/postgresql/*/bin.
 set -euo pipefail
@@ -35,7 +40,33 @@ start)
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir/sock \
             -c fsync=on -c synchronous_commit=on -c max_connections=200" start >/dev/null
+    echo "$port" >"$dir/port"
     echo "postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
+standby)
+    primary=${3:?usage: pg-throwaway.sh standby DIR PRIMARY_DIR}
+    pport=$(cat "$primary/port")
+    mkdir -p "$dir/sock"
+    [ "$(id -u)" -eq 0 ] && chown -R pgtest "$dir"
+    chmod 700 "$dir"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    as_owner "$bin/pg_basebackup" -h 127.0.0.1 -p "$pport" -U postgres -D "$dir/data" -R \
+        -X stream >"$dir/basebackup.log" 2>&1
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir/sock \
+            -c hot_standby=on -c max_connections=200" start >/dev/null
+    echo "$port" >"$dir/port"
+    # Synchronous from now on (set after the base backup, or the standby would inherit it
+    # and, once promoted, wait for a standby of its own).
+    psql "postgres://postgres@127.0.0.1:$pport/postgres" -q -v ON_ERROR_STOP=1 \
+        -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null
+    echo "postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
+kill)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
+promote)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -w promote >/dev/null
     ;;
 stop)
     if [ -d "$dir/data" ]; then
@@ -44,7 +75,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: pg-throwaway.sh start|stop DIR" >&2
+    echo "usage: pg-throwaway.sh start|stop|kill|promote DIR | standby DIR PRIMARY_DIR" >&2
     exit 2
     ;;
 esac

@@ -29,7 +29,15 @@ impl EventStream {
     /// Subscribes to the events of `device`; once this returns, the ACS is subscribed (it
     /// subscribes before answering), so nothing published afterwards is missed.
     pub async fn open(api: &Api, device: &str) -> EventStream {
-        let path = format!("/events?device={}", super::enc(device));
+        EventStream::open_path(api, format!("/events?device={}", super::enc(device))).await
+    }
+
+    /// Subscribes to the events of every device.
+    pub async fn open_all(api: &Api) -> EventStream {
+        EventStream::open_path(api, "/events".to_owned()).await
+    }
+
+    async fn open_path(api: &Api, path: String) -> EventStream {
         let fut = async {
             let stream = tokio::net::TcpStream::connect(api.addr)
                 .await
@@ -74,6 +82,14 @@ impl EventStream {
             }
         });
         EventStream { rx, reader }
+    }
+
+    /// The next event, or `None` when none comes before `deadline` or the stream ended.
+    pub async fn next_before(&mut self, deadline: Instant) -> Option<Json> {
+        tokio::time::timeout_at(deadline, self.rx.recv())
+            .await
+            .ok()
+            .flatten()
     }
 
     /// The next event satisfying `pred` before `deadline`, skipping others; panics naming

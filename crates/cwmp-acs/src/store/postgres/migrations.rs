@@ -8,7 +8,8 @@ use deadpool_postgres::Client;
 use crate::store::{StoreError, StoreResult, Timestamp};
 
 /// `(version, description, sql)` of every migration, in order. The SQLite store has its
-/// own list: version 1 here is the schema its migrations 1 to 10 arrive at.
+/// own list: version 1 here is the schema its migrations 1 to 10 arrive at, version 2 its
+/// migration 11.
 pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,

@@ -265,20 +265,14 @@ impl Store for PgStore {
         deleted
     }
 
-    fn presets_generation(&self) -> u64 {
-        self.presets_generation.load(Ordering::Acquire)
-    }
-
     async fn put_preset_object(&self, object: PresetObject) -> StoreResult<()> {
         let document = object.to_document().to_string();
-        let now = Timestamp::now().as_millis();
-        // Objects are part of the preset catalog: the same notice invalidates it.
         let put: StoreResult<()> = in_tx!(self, |db| {
             db.execute(
                 "INSERT INTO preset_objects (name, document, updated_ms) VALUES ($1, $2, $3) \
                  ON CONFLICT (name) DO UPDATE SET document = excluded.document, \
                  updated_ms = excluded.updated_ms",
-                &[&object.name, &document, &now],
+                &[&object.name, &document, &Timestamp::now().as_millis()],
             )
             .await?;
             db.execute("SELECT pg_notify($1, '')", &[&PRESETS_CHANNEL])
@@ -309,6 +303,10 @@ impl Store for PgStore {
         });
         self.presets_generation.fetch_add(1, Ordering::Release);
         deleted
+    }
+
+    fn presets_generation(&self) -> u64 {
+        self.presets_generation.load(Ordering::Acquire)
     }
 
     async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>> {
