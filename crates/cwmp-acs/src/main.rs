@@ -209,6 +209,7 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
             metrics: Arc::clone(&metrics),
             metrics_public: config.metrics_public,
             files: Some(Arc::clone(&files)),
+            scripts: config.scripts.clone(),
             ..ApiExtras::default()
         },
     );

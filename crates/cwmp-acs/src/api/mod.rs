@@ -15,6 +15,7 @@ mod files;
 mod metrics_route;
 mod openapi;
 mod presets;
+mod provisions;
 mod sessions;
 mod sse_ticket;
 mod status;
@@ -155,6 +156,31 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
         .route("/events", get(event_stream::stream))
         .route("/events/ticket", post(sse_ticket::issue))
         .route("/presets", get(presets::list))
+        .route("/provisions", get(provisions::list_provisions))
+        .route(
+            "/provisions/{name}",
+            get(provisions::get_provision)
+                .put(provisions::put_provision)
+                .delete(provisions::delete_provision),
+        )
+        .route(
+            "/provisions/{name}/dry_run",
+            post(provisions::dry_run_provision),
+        )
+        .route(
+            "/virtual_parameters",
+            get(provisions::list_virtual_parameters),
+        )
+        .route(
+            "/virtual_parameters/{name}",
+            get(provisions::get_virtual_parameter)
+                .put(provisions::put_virtual_parameter)
+                .delete(provisions::delete_virtual_parameter),
+        )
+        .route(
+            "/virtual_parameters/{name}/dry_run",
+            post(provisions::dry_run_virtual_parameter),
+        )
         .route("/openapi.json", get(openapi::document));
     let metrics = Router::new().route("/metrics", get(metrics_route::render));
     let (authenticated, public) = if metrics_public {

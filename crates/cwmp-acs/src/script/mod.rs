@@ -10,6 +10,7 @@ pub mod declaration;
 pub mod ext;
 pub mod path;
 mod sandbox;
+mod settings;
 pub mod tree;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use declaration::{Declaration, Desired, Need, Write};
 pub use ext::{ExtCache, ExtConfig};
 pub use path::Path;
 pub use sandbox::Facts;
+pub use settings::ScriptConfig;
 pub use tree::Tree;
 
 /// Most instances a declaration may ask for (`{path: n}`).
@@ -157,8 +159,8 @@ pub fn run(input: RunInput<'_>) -> RunOutput {
 }
 
 /// Compiles a script without running it (PUT of a provision or virtual parameter).
-pub fn check(script: &str) -> Result<(), ScriptFault> {
-    sandbox::check(script, &Limits::default())
+pub fn check(script: &str, limits: &Limits) -> Result<(), ScriptFault> {
+    sandbox::check(script, limits)
 }
 
 /// Owned inputs of [`run_blocking`].

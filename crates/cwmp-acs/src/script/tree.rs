@@ -74,8 +74,9 @@ pub fn js_value(v: &Value) -> Json {
 }
 
 impl Tree {
-    /// The device's rows and its virtual namespaces.
-    pub fn new(device: &Device, params: &[Parameter], vparams: &[Parameter]) -> Tree {
+    /// The device's rows (virtual parameters are stored among them) and the namespaces
+    /// the ACS keeps (`DeviceID.*`, `Tags.*`, `Events.*`).
+    pub fn new(device: &Device, params: &[Parameter]) -> Tree {
         let t = device.last_inform.unwrap_or_default();
         let mut rows: Vec<Row> = params.iter().map(Row::from).collect();
         let id = &device.identity;
@@ -115,7 +116,6 @@ impl Tree {
             writable: Some(false),
             updated: Timestamp(i64::MAX),
         });
-        rows.extend(vparams.iter().map(Row::from));
         rows.sort_by(|a, b| a.path.cmp(&b.path));
         rows.dedup_by(|a, b| a.path == b.path);
         Tree { rows }

@@ -9,6 +9,7 @@
 mod device_id;
 mod error;
 mod object_id;
+mod script;
 pub mod sqlite;
 mod types;
 
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 pub use device_id::DeviceId;
 pub use error::{StoreError, StoreResult};
 pub use object_id::new_object_id;
+pub use script::{ScriptKind, StoredScript};
 pub use sqlite::{SqliteConfig, SqliteStore};
 pub use types::*;
 
@@ -216,6 +218,19 @@ pub trait Store: Send + Sync {
     /// node calls it before serving, since none of its previous sessions survived, so that
     /// their devices get in at once instead of after the lease TTL. Returns how many went.
     async fn release_node_leases(&self, node: &str) -> StoreResult<u64>;
+
+    // --- Scripts: GenieACS provisions and virtual parameters ---
+
+    /// Creates or replaces a script.
+    async fn put_script(&self, script: StoredScript) -> StoreResult<()>;
+    /// One script.
+    async fn get_script(&self, kind: ScriptKind, name: &str) -> StoreResult<Option<StoredScript>>;
+    /// All scripts of a kind, by name.
+    async fn list_scripts(&self, kind: ScriptKind) -> StoreResult<Vec<StoredScript>>;
+    /// Deletes a script; false when there was none.
+    async fn delete_script(&self, kind: ScriptKind, name: &str) -> StoreResult<bool>;
+    /// A counter that changes whenever a script is written or deleted (session caches).
+    fn scripts_generation(&self) -> u64;
 
     // ---- lifecycle ----
 

@@ -16,6 +16,7 @@ mod query_sql;
 mod readers;
 mod reads;
 mod rows;
+mod scripts;
 mod sessions;
 mod store_impl;
 mod writer;
@@ -75,6 +76,7 @@ pub struct SqliteStore {
     readers: Readers,
     path: PathBuf,
     presets_generation: AtomicU64,
+    scripts_generation: AtomicU64,
 }
 
 impl SqliteStore {
@@ -104,6 +106,7 @@ impl SqliteStore {
             readers,
             path,
             presets_generation: AtomicU64::new(0),
+            scripts_generation: AtomicU64::new(0),
         })
     }
 
