@@ -64,6 +64,11 @@ impl ExtCache {
         }
     }
 
+    /// True for the default runner (no configuration given yet).
+    pub fn is_unconfigured(&self) -> bool {
+        self.config.is_none() && self.replies.is_empty() && self.calls == 0
+    }
+
     /// `ext(file, fn, ...args)`.
     pub fn call(&mut self, args: &[String]) -> Result<Json, ScriptFault> {
         let key = serde_json::to_string(args).unwrap_or_default();

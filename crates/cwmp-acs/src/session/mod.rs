@@ -12,6 +12,7 @@
 mod cpe;
 mod engine;
 pub mod presets;
+pub(crate) mod provisions;
 mod results;
 mod transfer_expiry;
 mod types;
