@@ -38,6 +38,18 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Install ready-made content in the store.
+    Seed {
+        #[command(subcommand)]
+        command: SeedCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedCommand {
+    /// GenieACS's default provisions and presets (bootstrap, default, inform); existing
+    /// ones of the same names are kept.
+    GenieacsDefaults,
 }
 
 #[derive(Subcommand)]
@@ -62,6 +74,13 @@ fn main() -> anyhow::Result<()> {
             print!("{}", config.to_toml());
             Ok(())
         }
+        Some(Command::Seed {
+            command: SeedCommand::GenieacsDefaults,
+        }) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?
+            .block_on(seed(config)),
         None | Some(Command::Run) => {
             init_tracing();
             tokio::runtime::Builder::new_multi_thread()
@@ -71,6 +90,25 @@ fn main() -> anyhow::Result<()> {
                 .block_on(run(config))
         }
     }
+}
+
+async fn seed(config: Config) -> anyhow::Result<()> {
+    let store = SqliteStore::open(SqliteConfig::new(&config.data_dir))
+        .await
+        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    let done = cwmp_acs::script::seed::genieacs_defaults(&store)
+        .await
+        .context("seeding GenieACS's defaults")?;
+    for s in done {
+        let what = if s.installed {
+            "installed"
+        } else {
+            "kept (exists)"
+        };
+        println!("{} {}: {what}", s.kind, s.name);
+    }
+    store.close().await;
+    Ok(())
 }
 
 fn init_tracing() {

@@ -208,6 +208,8 @@ pub struct Known<'a> {
     pub deep: &'a HashSet<String>,
     /// Leaf paths read with GetParameterValues in this session.
     pub read: &'a HashSet<String>,
+    /// Virtual parameters that have a script and were not computed in this session.
+    pub virtual_pending: &'a HashSet<String>,
 }
 
 /// A read the device must answer before the script can go on.
@@ -220,6 +222,8 @@ pub enum Need {
     Subtree(String),
     /// GetParameterValues of a leaf.
     Value(String),
+    /// The script of virtual parameter `name` must run first (`VirtualParameters.<name>`).
+    Virtual(String),
 }
 
 /// A change the script's declarations ask for once everything they read is known.
@@ -273,6 +277,26 @@ fn join(base: &str, name: &str) -> String {
 impl Declaration {
     /// The reads this declaration still needs, given `tree` and what this session read.
     pub fn needs(&self, tree: &Tree, known: Known<'_>, out: &mut Vec<Need>) {
+        if self.path.root_name() == Some("VirtualParameters") && self.path.len() == 2 {
+            let names: Vec<&String> = match &self.path.segments[1] {
+                Segment::Name(n) => known.virtual_pending.get(n).into_iter().collect(),
+                Segment::Wildcard => known.virtual_pending.iter().collect(),
+                Segment::Alias(_) => Vec::new(),
+            };
+            let wanted = self.attr_get.values().copied().max().unwrap_or(1);
+            for n in names {
+                let row = tree.row(&format!("VirtualParameters.{n}"));
+                let stale = row.is_none_or(|r| r.updated.as_millis() < wanted);
+                let differs = self
+                    .value_set
+                    .as_ref()
+                    .is_some_and(|v| !same_value(row.and_then(|r| r.value.as_ref()), v));
+                if stale || differs {
+                    out.push(Need::Virtual(n.clone()));
+                }
+            }
+            return;
+        }
         if self.is_virtual() {
             return;
         }

@@ -10,6 +10,7 @@ pub mod declaration;
 pub mod ext;
 pub mod path;
 mod sandbox;
+pub mod seed;
 mod settings;
 pub mod tree;
 

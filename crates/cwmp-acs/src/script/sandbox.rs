@@ -42,6 +42,8 @@ pub struct Facts {
     pub deep: HashSet<String>,
     /// Leaves read in this session.
     pub read: HashSet<String>,
+    /// Virtual parameters with a script, not computed in this session.
+    pub virtual_pending: HashSet<String>,
 }
 
 impl Facts {
@@ -50,6 +52,7 @@ impl Facts {
             enumerated: &self.enumerated,
             deep: &self.deep,
             read: &self.read,
+            virtual_pending: &self.virtual_pending,
         }
     }
 }

@@ -62,6 +62,7 @@ fn unknown_objects_are_listed_before_their_values_are_read() {
         enumerated: &empty,
         deep: &empty,
         read: &empty,
+        virtual_pending: &empty,
     };
     let d = Declaration::parse(
         "Device.WiFi.SSID.*.SSID",
@@ -91,6 +92,7 @@ fn unknown_objects_are_listed_before_their_values_are_read() {
             enumerated: &empty,
             deep: &empty,
             read: &read,
+            virtual_pending: &empty,
         },
         &mut needs,
     );
@@ -110,6 +112,7 @@ fn unknown_objects_are_listed_before_their_values_are_read() {
             enumerated: &listed,
             deep: &empty,
             read: &empty,
+            virtual_pending: &empty,
         },
         &mut needs,
     );

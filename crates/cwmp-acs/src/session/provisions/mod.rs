@@ -40,6 +40,116 @@ pub(crate) struct ProvisionRun {
     pub pending: Vec<(String, String, Json)>,
     /// `clear()` calls already applied: `(path, timestamp)`.
     pub cleared: HashSet<(String, i64)>,
+    /// Stored virtual parameter scripts, read once per session when declared.
+    pub vparam_scripts: Option<Arc<HashMap<String, Arc<str>>>>,
+    /// Virtual parameters computed in this session (each at most once).
+    pub vparams_done: HashSet<String>,
+}
+
+/// A virtual parameter a provision declared: `VirtualParameters.<name>`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VparamAsk {
+    /// Name.
+    pub name: String,
+    /// Attribute timestamps as declared (`{"value": t}`): the script's `args[0]`.
+    pub timestamps: Json,
+    /// Wanted values (`{"value": [v, type]}`): the script's `args[1]`.
+    pub values: Json,
+}
+
+/// The virtual parameters `declarations` ask to compute: stale or to be changed, and not yet
+/// computed in this session. `all` names every stored virtual parameter (for `*`).
+pub(crate) fn vparams_to_compute(
+    declarations: &[crate::script::Declaration],
+    tree: &Tree,
+    all: &[String],
+    done: &HashSet<String>,
+) -> Vec<VparamAsk> {
+    use crate::script::path::Segment;
+    let mut out: Vec<VparamAsk> = Vec::new();
+    for d in declarations {
+        if d.path.root_name() != Some("VirtualParameters") || d.path.len() != 2 {
+            continue;
+        }
+        let names: Vec<String> = match &d.path.segments[1] {
+            Segment::Name(n) => vec![n.clone()],
+            Segment::Wildcard => all.to_vec(),
+            Segment::Alias(_) => continue,
+        };
+        for name in names {
+            if done.contains(&name) || out.iter().any(|v| v.name == name) || !all.contains(&name) {
+                continue;
+            }
+            let row = tree.row(&format!("VirtualParameters.{name}"));
+            let wanted = d.attr_get.values().copied().max().unwrap_or(1);
+            let stale = row.is_none_or(|r| r.updated.as_millis() < wanted);
+            let differs = d.value_set.as_ref().is_some_and(|v| {
+                !crate::script::declaration::same_value(row.and_then(|r| r.value.as_ref()), v)
+            });
+            if !stale && !differs {
+                continue;
+            }
+            let timestamps: serde_json::Map<String, Json> = d
+                .attr_get
+                .iter()
+                .map(|(k, t)| (k.clone(), Json::from(*t)))
+                .collect();
+            let mut values = serde_json::Map::new();
+            if let Some(v) = &d.value_set {
+                values.insert(
+                    "value".into(),
+                    Json::Array(vec![
+                        v.value.clone(),
+                        Json::from(v.ty.clone().unwrap_or_else(|| "xsd:string".into())),
+                    ]),
+                );
+            }
+            out.push(VparamAsk {
+                name,
+                timestamps: Json::Object(timestamps),
+                values: Json::Object(values),
+            });
+        }
+    }
+    out
+}
+
+/// The stored row of a virtual parameter script's return value `{writable, value}` (value
+/// as `[value, type]` or a bare value), or why it is refused.
+pub(crate) fn vparam_row(
+    name: &str,
+    ret: Option<&Json>,
+) -> Result<crate::store::ParamUpdate, String> {
+    let Some(Json::Object(obj)) = ret else {
+        return Err(format!(
+            "virtual parameter {name} must return {{writable, value}}"
+        ));
+    };
+    let writable = match obj.get("writable") {
+        None | Some(Json::Null) => None,
+        Some(Json::Bool(b)) => Some(*b),
+        Some(_) => {
+            return Err(format!(
+                "virtual parameter {name}: writable must be a boolean"
+            ));
+        }
+    };
+    let value = match obj.get("value") {
+        None | Some(Json::Null) => None,
+        Some(Json::Array(a)) if !a.is_empty() && a.len() <= 2 => {
+            let ty = a.get(1).and_then(Json::as_str);
+            Some(typed_value(&a[0], ty).map_err(|e| format!("virtual parameter {name}: {}", e.0))?)
+        }
+        Some(v) => {
+            Some(typed_value(v, None).map_err(|e| format!("virtual parameter {name}: {}", e.0))?)
+        }
+    };
+    Ok(crate::store::ParamUpdate {
+        path: format!("VirtualParameters.{name}"),
+        value,
+        writable,
+        ..crate::store::ParamUpdate::default()
+    })
 }
 
 /// What one preset's provisions ask for after a pass.
@@ -102,7 +212,7 @@ pub(crate) fn next_step(asks: &[PresetAsk], tree: &Tree, run: &mut ProvisionRun)
                         Purpose::Enumerate(obj.clone()),
                     ));
                 }
-                Need::Value(_) => {}
+                Need::Value(_) | Need::Virtual(_) => {}
             }
         }
     }
@@ -124,7 +234,10 @@ pub(crate) fn next_step(asks: &[PresetAsk], tree: &Tree, run: &mut ProvisionRun)
         };
         return Some(rpc(req, owners.into_iter().collect(), Purpose::Read));
     }
-    if asks.iter().any(|a| !a.needs.is_empty()) {
+    if asks
+        .iter()
+        .any(|a| a.needs.iter().any(|n| !matches!(n, Need::Virtual(_))))
+    {
         return None;
     }
     // Alias values of instances just added, before anything else touches them.

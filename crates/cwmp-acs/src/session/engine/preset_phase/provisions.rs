@@ -11,9 +11,11 @@ use serde_json::{Value as Json, json};
 use super::super::Session;
 use crate::script::{self, Facts, OwnedInput, Tree};
 use crate::session::presets::plan::{Selected, Step};
-use crate::session::provisions::{PresetAsk, builtin, cleared_rows, next_step};
+use crate::session::provisions::{
+    PresetAsk, builtin, cleared_rows, next_step, vparam_row, vparams_to_compute,
+};
 use crate::session::types::SessionError;
-use crate::store::{Device, DeviceId, FaultInfo, ParamBatch, Parameter, ScriptKind};
+use crate::store::{Device, DeviceId, FaultInfo, ParamBatch, Parameter, ScriptKind, Timestamp};
 
 /// What the provisions want next.
 pub(in crate::session::engine) enum Scripted {
@@ -60,11 +62,34 @@ impl Session {
         if self.presets.provisions.ext.is_unconfigured() {
             self.presets.provisions.ext = script::ExtCache::new(self.config.scripts.ext());
         }
+        let vparam_scripts = match &self.presets.provisions.vparam_scripts {
+            Some(s) => Arc::clone(s),
+            None => {
+                let all: HashMap<String, Arc<str>> = self
+                    .store
+                    .list_scripts(ScriptKind::VirtualParameter)
+                    .await?
+                    .into_iter()
+                    .map(|s| (s.name, Arc::from(s.script)))
+                    .collect();
+                let all = Arc::new(all);
+                self.presets.provisions.vparam_scripts = Some(Arc::clone(&all));
+                all
+            }
+        };
+        let mut vparam_names: Vec<String> = vparam_scripts.keys().cloned().collect();
+        vparam_names.sort();
+        let mut computed = Vec::new();
         let tree = Tree::new(record, params).shared();
         let facts = Arc::new(Facts {
             enumerated: self.presets.progress.enumerated.iter().cloned().collect(),
             deep: self.presets.provisions.deep.clone(),
             read: self.presets.progress.read_values.iter().cloned().collect(),
+            virtual_pending: vparam_names
+                .iter()
+                .filter(|n| !self.presets.provisions.vparams_done.contains(*n))
+                .cloned()
+                .collect(),
         });
         let limits = self.config.scripts.limits();
         let mut asks = Vec::new();
@@ -121,12 +146,96 @@ impl Session {
                     faulted = true;
                     continue 'presets;
                 }
-                ask.needs.extend(out.needs.iter().cloned());
+                // Virtual parameters are computed below, not read from the CPE.
+                ask.needs.extend(
+                    out.needs
+                        .iter()
+                        .filter(|n| !matches!(n, crate::script::Need::Virtual(_)))
+                        .cloned(),
+                );
                 writes.extend(out.writes(&tree));
                 clears.extend(out.clears.iter().cloned());
+                let vparams = vparams_to_compute(
+                    &out.declarations,
+                    &tree,
+                    &vparam_names,
+                    &self.presets.provisions.vparams_done,
+                );
+                for v in vparams {
+                    let Some(text) = vparam_scripts.get(&v.name).cloned() else {
+                        continue;
+                    };
+                    let vout = script::run_blocking(OwnedInput {
+                        script: text,
+                        args: json!([v.timestamps, v.values]),
+                        now: now.as_millis(),
+                        device_id: device.as_str().to_owned(),
+                        tree: Arc::clone(&tree),
+                        facts: Arc::clone(&facts),
+                        limits,
+                        ext: std::mem::take(&mut self.presets.provisions.ext),
+                    })
+                    .await;
+                    self.presets.provisions.ext = vout.ext.clone();
+                    let row = match &vout.fault {
+                        Some(f) => Err(FaultInfo {
+                            code: f.code.clone(),
+                            message: format!("virtual parameter {}: {}", v.name, f.describe()),
+                            detail: Some(
+                                json!({"virtualParameter": v.name, "line": f.line, "column": f.column}),
+                            ),
+                        }),
+                        None if !vout.done => {
+                            ask.needs.extend(
+                                vout.needs
+                                    .iter()
+                                    .filter(|n| !matches!(n, crate::script::Need::Virtual(_)))
+                                    .cloned(),
+                            );
+                            continue;
+                        }
+                        None => {
+                            let vwrites = vout.writes(&tree);
+                            if !vwrites.is_empty() {
+                                writes.extend(vwrites);
+                                continue;
+                            }
+                            vparam_row(&v.name, vout.return_value.as_ref()).map_err(|m| FaultInfo {
+                                code: "script.error".into(),
+                                message: m,
+                                detail: Some(json!({"virtualParameter": v.name})),
+                            })
+                        }
+                    };
+                    match row {
+                        Ok(update) => {
+                            self.presets.provisions.vparams_done.insert(v.name.clone());
+                            computed.push(update);
+                        }
+                        Err(fault) => {
+                            self.preset_fault(device, std::slice::from_ref(&s.name), fault, now)
+                                .await?;
+                            faulted = true;
+                            continue 'presets;
+                        }
+                    }
+                }
             }
             ask.writes = writes;
             asks.push(ask);
+        }
+        if !computed.is_empty() {
+            self.store
+                .write_parameters(
+                    device,
+                    ParamBatch {
+                        time: Timestamp::now(),
+                        updates: computed,
+                        ..ParamBatch::default()
+                    },
+                )
+                .await?;
+            return Ok(Scripted::Again);
         }
         if faulted {
             return Ok(Scripted::Again);
