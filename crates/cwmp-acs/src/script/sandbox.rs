@@ -94,7 +94,7 @@ impl Host {
 }
 
 fn variance(device_id: &str, variance: f64) -> f64 {
-    if !(variance >= 1.0) {
+    if variance.is_nan() || variance < 1.0 {
         return 0.0;
     }
     let d = md5::Md5::digest(device_id.as_bytes());
@@ -196,7 +196,10 @@ fn host_error(ctx: &Ctx<'_>, msg: &str) -> rquickjs::Error {
     Exception::throw_message(ctx, msg)
 }
 
-fn runtime(limits: &Limits) -> Result<(Runtime, Rc<Cell<Instant>>, Rc<Cell<bool>>), ScriptFault> {
+/// A runtime with its deadline (extended by time spent in extensions) and timed-out flag.
+type Limited = (Runtime, Rc<Cell<Instant>>, Rc<Cell<bool>>);
+
+fn runtime(limits: &Limits) -> Result<Limited, ScriptFault> {
     let rt = Runtime::new()
         .map_err(|e| ScriptFault::new("script.memory", format!("no runtime: {e}")))?;
     rt.set_memory_limit(limits.memory_bytes);
@@ -372,7 +375,7 @@ fn bind_host<'js>(
         "interval",
         Function::new(ctx.clone(), move |every: f64, var: f64| -> f64 {
             let host = h.borrow();
-            if !(every >= 1.0) {
+            if every.is_nan() || every < 1.0 {
                 return host.now as f64;
             }
             interval(host.now as f64, every, variance(&host.device_id, var))
@@ -465,9 +468,9 @@ pub fn run(input: RunInput<'_>) -> RunOutput {
                     }
                     Err(_) => {
                         let f = thrown(&ctx, timed_out.get());
-                        if f.code == "script.timeout" || f.code == "script.memory" {
-                            fault = Some(f);
-                        } else if !host.borrow().stopped {
+                        // A stop for missing data is not a fault, unless a limit hit.
+                        let limit = f.code == "script.timeout" || f.code == "script.memory";
+                        if limit || !host.borrow().stopped {
                             fault = Some(f);
                         }
                     }

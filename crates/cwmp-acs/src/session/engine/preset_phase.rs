@@ -132,7 +132,7 @@ impl Session {
                 .await?
             {
                 Scripted::Again => continue,
-                Scripted::Step(step) => step,
+                Scripted::Step(step) => *step,
                 Scripted::Nothing => next_step(
                     &Inputs {
                         selected: &selected,

@@ -20,7 +20,7 @@ use crate::store::{Device, DeviceId, FaultInfo, ParamBatch, Parameter, ScriptKin
 /// What the provisions want next.
 pub(in crate::session::engine) enum Scripted {
     /// Send this request (or change these tags).
-    Step(Step),
+    Step(Box<Step>),
     /// The store or the selection changed (a fault, a `clear()`): plan again.
     Again,
     /// The provisions are satisfied: the typed presets go on.
@@ -291,6 +291,6 @@ impl Session {
             self.preset_fault(device, &over, fault, now).await?;
             return Ok(Scripted::Again);
         }
-        Ok(Scripted::Step(step))
+        Ok(Scripted::Step(Box::new(step)))
     }
 }
