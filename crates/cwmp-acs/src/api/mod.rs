@@ -13,6 +13,7 @@ mod extras;
 mod faults;
 mod files;
 mod metrics_route;
+mod objects;
 mod openapi;
 mod presets;
 mod provisions;
@@ -32,7 +33,7 @@ use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
@@ -181,6 +182,8 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
             "/virtual_parameters/{name}/dry_run",
             post(provisions::dry_run_virtual_parameter),
         )
+        .route("/objects", get(objects::list))
+        .route("/objects/{name}", put(objects::put).delete(objects::remove))
         .route("/openapi.json", get(openapi::document));
     let metrics = Router::new().route("/metrics", get(metrics_route::render));
     let (authenticated, public) = if metrics_public {

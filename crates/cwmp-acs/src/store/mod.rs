@@ -9,6 +9,7 @@
 mod device_id;
 mod error;
 mod object_id;
+mod preset_object;
 mod script;
 pub mod sqlite;
 mod types;
@@ -20,6 +21,7 @@ use async_trait::async_trait;
 pub use device_id::DeviceId;
 pub use error::{StoreError, StoreResult};
 pub use object_id::new_object_id;
+pub use preset_object::{InvalidObject, PresetObject};
 pub use script::{ScriptKind, StoredScript};
 pub use sqlite::{SqliteConfig, SqliteStore};
 pub use types::*;
@@ -132,9 +134,15 @@ pub trait Store: Send + Sync {
     async fn list_presets(&self) -> StoreResult<Vec<Preset>>;
     /// Deletes a preset; `false` if unknown.
     async fn delete_preset(&self, name: &str) -> StoreResult<bool>;
-    /// A number that changes whenever presets are put or deleted through this store
-    /// object, so that a cache of them knows when to reload.
+    /// A number that changes whenever presets or preset objects are put or deleted through
+    /// this store object, so that a cache of them knows when to reload.
     fn presets_generation(&self) -> u64;
+    /// Creates or replaces an entry of GenieACS's objects collection.
+    async fn put_preset_object(&self, object: PresetObject) -> StoreResult<()>;
+    /// The objects collection, by name.
+    async fn list_preset_objects(&self) -> StoreResult<Vec<PresetObject>>;
+    /// Deletes an entry of the objects collection; `false` if unknown.
+    async fn delete_preset_object(&self, name: &str) -> StoreResult<bool>;
 
     /// The preset engine's bookkeeping of a device, by preset name.
     async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>>;

@@ -14,6 +14,7 @@
 
 mod catalog;
 mod config;
+mod instances;
 pub(crate) mod plan;
 mod schedule;
 mod settings;
@@ -23,6 +24,7 @@ pub use catalog::PresetCache;
 pub use config::{
     DesiredValue, Firmware, InvalidConfig, MAX_PROVISION_ARGS, PresetConfig, ProvisionCall,
 };
+pub use instances::{InstanceRef, InstanceRule};
 pub use schedule::PresetSchedule;
 pub use settings::PresetSettings;
 

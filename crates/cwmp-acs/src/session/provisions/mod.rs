@@ -329,7 +329,7 @@ pub(crate) fn next_step(asks: &[PresetAsk], tree: &Tree, run: &mut ProvisionRun)
                     return Some(rpc(
                         req,
                         vec![a.preset.clone()],
-                        Purpose::AddInstance(alias.clone()),
+                        Purpose::ProvisionAdd(alias.clone()),
                     ));
                 }
                 _ => {}

@@ -123,7 +123,7 @@ fn sets_take_the_device_type_then_adds_then_nothing() {
     assert!(matches!(req, cwmp::Body::AddObject(ref a) if a.object_name == "Device.WiFi.SSID."));
     assert_eq!(
         purpose,
-        Purpose::AddInstance(vec![("SSID".into(), "guest".into())])
+        Purpose::ProvisionAdd(vec![("SSID".into(), "guest".into())])
     );
     // The alias of the new instance is set next, typed like its siblings.
     run.pending

@@ -57,8 +57,13 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         11,
+        "preset_objects",
+        include_str!("../../../migrations/0011_preset_objects.sql"),
+    ),
+    (
+        12,
         "scripts",
-        include_str!("../../../migrations/0011_scripts.sql"),
+        include_str!("../../../migrations/0012_scripts.sql"),
     ),
 ];
 

@@ -5,8 +5,8 @@ use rusqlite::Row;
 
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo,
-    FaultRecord, FileMeta, FirmwareOutcome, FirmwareStatus, Parameter, Preset, SessionRecord,
-    StoreError, StoreResult, Task, TaskStatus, Timestamp,
+    FaultRecord, FileMeta, FirmwareOutcome, FirmwareStatus, Parameter, Preset, PresetObject,
+    SessionRecord, StoreError, StoreResult, Task, TaskStatus, Timestamp,
 };
 
 /// Columns of `devices` selected by [`device`] (tags are added separately).
@@ -161,6 +161,12 @@ pub(crate) fn preset(r: &Row<'_>) -> StoreResult<Preset> {
         channel: r.get(5)?,
         schedule: r.get(6)?,
     })
+}
+
+pub(crate) fn preset_object(r: &Row<'_>) -> StoreResult<PresetObject> {
+    let name: String = r.get(0)?;
+    let doc: serde_json::Value = json("document", &r.get::<_, String>(1)?)?;
+    PresetObject::from_document(&name, &doc).map_err(|e| corrupt("preset object", e))
 }
 
 pub(crate) fn file(r: &Row<'_>) -> StoreResult<FileMeta> {

@@ -118,6 +118,19 @@ impl Session {
                 .changed
                 .extend(out.presets.iter().cloned()),
             Purpose::AddInstance(alias) => {
+                // The new instance's row was written by `interpret`: the only update.
+                if let Some(instance) = batch.updates.first() {
+                    self.presets
+                        .progress
+                        .created
+                        .insert(alias.clone(), instance.path.clone());
+                }
+                self.presets
+                    .progress
+                    .changed
+                    .extend(out.presets.iter().cloned());
+            }
+            Purpose::ProvisionAdd(alias) => {
                 if let (Body::AddObject(req), Body::AddObjectResponse(r)) =
                     (&out.request, &env.body)
                 {
