@@ -219,3 +219,83 @@ async fn provision_scripts_converge_and_an_endless_loop_faults_only_its_device()
         a.body
     );
 }
+
+/// `cwmp-acs seed genieacs-defaults` on the ACS's data directory; its output.
+fn seed(acs: &Acs) -> String {
+    let out = std::process::Command::new(cwmp_testkit::process::workspace_bin("cwmp-acs"))
+        .args(["seed", "genieacs-defaults"])
+        .env_remove("CWMP_ACS_CONFIG")
+        .env("CWMP_ACS_DATA_DIR", acs.data_dir())
+        .output()
+        .expect("run cwmp-acs seed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn genieacs_default_provisions_run_on_tr181_and_tr098_devices() {
+    let acs = Acs::start(&[("CWMP_ACS_SCRIPTS", "{ wall_time_ms = 1500 }")]);
+    let api = acs.api.clone();
+    let first = seed(&acs);
+    assert_eq!(first.matches("installed").count(), 6, "{first}");
+    let again = seed(&acs);
+    assert_eq!(again.matches("kept (exists)").count(), 6, "{again}");
+    let presets = api.get("/presets").await;
+    assert_eq!(presets.as_array().map(Vec::len), Some(3), "{presets}");
+
+    let _tr181 = common::sim::spawn(
+        &acs.cwmp_url(),
+        &[
+            "--devices",
+            "1",
+            "--model",
+            "tr181",
+            "--serial-pattern",
+            "A{n:04}",
+        ],
+    );
+    let _tr098 = common::sim::spawn(
+        &acs.cwmp_url(),
+        &[
+            "--devices",
+            "1",
+            "--model",
+            "tr098",
+            "--serial-pattern",
+            "B{n:04}",
+        ],
+    );
+    let ids = devices(&api, 2).await;
+    for (sn, id) in &ids {
+        let root = if sn.starts_with('A') {
+            "Device"
+        } else {
+            "InternetGatewayDevice"
+        };
+        eventually(
+            &format!("{sn}: the inform provision applied"),
+            GUARD,
+            async || {
+                let doc = api.device(id).await?;
+                let ms = format!("{root}.ManagementServer");
+                let ok = value(&doc, &format!("{ms}.PeriodicInformInterval")).as_deref()
+                    == Some("300")
+                    && value(&doc, &format!("{ms}.ConnectionRequestUsername")).as_deref()
+                        == Some(id.as_str())
+                    && value(&doc, &format!("{root}.DeviceInfo.HardwareVersion")).is_some();
+                ok.then_some(())
+            },
+        )
+        .await;
+    }
+    let faults = api.get("/faults").await;
+    assert_eq!(
+        faults,
+        json!([]),
+        "the default provisions run without faults"
+    );
+}
