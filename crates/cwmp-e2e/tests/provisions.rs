@@ -24,6 +24,20 @@ declare("Device.WiFi.SSID.[SSID:guest-" + sn + "]", {path: Date.now()}, {path: 1
 declare("Device.WiFi.SSID.[SSID:guest-" + sn + "].Enable", {value: 1}, {value: false});
 const up = declare("VirtualParameters.uptimeHours", {value: Date.now()});
 log("uptime " + up.value[0]);
+declare("VirtualParameters.secondSsid", {value: Date.now()}, {value: "vp-" + sn});
+"#;
+
+/// A writable virtual parameter, as docs/virtual-parameters.rst writes them: `args[1]` holds
+/// the value to set.
+const SECOND_SSID: &str = r#"
+let m;
+if (args[1].value) {
+  m = args[1].value[0];
+  declare("Device.WiFi.SSID.2.SSID", null, {value: m});
+} else {
+  m = declare("Device.WiFi.SSID.2.SSID", {value: Date.now()}).value[0];
+}
+return {writable: true, value: [m, "xsd:string"]};
 "#;
 
 /// A virtual parameter computed from a CPE parameter.
@@ -105,6 +119,7 @@ async fn provision_scripts_converge_and_an_endless_loop_faults_only_its_device()
         ("/provisions/wifi", WIFI),
         ("/provisions/forever", "while (true) {}"),
         ("/virtual_parameters/uptimeHours", UPTIME_HOURS),
+        ("/virtual_parameters/secondSsid", SECOND_SSID),
     ] {
         let (status, body) = put_script(&api, path, text).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
@@ -146,7 +161,9 @@ async fn provision_scripts_converge_and_an_endless_loop_faults_only_its_device()
             let disabled = guests.len() == 1
                 && value(&doc, &format!("{}.Enable", guests[0]))
                     .is_some_and(|v| v == "false" || v == "0");
-            let vparam = value(&doc, "VirtualParameters.uptimeHours").is_some();
+            let vparam = value(&doc, "VirtualParameters.uptimeHours").is_some()
+                && value(&doc, "VirtualParameters.secondSsid") == Some(format!("vp-{sn}"))
+                && value(&doc, "Device.WiFi.SSID.2.SSID") == Some(format!("vp-{sn}"));
             (ssid_set && disabled && vparam).then_some(doc)
         })
         .await;
