@@ -68,6 +68,10 @@ struct Host {
     logs: Vec<String>,
     fault: Option<ScriptFault>,
     max_declarations: usize,
+    /// Bytes of declaration text kept so far (held outside the JavaScript heap, so bounded
+    /// by the same memory limit).
+    kept_bytes: usize,
+    max_kept_bytes: usize,
     ext: ExtCache,
     device_id: String,
     now: i64,
@@ -324,6 +328,16 @@ fn bind_host<'js>(
                     }
                     return Err(host_error(&ctx, "too many declarations"));
                 }
+                host.kept_bytes = host
+                    .kept_bytes
+                    .saturating_add(path.len() + ts.len() + vals.len());
+                if host.kept_bytes > host.max_kept_bytes {
+                    host.fault.get_or_insert(ScriptFault::new(
+                        "script.memory",
+                        "the script's declarations went past its memory limit",
+                    ));
+                    return Err(host_error(&ctx, "declarations too large"));
+                }
                 let parse = |s: &str| serde_json::from_str::<Json>(s).unwrap_or(Json::Null);
                 let d = Declaration::parse(&path, &parse(&ts), &parse(&vals))
                     .map_err(|e| host_error(&ctx, &format!("declare(): {e}")))?;
@@ -435,6 +449,8 @@ pub fn run(input: RunInput<'_>) -> RunOutput {
         logs: Vec::new(),
         fault: None,
         max_declarations: input.limits.max_declarations,
+        kept_bytes: 0,
+        max_kept_bytes: input.limits.memory_bytes,
         ext: input.ext.clone(),
         device_id: input.device_id.to_owned(),
         now: input.now,
@@ -493,6 +509,8 @@ pub fn run(input: RunInput<'_>) -> RunOutput {
                 logs: std::mem::take(&mut b.logs),
                 fault: b.fault.take(),
                 max_declarations: b.max_declarations,
+                kept_bytes: b.kept_bytes,
+                max_kept_bytes: b.max_kept_bytes,
                 ext: std::mem::take(&mut b.ext),
                 device_id: String::new(),
                 now: 0,

@@ -123,6 +123,30 @@ fn too_many_declarations_fault_even_when_the_script_catches() {
 }
 
 #[test]
+fn declarations_kept_outside_the_heap_count_against_the_memory_limit() {
+    let limits = Limits {
+        wall_time: Duration::from_secs(30),
+        memory_bytes: 4 << 20,
+        ..Limits::default()
+    };
+    let f = fault(
+        "const big = 'x'.repeat(60000); for (let i = 0; i < 1000; i++) declare('Device.X', null, {value: big});",
+        limits,
+    );
+    assert_eq!(f.code, "script.memory", "{f:?}");
+}
+
+#[test]
+fn date_now_with_an_interval_or_a_cron_expression() {
+    // The session time is 1000 ms after the epoch: the last hour boundary is 0.
+    let out = go(
+        "return [Date.now(3600000, 0), Date.now('0 * * * *'), Date.now(1000, 0)];",
+        Limits::default(),
+    );
+    assert_eq!(out.return_value, Some(json!([0, 0, 1000])), "{out:?}");
+}
+
+#[test]
 fn an_exception_gives_its_message_line_and_column() {
     let f = fault("const a = 1;\n\n  null.x;\n", Limits::default());
     assert_eq!(f.code, "script.error");
