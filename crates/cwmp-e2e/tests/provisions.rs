@@ -286,12 +286,19 @@ async fn genieacs_default_provisions_run_on_tr181_and_tr098_devices() {
             "B{n:04}",
         ],
     );
-    let ids = devices(&api, 2).await;
+    // The real agent too (TR-181 from the Broadband Forum XML), when the reference files are
+    // beside the checkout.
+    let datamodels = common::datamodels_dir();
+    let _agent = match &datamodels {
+        Some(dir) => Some(common::agent::Agent::start(dir, &acs.cwmp_url()).await),
+        None => None,
+    };
+    let ids = devices(&api, if datamodels.is_some() { 3 } else { 2 }).await;
     for (sn, id) in &ids {
-        let root = if sn.starts_with('A') {
-            "Device"
-        } else {
+        let root = if sn.starts_with('B') {
             "InternetGatewayDevice"
+        } else {
+            "Device"
         };
         eventually(
             &format!("{sn}: the inform provision applied"),
