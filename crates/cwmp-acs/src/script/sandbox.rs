@@ -494,29 +494,8 @@ pub fn run(input: RunInput<'_>) -> RunOutput {
             }),
         },
     }
-    let mut h = match Rc::try_unwrap(host) {
-        Ok(cell) => cell.into_inner(),
-        Err(rc) => {
-            let mut b = rc.borrow_mut();
-            Host {
-                tree: Arc::clone(&b.tree),
-                facts: Arc::clone(&b.facts),
-                declarations: std::mem::take(&mut b.declarations),
-                checked: b.checked,
-                needs: std::mem::take(&mut b.needs),
-                stopped: b.stopped,
-                clears: std::mem::take(&mut b.clears),
-                logs: std::mem::take(&mut b.logs),
-                fault: b.fault.take(),
-                max_declarations: b.max_declarations,
-                kept_bytes: b.kept_bytes,
-                max_kept_bytes: b.max_kept_bytes,
-                ext: std::mem::take(&mut b.ext),
-                device_id: String::new(),
-                now: 0,
-            }
-        }
-    };
+    // The runtime (and the host functions holding `host`) is gone: the state is ours.
+    let mut h = host.borrow_mut();
     if let Some(f) = h.fault.take() {
         // A host-detected fault (too many declarations, extension) wins over what the
         // script made of the exception it got.
@@ -529,14 +508,14 @@ pub fn run(input: RunInput<'_>) -> RunOutput {
     needs.sort();
     needs.dedup();
     RunOutput {
-        declarations: h.declarations,
+        declarations: std::mem::take(&mut h.declarations),
         needs,
         done: finished && !h.stopped,
-        clears: h.clears,
-        logs: h.logs,
+        clears: std::mem::take(&mut h.clears),
+        logs: std::mem::take(&mut h.logs),
         fault,
         return_value,
-        ext: h.ext,
+        ext: std::mem::take(&mut h.ext),
     }
 }
 
