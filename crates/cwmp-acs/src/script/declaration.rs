@@ -266,6 +266,11 @@ fn fresh_object(tree: &Tree, known: Known<'_>, base: &str, t: i64) -> bool {
         || (t <= 1 && tree.has_subtree(base))
 }
 
+/// True when `path` (no trailing dot) is an object: its row ends in a dot or rows lie under it.
+fn is_object(tree: &Tree, path: &str) -> bool {
+    tree.row(&format!("{path}.")).is_some() || tree.has_subtree(path)
+}
+
 fn join(base: &str, name: &str) -> String {
     if base.is_empty() {
         name.to_owned()
@@ -309,13 +314,16 @@ impl Declaration {
                         let p = join(base, n);
                         if tree.node(&p).is_some() || tree.has_subtree(&p) {
                             next.push(p);
-                        } else if !base.is_empty() && !fresh_object(tree, known, base, i64::MAX) {
+                        } else if !base.is_empty()
+                            && is_object(tree, base)
+                            && !fresh_object(tree, known, base, i64::MAX)
+                        {
                             // Unknown name under a known object: list the object once.
                             out.push(Need::Names(format!("{base}.")));
                         }
                     }
                     Segment::Wildcard | Segment::Alias(_) => {
-                        if base.is_empty() {
+                        if base.is_empty() || !is_object(tree, base) {
                             continue;
                         }
                         if !fresh_object(tree, known, base, self.path_get) {

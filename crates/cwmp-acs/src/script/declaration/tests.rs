@@ -117,6 +117,21 @@ fn unknown_objects_are_listed_before_their_values_are_read() {
         &mut needs,
     );
     assert!(needs.is_empty());
+    // Nothing is listed under a leaf.
+    let d = Declaration::parse(
+        "Device.WiFi.SSID.1.SSID.X",
+        &json!({"value": 1}),
+        &json!({}),
+    )
+    .expect("d");
+    let mut needs = Vec::new();
+    d.needs(&tree, known, &mut needs);
+    assert!(needs.is_empty(), "{needs:?}");
+    let d = Declaration::parse("Device.WiFi.SSID.1.SSID.*", &json!({"path": 9}), &json!({}))
+        .expect("d");
+    let mut needs = Vec::new();
+    d.needs(&tree, known, &mut needs);
+    assert!(needs.is_empty(), "{needs:?}");
     // Another data model's root is simply absent.
     let d =
         Declaration::parse("InternetGatewayDevice.X", &json!({"value": 1}), &json!({})).expect("d");
