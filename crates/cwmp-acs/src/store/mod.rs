@@ -6,25 +6,54 @@
 //! `ON CONFLICT … DO UPDATE`, `RETURNING`, `LIMIT/OFFSET`, `BIGINT` Unix-millisecond
 //! timestamps, JSON kept as `TEXT`) so that a PostgreSQL implementation can reuse it.
 
+mod codec;
+mod credentials;
+mod device;
 mod device_id;
+mod device_query;
 mod error;
+mod fault;
+mod file;
+pub mod migrate;
 mod object_id;
+mod parameter;
+pub mod postgres;
+mod preset;
 mod preset_object;
+mod query_sql;
 mod script;
+mod session;
 pub mod sqlite;
-mod types;
+mod task;
+mod timestamp;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub(crate) use codec::{json as json_from, json_text};
+pub use credentials::DeviceCredentials;
+pub use device::{
+    ConnectionRequestResult, Device, DeviceIdentity, FirmwareOutcome, FirmwareStatus,
+    InformOutcome, InformUpdate,
+};
 pub use device_id::DeviceId;
+pub use device_query::{DeviceFilter, DeviceQuery};
 pub use error::{StoreError, StoreResult};
+pub use fault::{FaultInfo, FaultRecord, NewFault};
+pub use file::FileMeta;
 pub use object_id::new_object_id;
+pub use parameter::{ParamBatch, ParamUpdate, ParamValue, Parameter};
+pub use postgres::{Notice, PgConfig, PgStore, is_postgres_url};
+pub use preset::{Preset, PresetState};
 pub use preset_object::{InvalidObject, PresetObject};
 pub use script::{ScriptKind, StoredScript};
+pub use session::{SessionBegun, SessionRecord, SessionStart};
 pub use sqlite::{SqliteConfig, SqliteStore};
-pub use types::*;
+pub use task::{
+    NewTask, RetryPolicy, TASK_CHANNEL_PREFIX, Task, TaskFilter, TaskStatus, task_fault_channel,
+};
+pub use timestamp::Timestamp;
 
 /// Sessions kept in each device's history: the SQLite store's ring of slots (migration 7),
 /// so a smaller value needs a migration dropping the slots beyond it.
@@ -120,8 +149,8 @@ pub trait Store: Send + Sync {
     async fn record_fault(&self, fault: NewFault) -> StoreResult<FaultRecord>;
     /// Faults, all or of one device, ordered by device and channel.
     async fn list_faults(&self, device: Option<&DeviceId>) -> StoreResult<Vec<FaultRecord>>;
-    /// Deletes a fault; `false` if unknown. Deleting a task's fault (`task_<id>`) makes
-    /// the task pending again.
+    /// Deletes a fault; `false` if unknown. Deleting a task's fault (`task_<id>`) deletes
+    /// the task too, as GenieACS does (retrying it is [`Store::retry_task`]).
     async fn delete_fault(&self, device: &DeviceId, channel: &str) -> StoreResult<bool>;
 
     // ---- presets ----
@@ -237,8 +266,6 @@ pub trait Store: Send + Sync {
     async fn list_scripts(&self, kind: ScriptKind) -> StoreResult<Vec<StoredScript>>;
     /// Deletes a script; false when there was none.
     async fn delete_script(&self, kind: ScriptKind, name: &str) -> StoreResult<bool>;
-    /// A counter that changes whenever a script is written or deleted (session caches).
-    fn scripts_generation(&self) -> u64;
 
     // ---- lifecycle ----
 

@@ -15,6 +15,15 @@ pub enum ScriptKind {
 }
 
 impl ScriptKind {
+    /// The kind of a `kind` column.
+    pub fn parse(s: &str) -> Option<ScriptKind> {
+        match s {
+            "provision" => Some(ScriptKind::Provision),
+            "virtual_parameter" => Some(ScriptKind::VirtualParameter),
+            _ => None,
+        }
+    }
+
     /// The `kind` column.
     pub fn as_str(self) -> &'static str {
         match self {

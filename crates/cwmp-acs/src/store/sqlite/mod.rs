@@ -12,7 +12,6 @@ mod conn;
 mod inform;
 mod migrations;
 mod preset_state;
-mod query_sql;
 mod readers;
 mod reads;
 mod rows;
@@ -76,7 +75,6 @@ pub struct SqliteStore {
     readers: Readers,
     path: PathBuf,
     presets_generation: AtomicU64,
-    scripts_generation: AtomicU64,
 }
 
 impl SqliteStore {
@@ -106,7 +104,6 @@ impl SqliteStore {
             readers,
             path,
             presets_generation: AtomicU64::new(0),
-            scripts_generation: AtomicU64::new(0),
         })
     }
 

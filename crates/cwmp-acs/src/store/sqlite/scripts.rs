@@ -6,11 +6,7 @@ use super::conn::execute;
 use crate::store::{ScriptKind, StoreError, StoreResult, StoredScript, Timestamp};
 
 pub(crate) fn kind(s: &str) -> StoreResult<ScriptKind> {
-    match s {
-        "provision" => Ok(ScriptKind::Provision),
-        "virtual_parameter" => Ok(ScriptKind::VirtualParameter),
-        other => Err(StoreError::Corrupt(format!("script kind {other:?}"))),
-    }
+    ScriptKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("script kind {s:?}")))
 }
 
 pub(crate) fn script(r: &Row<'_>) -> StoreResult<StoredScript> {

@@ -504,9 +504,7 @@ impl Store for SqliteStore {
     }
 
     async fn put_script(&self, script: StoredScript) -> StoreResult<()> {
-        let put = self.writer.write(move |c| scripts::put(c, &script)).await;
-        self.scripts_generation.fetch_add(1, Ordering::Release);
-        put
+        self.writer.write(move |c| scripts::put(c, &script)).await
     }
 
     async fn get_script(&self, kind: ScriptKind, name: &str) -> StoreResult<Option<StoredScript>> {
@@ -528,18 +526,11 @@ impl Store for SqliteStore {
     }
 
     async fn delete_script(&self, kind: ScriptKind, name: &str) -> StoreResult<bool> {
-        let deleted = self
-            .changed(
-                "DELETE FROM scripts WHERE kind = $1 AND name = $2",
-                vec![text(kind.as_str()), text(name)],
-            )
-            .await;
-        self.scripts_generation.fetch_add(1, Ordering::Release);
-        deleted
-    }
-
-    fn scripts_generation(&self) -> u64 {
-        self.scripts_generation.load(Ordering::Acquire)
+        self.changed(
+            "DELETE FROM scripts WHERE kind = $1 AND name = $2",
+            vec![text(kind.as_str()), text(name)],
+        )
+        .await
     }
 
     async fn close(&self) {
