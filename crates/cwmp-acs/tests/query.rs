@@ -93,6 +93,7 @@ backend_tests!(
     in_memory_and_sql_agree,
     expressions_agree_in_memory_and_sql,
     sort_numeric_parameters_and_times,
+    genieacs_string_shortcuts_wildcards_and_regexes,
 );
 
 /// A store with 12 devices of random parameters and tags, and each device with its
@@ -331,4 +332,39 @@ async fn sort_numeric_parameters_and_times(store: Arc<dyn Store>) {
         .await
         .expect("f");
     assert_eq!(serials(got), ["S2", "S1", "S0"]);
+}
+
+/// GenieACS's `query.expand`: a value with `*` is a wildcard, `"/re/flags"` a regex; the
+/// value itself still matches; both evaluators agree.
+async fn genieacs_string_shortcuts_wildcards_and_regexes(store: Arc<dyn Store>) {
+    let mut rng = StdRng::seed_from_u64(11);
+    let (store, views) = fleet(store, &mut rng, random_value).await;
+    let count = |q: &Json| {
+        let q = parse(q, &Limits::default()).expect("parse");
+        views
+            .iter()
+            .filter(|(d, p)| {
+                q.matches(DeviceView {
+                    device: d,
+                    params: p,
+                })
+            })
+            .count()
+    };
+    // Serials are WORDS[n % 5] followed by n: alpha0, beta1, Gamma2, 103, 94, alpha5, …
+    assert_eq!(count(&json!({"_deviceId._SerialNumber": "alpha*"})), 3);
+    assert_eq!(count(&json!({"_deviceId._SerialNumber": "*1"})), 2);
+    assert_eq!(count(&json!({"_deviceId._SerialNumber": "a*a*"})), 3);
+    assert_eq!(count(&json!({"_deviceId._SerialNumber": "/^GAMMA/i"})), 2);
+    assert_eq!(count(&json!({"_deviceId._SerialNumber": "/^GAMMA/"})), 0);
+    assert_eq!(count(&json!({"_deviceId._SerialNumber": "alpha0"})), 1);
+    for q in [
+        json!({"_deviceId._SerialNumber": "alpha*"}),
+        json!({"_id": "/^00259e/i"}),
+        json!({"Device.A": "*a*"}),
+        json!({"_tags": "Gam*"}),
+    ] {
+        let parsed = parse(&q, &Limits::default()).expect("parse");
+        agree(&store, &views, parsed, &q.to_string()).await;
+    }
 }

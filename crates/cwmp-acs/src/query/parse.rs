@@ -96,10 +96,11 @@ impl Parser<'_> {
             .as_object()
             .filter(|o| o.keys().any(|k| k.starts_with('$')))
         else {
-            return Ok(Query::Cond(
-                f.clone(),
-                Cond::In(vec![self.scalar_of(&f, key, v)?]),
-            ));
+            let eq = Query::Cond(f.clone(), Cond::In(vec![self.scalar_of(&f, key, v)?]));
+            return Ok(match v.as_str() {
+                Some(text) => self.with_string_shortcuts(&f, key, text, eq),
+                None => eq,
+            });
         };
         let mut parts = Vec::with_capacity(ops.len());
         for (op, arg) in ops {
@@ -113,6 +114,40 @@ impl Parser<'_> {
             parts.push(self.operator(&f, key, op, arg, ops)?);
         }
         Ok(one_or_and(parts))
+    }
+
+    /// GenieACS's shortcuts for a string value (its `query.expand`): `"/re/flags"` also
+    /// matches as a regular expression, and a value with `*` as a wildcard pattern (`SIM*`
+    /// begins with `SIM`). The value itself still matches too. A shortcut that cannot apply
+    /// to the field (a time) is left out.
+    fn with_string_shortcuts(&self, f: &Field, key: &str, text: &str, eq: Query) -> Query {
+        let mut alternatives = vec![eq];
+        if let Some((src, flags)) = text
+            .strip_prefix('/')
+            .and_then(|rest| rest.rsplit_once('/'))
+            .filter(|(_, flags)| flags.bytes().all(|b| b"gimy".contains(&b)))
+        {
+            let src = if flags.contains('m') {
+                format!("(?m){src}")
+            } else {
+                src.to_owned()
+            };
+            let options = if flags.contains('i') { "i" } else { "" };
+            if let Ok(p) = self.regex(f, key, &Json::String(src), options) {
+                alternatives.push(Query::Cond(f.clone(), Cond::Regex(p)));
+            }
+        }
+        if text.contains('*') {
+            let src = wildcard_regex(text);
+            if let Ok(p) = self.regex(f, key, &Json::String(src), "") {
+                alternatives.push(Query::Cond(f.clone(), Cond::Regex(p)));
+            }
+        }
+        if alternatives.len() == 1 {
+            alternatives.swap_remove(0)
+        } else {
+            Query::Or(alternatives)
+        }
     }
 
     fn operator(
@@ -258,6 +293,20 @@ impl Parser<'_> {
             .map(Pattern)
             .map_err(|e| QueryError(format!("{key}: $regex: {e}")))
     }
+}
+
+/// A wildcard value (`*` for any text) as an anchored regular expression; a leading or
+/// trailing `*` leaves that end open.
+fn wildcard_regex(text: &str) -> String {
+    let parts: Vec<String> = text.split('*').map(regex::escape).collect();
+    let mut src = parts.join(".*");
+    if !text.starts_with('*') {
+        src.insert(0, '^');
+    }
+    if !text.ends_with('*') {
+        src.push('$');
+    }
+    src
 }
 
 fn one_or_and(mut parts: Vec<Query>) -> Query {
