@@ -99,6 +99,8 @@ pub struct Config {
     /// How long this node's sessions reuse the presets they read (milliseconds): a change
     /// made through this node applies at once, one made through another node within this.
     pub preset_cache_ms: u64,
+    /// Provision and virtual parameter scripts (`[scripts]`): limits, extensions.
+    pub scripts: crate::script::ScriptConfig,
 }
 
 impl Default for Config {
@@ -136,6 +138,7 @@ impl Default for Config {
             file_idle_timeout_secs: 60,
             transfer_timeout_secs: 3600,
             preset_cache_ms: 2000,
+            scripts: crate::script::ScriptConfig::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod files;
 pub mod http;
 pub mod metrics;
 pub mod query;
+pub mod script;
 pub mod session;
 pub mod store;
 pub mod task;

@@ -51,6 +51,18 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Install ready-made content in the store.
+    Seed {
+        #[command(subcommand)]
+        command: SeedCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedCommand {
+    /// GenieACS's default provisions and presets (bootstrap, default, inform); existing
+    /// ones of the same names are kept.
+    GenieacsDefaults,
 }
 
 #[derive(Subcommand)]
@@ -87,6 +99,13 @@ fn main() -> anyhow::Result<()> {
                 .context("starting the runtime")?
                 .block_on(migrate(&from, &to, batch_rows))
         }
+        Some(Command::Seed {
+            command: SeedCommand::GenieacsDefaults,
+        }) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?
+            .block_on(seed(config)),
         None | Some(Command::Run) => {
             init_tracing();
             tokio::runtime::Builder::new_multi_thread()
@@ -96,6 +115,23 @@ fn main() -> anyhow::Result<()> {
                 .block_on(run(config))
         }
     }
+}
+
+async fn seed(config: Config) -> anyhow::Result<()> {
+    let (store, _) = open_store(&config).await?;
+    let done = cwmp_acs::script::seed::genieacs_defaults(store.as_ref())
+        .await
+        .context("seeding GenieACS's defaults")?;
+    for s in done {
+        let what = if s.installed {
+            "installed"
+        } else {
+            "kept (exists)"
+        };
+        println!("{} {}: {what}", s.kind, s.name);
+    }
+    store.close().await;
+    Ok(())
 }
 
 fn init_tracing() {
@@ -283,6 +319,7 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
             metrics: Arc::clone(&metrics),
             metrics_public: config.metrics_public,
             files: Some(Arc::clone(&files)),
+            scripts: config.scripts.clone(),
             ..ApiExtras::default()
         },
     );

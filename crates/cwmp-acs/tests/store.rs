@@ -26,6 +26,7 @@ backend_tests!(
     per_device_reads_see_only_that_device,
     an_inform_updates_the_value_and_keeps_the_attributes,
     preset_objects_put_list_delete_and_move_the_preset_generation,
+    scripts_put_get_list_delete_by_kind,
 );
 
 async fn open(dir: &tempfile::TempDir) -> SqliteStore {
@@ -935,4 +936,93 @@ async fn preset_objects_put_list_delete_and_move_the_preset_generation(store: Ar
     assert!(store.delete_preset_object("guest").await.expect("delete"));
     assert!(!store.delete_preset_object("guest").await.expect("again"));
     assert_eq!(store.list_preset_objects().await.expect("list").len(), 1);
+}
+
+async fn scripts_put_get_list_delete_by_kind(store: Arc<dyn Store>) {
+    let script = |kind, name: &str, text: &str| StoredScript {
+        kind,
+        name: name.into(),
+        script: text.into(),
+        updated: Timestamp(1_700_000_000_000),
+    };
+    store
+        .put_script(script(
+            ScriptKind::Provision,
+            "inform",
+            "declare('A', {value: 1});",
+        ))
+        .await
+        .expect("put");
+    store
+        .put_script(script(
+            ScriptKind::Provision,
+            "bootstrap",
+            "clear('Device', Date.now());",
+        ))
+        .await
+        .expect("put");
+    // The same name in the other collection is another script.
+    store
+        .put_script(script(
+            ScriptKind::VirtualParameter,
+            "inform",
+            "return {value: ['x']};",
+        ))
+        .await
+        .expect("put");
+    let listed = store
+        .list_scripts(ScriptKind::Provision)
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["bootstrap", "inform"]
+    );
+    assert_eq!(
+        listed[1],
+        script(ScriptKind::Provision, "inform", "declare('A', {value: 1});")
+    );
+    store
+        .put_script(script(ScriptKind::Provision, "inform", "// replaced"))
+        .await
+        .expect("replace");
+    let got = store
+        .get_script(ScriptKind::Provision, "inform")
+        .await
+        .expect("get")
+        .expect("there");
+    assert_eq!(got.script, "// replaced");
+    let vp = store
+        .get_script(ScriptKind::VirtualParameter, "inform")
+        .await
+        .expect("get")
+        .expect("there");
+    assert_eq!(vp.kind, ScriptKind::VirtualParameter);
+    assert!(
+        store
+            .delete_script(ScriptKind::Provision, "inform")
+            .await
+            .expect("delete")
+    );
+    assert!(
+        !store
+            .delete_script(ScriptKind::Provision, "inform")
+            .await
+            .expect("again")
+    );
+    assert!(
+        store
+            .get_script(ScriptKind::Provision, "inform")
+            .await
+            .expect("get")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .list_scripts(ScriptKind::VirtualParameter)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 }

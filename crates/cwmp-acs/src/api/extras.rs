@@ -35,6 +35,8 @@ pub struct ApiExtras {
     /// Stored files and uploads (`/files`, `/devices/{id}/uploads`); none: those routes
     /// answer 503.
     pub files: Option<Arc<FileService>>,
+    /// Limits of the scripts the API compiles and dry-runs.
+    pub scripts: crate::script::ScriptConfig,
 }
 
 impl Default for ApiExtras {
@@ -47,6 +49,7 @@ impl Default for ApiExtras {
             sse_slots: Arc::new(Semaphore::new(DEFAULT_SSE_CLIENTS)),
             sse_heartbeat: DEFAULT_SSE_HEARTBEAT,
             files: None,
+            scripts: crate::script::ScriptConfig::default(),
         }
     }
 }

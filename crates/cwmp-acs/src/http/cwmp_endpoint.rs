@@ -78,6 +78,7 @@ impl EndpointConfig {
         session.presets.cr_credentials_on_bootstrap = config.cr_credentials_on_bootstrap;
         session.presets.catalog_ttl = Duration::from_millis(config.preset_cache_ms);
         session.transfer_timeout = Duration::from_secs(config.transfer_timeout_secs);
+        session.scripts = config.scripts.clone();
         EndpointConfig {
             reap_interval: (session.timeout / 4)
                 .clamp(Duration::from_millis(100), Duration::from_secs(5)),

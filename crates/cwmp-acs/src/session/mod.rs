@@ -12,12 +12,15 @@
 mod cpe;
 mod engine;
 pub mod presets;
+pub(crate) mod provisions;
 mod results;
 mod transfer_expiry;
 mod types;
 
 pub use cpe::ACS_METHODS;
 pub use engine::{MAX_CPE_REQUESTS, Session};
-pub use presets::{PresetConfig, PresetSchedule, PresetSettings};
+pub use presets::{
+    MAX_PROVISION_ARGS, PresetConfig, PresetSchedule, PresetSettings, ProvisionCall,
+};
 pub use transfer_expiry::expire_transfers;
 pub use types::{Outcome, SessionConfig, SessionError};

@@ -28,6 +28,8 @@ pub struct SessionConfig {
     /// A transfer the CPE accepted must be reported by TransferComplete within this time
     /// past its latest start, or its task is faulted ([`super::expire_transfers`]).
     pub transfer_timeout: Duration,
+    /// Limits of provision scripts and where extensions live.
+    pub scripts: crate::script::ScriptConfig,
 }
 
 impl SessionConfig {
@@ -43,6 +45,7 @@ impl SessionConfig {
             busy_retry_after: Duration::from_secs(10),
             presets: super::PresetSettings::default(),
             transfer_timeout: Duration::from_secs(3600),
+            scripts: crate::script::ScriptConfig::default(),
         }
     }
 }

@@ -117,6 +117,15 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         &[("name", Text), ("document", Text), ("updated_ms", Int8)],
     ),
     (
+        "scripts",
+        &[
+            ("kind", Text),
+            ("name", Text),
+            ("script", Text),
+            ("updated_ms", Int8),
+        ],
+    ),
+    (
         "files",
         &[
             ("name", Text),

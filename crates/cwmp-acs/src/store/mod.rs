@@ -21,6 +21,7 @@ pub mod postgres;
 mod preset;
 mod preset_object;
 mod query_sql;
+mod script;
 mod session;
 pub mod sqlite;
 mod task;
@@ -46,6 +47,7 @@ pub use parameter::{ParamBatch, ParamUpdate, ParamValue, Parameter};
 pub use postgres::{Notice, PgConfig, PgStore, is_postgres_url};
 pub use preset::{Preset, PresetState};
 pub use preset_object::{InvalidObject, PresetObject};
+pub use script::{ScriptKind, StoredScript};
 pub use session::{SessionBegun, SessionRecord, SessionStart};
 pub use sqlite::{SqliteConfig, SqliteStore};
 pub use task::{
@@ -253,6 +255,17 @@ pub trait Store: Send + Sync {
     /// node calls it before serving, since none of its previous sessions survived, so that
     /// their devices get in at once instead of after the lease TTL. Returns how many went.
     async fn release_node_leases(&self, node: &str) -> StoreResult<u64>;
+
+    // --- Scripts: GenieACS provisions and virtual parameters ---
+
+    /// Creates or replaces a script.
+    async fn put_script(&self, script: StoredScript) -> StoreResult<()>;
+    /// One script.
+    async fn get_script(&self, kind: ScriptKind, name: &str) -> StoreResult<Option<StoredScript>>;
+    /// All scripts of a kind, by name.
+    async fn list_scripts(&self, kind: ScriptKind) -> StoreResult<Vec<StoredScript>>;
+    /// Deletes a script; false when there was none.
+    async fn delete_script(&self, kind: ScriptKind, name: &str) -> StoreResult<bool>;
 
     // ---- lifecycle ----
 

@@ -159,6 +159,11 @@ impl Acs {
         }
     }
 
+    /// The data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
     /// The URL CPEs use.
     pub fn cwmp_url(&self) -> String {
         format!("http://{}/", self.cwmp)

@@ -22,6 +22,9 @@ use crate::store::{
 };
 
 mod answer;
+mod provisions;
+
+use provisions::Scripted;
 
 /// A preset request on the wire.
 #[derive(Debug)]
@@ -50,6 +53,8 @@ pub(super) struct PresetRun {
     outstanding: Option<Outstanding>,
     /// States and faults read with the Inform ([`crate::store::Store::begin_session`]).
     prefetched: Option<(Vec<PresetState>, Vec<FaultRecord>)>,
+    /// Provision scripts of the selected presets.
+    provisions: crate::session::provisions::ProvisionRun,
 }
 
 impl PresetRun {
@@ -122,19 +127,26 @@ impl Session {
                 .values()
                 .filter_map(|s| s.download.clone().map(|d| (s.preset.clone(), d)))
                 .collect();
-            let step = next_step(
-                &Inputs {
-                    selected: &selected,
-                    device: &record,
-                    params: &params,
-                    session_start: self.started,
-                    bootstrap: self.events.contains(&EventCode::Bootstrap),
-                    credentials_always: self.config.presets.cr_credentials_on_bootstrap,
-                    root: root(&params),
-                    pending_downloads: &pending,
-                },
-                &self.presets.progress,
-            );
+            let step = match self
+                .provision_step(&device, &record, &params, &selected)
+                .await?
+            {
+                Scripted::Again => continue,
+                Scripted::Step(step) => *step,
+                Scripted::Nothing => next_step(
+                    &Inputs {
+                        selected: &selected,
+                        device: &record,
+                        params: &params,
+                        session_start: self.started,
+                        bootstrap: self.events.contains(&EventCode::Bootstrap),
+                        credentials_always: self.config.presets.cr_credentials_on_bootstrap,
+                        root: root(&params),
+                        pending_downloads: &pending,
+                    },
+                    &self.presets.progress,
+                ),
+            };
             if !matches!(step, Step::Done)
                 && self.presets.rpcs >= self.config.presets.max_rpcs_per_session
             {

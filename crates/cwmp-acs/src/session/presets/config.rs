@@ -64,6 +64,47 @@ pub struct Firmware {
     pub file: String,
 }
 
+/// Most arguments of one provision call.
+pub const MAX_PROVISION_ARGS: usize = 32;
+
+/// A provision to run (`{"type": "provision", "name", "args"}`): a stored script or one of
+/// GenieACS's built-in provisions, with its `args`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvisionCall {
+    /// Provision name.
+    pub name: String,
+    /// `args` of the script (scalars).
+    pub args: Vec<Json>,
+}
+
+impl ProvisionCall {
+    fn parse(name: &Json, args: &[Json], at: &str) -> Result<ProvisionCall, InvalidConfig> {
+        let name = match name.as_str() {
+            Some(n) if !n.is_empty() && n.len() <= 128 => n.to_owned(),
+            _ => {
+                return bad(format!(
+                    "{at}: a provision name is a string of 1 to 128 bytes"
+                ));
+            }
+        };
+        if args.len() > MAX_PROVISION_ARGS {
+            return bad(format!("{at}: more than {MAX_PROVISION_ARGS} args"));
+        }
+        if args.iter().any(|a| {
+            !matches!(
+                a,
+                Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_)
+            )
+        }) {
+            return bad(format!("{at}: args are strings, numbers, booleans or null"));
+        }
+        Ok(ProvisionCall {
+            name,
+            args: args.to_vec(),
+        })
+    }
+}
+
 /// A parsed preset configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PresetConfig {
@@ -83,6 +124,8 @@ pub struct PresetConfig {
     pub reboot: bool,
     /// Provision Connection Request credentials on bootstrap.
     pub connection_request_credentials: bool,
+    /// Provision scripts to run, in order.
+    pub provisions: Vec<ProvisionCall>,
     /// GenieACS's `add_object` / `delete_object` entries, as given.
     pub instance_refs: Vec<InstanceRef>,
     /// The same, with their objects looked up ([`PresetConfig::resolve`]).
@@ -158,7 +201,8 @@ impl PresetConfig {
     }
 
     fn parse_object(obj: &Map<String, Json>) -> Result<PresetConfig, InvalidConfig> {
-        const KEYS: [&str; 7] = [
+        const KEYS: [&str; 8] = [
+            "provisions",
             "parameters",
             "objects",
             "notifications",
@@ -237,6 +281,17 @@ impl PresetConfig {
         };
         c.reboot = flag("reboot")?;
         c.connection_request_credentials = flag("connectionRequestCredentials")?;
+        for (i, e) in list(obj, "provisions")?.iter().enumerate() {
+            // GenieACS's stored form: ["name", arg, …].
+            let Some([name, args @ ..]) = e.as_array().map(Vec::as_slice) else {
+                return bad(format!("provisions[{i}] is [name, args…]"));
+            };
+            c.provisions.push(ProvisionCall::parse(
+                name,
+                args,
+                &format!("provisions[{i}]"),
+            )?);
+        }
         Ok(c)
     }
 
@@ -254,11 +309,11 @@ impl PresetConfig {
             let keys: &[&str] = match ty {
                 "value" => &["type", "name", "value"],
                 "add_tag" | "delete_tag" => &["type", "tag"],
+                "provision" => &["type", "name", "args"],
                 "add_object" | "delete_object" => &["type", "name", "object"],
-                "provision" | "age" => {
+                "age" => {
                     return bad(format!(
-                        "configurations[{i}]: type {ty:?} needs provision scripts, which this \
-                         server does not run yet"
+                        "configurations[{i}]: type {ty:?} is not supported by this server"
                     ));
                 }
                 other => return bad(format!("configurations[{i}]: unknown type {other:?}")),
@@ -273,6 +328,18 @@ impl PresetConfig {
                 "value" => c
                     .parameters
                     .push(desired(field("name"), field("value"), None)?),
+                "provision" => {
+                    let args = match field("args") {
+                        Json::Null => &[][..],
+                        Json::Array(a) => a.as_slice(),
+                        _ => return bad(format!("configurations[{i}]: args must be an array")),
+                    };
+                    c.provisions.push(ProvisionCall::parse(
+                        field("name"),
+                        args,
+                        &format!("configurations[{i}]"),
+                    )?);
+                }
                 "add_object" | "delete_object" => {
                     let parent = path(field("name"), "an object path")?;
                     let object = field("object")
@@ -330,6 +397,27 @@ mod tests {
         .expect("genieacs");
         assert_eq!(g.parameters[0].path, "Device.X");
         assert_eq!(g.tags_add, ["t"]);
+        let p = PresetConfig::parse(
+            &json!([{"type": "provision", "name": "inform", "args": ["a", 1]},
+            {"type": "provision", "name": "bootstrap"}]),
+        )
+        .expect("provisions");
+        assert_eq!(
+            p.provisions,
+            [
+                ProvisionCall {
+                    name: "inform".into(),
+                    args: vec![json!("a"), json!(1)]
+                },
+                ProvisionCall {
+                    name: "bootstrap".into(),
+                    args: vec![]
+                }
+            ]
+        );
+        let o = PresetConfig::parse(&json!({"provisions": [["refresh", "Device.WiFi", 3600]]}))
+            .expect("object form");
+        assert_eq!(o.provisions[0].name, "refresh");
     }
 
     #[test]
@@ -341,7 +429,10 @@ mod tests {
             json!({"objects": [{"path": "Device.X.", "count": 1000}]}),
             json!({"notifications": [["Device.A", 7]]}),
             json!({"bogus": 1}),
-            json!([{"type": "provision", "name": "x"}]),
+            json!([{"type": "provision", "name": ""}]),
+            json!([{"type": "provision", "name": "x", "args": [{"a": 1}]}]),
+            json!([{"type": "provision", "name": "x", "args": "y"}]),
+            json!({"provisions": ["x"]}),
             json!([{"type": "add_object", "name": "Device.X"}]),
             json!([{"type": "delete_object", "object": "o"}]),
             json!([{"type": "add_object", "name": "Device.X", "object": "o", "extra": 1}]),

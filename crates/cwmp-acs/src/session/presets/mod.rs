@@ -21,7 +21,9 @@ mod settings;
 
 pub(crate) use catalog::Catalog;
 pub use catalog::PresetCache;
-pub use config::{DesiredValue, Firmware, InvalidConfig, PresetConfig};
+pub use config::{
+    DesiredValue, Firmware, InvalidConfig, MAX_PROVISION_ARGS, PresetConfig, ProvisionCall,
+};
 pub use instances::{InstanceRef, InstanceRule};
 pub use schedule::PresetSchedule;
 pub use settings::PresetSettings;

@@ -70,6 +70,9 @@ pub(crate) enum Purpose {
     },
     /// Starts a firmware download with this command key.
     Download(String),
+    /// Adds an instance for a provision script; these `(relative path, value)` alias pairs
+    /// are set on it next.
+    ProvisionAdd(Vec<(String, String)>),
 }
 
 /// The next thing to do.

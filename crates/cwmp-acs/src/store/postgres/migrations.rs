@@ -21,6 +21,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "preset_objects",
         include_str!("../../../migrations/postgres/0002_preset_objects.sql"),
     ),
+    (
+        3,
+        "scripts",
+        include_str!("../../../migrations/postgres/0003_scripts.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by all nodes).

@@ -164,6 +164,18 @@ pub(crate) fn preset_object(r: &Row) -> StoreResult<PresetObject> {
     PresetObject::from_document(&name, &doc).map_err(|e| corrupt("preset object", e))
 }
 
+/// Columns `kind, name, script, updated_ms`.
+pub(crate) fn script(r: &Row) -> StoreResult<crate::store::StoredScript> {
+    let kind: String = get(r, 0)?;
+    Ok(crate::store::StoredScript {
+        kind: crate::store::ScriptKind::parse(&kind)
+            .ok_or_else(|| corrupt("script kind", kind.clone()))?,
+        name: get(r, 1)?,
+        script: get(r, 2)?,
+        updated: Timestamp(get(r, 3)?),
+    })
+}
+
 /// Columns `preset, streak, next_attempt_ms, download`.
 pub(crate) fn preset_state(r: &Row) -> StoreResult<PresetState> {
     Ok(PresetState {

@@ -13,8 +13,9 @@ use super::{PRESETS_CHANNEL, PgStore, reads, writes};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
-    ParamBatch, Parameter, Preset, PresetObject, PresetState, RetryPolicy, SessionBegun,
-    SessionRecord, SessionStart, Store, StoreResult, Task, TaskFilter, Timestamp,
+    ParamBatch, Parameter, Preset, PresetObject, PresetState, RetryPolicy, ScriptKind,
+    SessionBegun, SessionRecord, SessionStart, Store, StoreResult, StoredScript, Task, TaskFilter,
+    Timestamp,
 };
 
 /// Runs `$body` with `$db` bound to a transaction on a pooled connection and commits it;
@@ -307,6 +308,56 @@ impl Store for PgStore {
 
     fn presets_generation(&self) -> u64 {
         self.presets_generation.load(Ordering::Acquire)
+    }
+
+    async fn put_script(&self, script: StoredScript) -> StoreResult<()> {
+        in_tx!(self, |db| {
+            db.execute(
+                "INSERT INTO scripts (kind, name, script, updated_ms) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (kind, name) DO UPDATE SET script = excluded.script, \
+                 updated_ms = excluded.updated_ms",
+                &[
+                    &script.kind.as_str(),
+                    &script.name,
+                    &script.script,
+                    &script.updated.as_millis(),
+                ],
+            )
+            .await?;
+        })
+    }
+
+    async fn get_script(&self, kind: ScriptKind, name: &str) -> StoreResult<Option<StoredScript>> {
+        on_conn!(self, |db| db
+            .query_opt(
+                "SELECT kind, name, script, updated_ms FROM scripts WHERE kind = $1 AND name = $2",
+                &[&kind.as_str(), &name],
+            )
+            .await?
+            .as_ref()
+            .map(rows::script)
+            .transpose())
+    }
+
+    async fn list_scripts(&self, kind: ScriptKind) -> StoreResult<Vec<StoredScript>> {
+        on_conn!(self, |db| db
+            .rows(
+                "SELECT kind, name, script, updated_ms FROM scripts WHERE kind = $1 ORDER BY name",
+                &[&kind.as_str()],
+                rows::script
+            )
+            .await)
+    }
+
+    async fn delete_script(&self, kind: ScriptKind, name: &str) -> StoreResult<bool> {
+        in_tx!(self, |db| {
+            db.execute(
+                "DELETE FROM scripts WHERE kind = $1 AND name = $2",
+                &[&kind.as_str(), &name],
+            )
+            .await?
+                > 0
+        })
     }
 
     async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>> {

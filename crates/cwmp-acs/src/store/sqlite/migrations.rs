@@ -60,6 +60,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "preset_objects",
         include_str!("../../../migrations/0011_preset_objects.sql"),
     ),
+    (
+        12,
+        "scripts",
+        include_str!("../../../migrations/0012_scripts.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in

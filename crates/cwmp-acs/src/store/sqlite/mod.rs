@@ -15,6 +15,7 @@ mod preset_state;
 mod readers;
 mod reads;
 mod rows;
+mod scripts;
 mod sessions;
 mod store_impl;
 mod writer;

@@ -9,12 +9,13 @@ use rusqlite::ToSql;
 use rusqlite::types::Value;
 
 use super::conn::{execute, query};
-use super::{SqliteStore, inform, preset_state, reads, rows, sessions, writes};
+use super::{SqliteStore, inform, preset_state, reads, rows, scripts, sessions, writes};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
-    ParamBatch, Parameter, Preset, PresetObject, PresetState, RetryPolicy, SessionBegun,
-    SessionRecord, SessionStart, Store, StoreResult, Task, TaskFilter, Timestamp,
+    ParamBatch, Parameter, Preset, PresetObject, PresetState, RetryPolicy, ScriptKind,
+    SessionBegun, SessionRecord, SessionStart, Store, StoreResult, StoredScript, Task, TaskFilter,
+    Timestamp,
 };
 
 fn text(s: &str) -> Value {
@@ -500,6 +501,36 @@ impl Store for SqliteStore {
                 )
             })
             .await
+    }
+
+    async fn put_script(&self, script: StoredScript) -> StoreResult<()> {
+        self.writer.write(move |c| scripts::put(c, &script)).await
+    }
+
+    async fn get_script(&self, kind: ScriptKind, name: &str) -> StoreResult<Option<StoredScript>> {
+        self.row(
+            "SELECT kind, name, script, updated_ms FROM scripts WHERE kind = $1 AND name = $2",
+            vec![text(kind.as_str()), text(name)],
+            scripts::script,
+        )
+        .await
+    }
+
+    async fn list_scripts(&self, kind: ScriptKind) -> StoreResult<Vec<StoredScript>> {
+        self.rows(
+            "SELECT kind, name, script, updated_ms FROM scripts WHERE kind = $1 ORDER BY name",
+            vec![text(kind.as_str())],
+            scripts::script,
+        )
+        .await
+    }
+
+    async fn delete_script(&self, kind: ScriptKind, name: &str) -> StoreResult<bool> {
+        self.changed(
+            "DELETE FROM scripts WHERE kind = $1 AND name = $2",
+            vec![text(kind.as_str()), text(name)],
+        )
+        .await
     }
 
     async fn close(&self) {

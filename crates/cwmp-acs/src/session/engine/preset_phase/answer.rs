@@ -130,6 +130,24 @@ impl Session {
                     .changed
                     .extend(out.presets.iter().cloned());
             }
+            Purpose::ProvisionAdd(alias) => {
+                if let (Body::AddObject(req), Body::AddObjectResponse(r)) =
+                    (&out.request, &env.body)
+                {
+                    let owner = out.presets.first().cloned().unwrap_or_default();
+                    for (k, v) in alias {
+                        self.presets.provisions.pending.push((
+                            owner.clone(),
+                            format!("{}{}.{k}", req.object_name, r.instance_number),
+                            serde_json::Value::String(v.clone()),
+                        ));
+                    }
+                }
+                self.presets
+                    .progress
+                    .changed
+                    .extend(out.presets.iter().cloned());
+            }
             Purpose::Download(key) => {
                 for name in &out.presets {
                     self.state(name).download = Some(key.clone());
