@@ -506,7 +506,7 @@ async fn the_primary_killed_under_load_loses_no_acknowledged_task() {
     for (device, value) in &acknowledged {
         let doc = n2.api.device(device).await.expect("device");
         assert_eq!(
-            common::api::param_value(&doc, code),
+            common::api::param_value(&doc, code).as_deref(),
             Some(value.as_str()),
             "{device}"
         );
