@@ -3,7 +3,7 @@
 // tasks, faults and last sessions, and its live events.
 
 import { call, createTask, devices, get, qs, seg } from "./api.js";
-import { ago, button, fill, flash, h, table, when } from "./dom.js";
+import { ago, button, fill, flash, h, submitForm, table, when } from "./dom.js";
 import { describe, follow } from "./events.js";
 import { faultTable, taskTable } from "./lists.js";
 import { paramTree } from "./param_tree.js";
@@ -86,12 +86,11 @@ export async function render(main, id) {
     fill(sections.tags,
       (doc._tags || []).map((t) => h("span", { class: "tag" }, t,
         button("×", async () => { await call("DELETE", `/devices/${seg(id)}/tags/${seg(t)}`); await refresh(); }, "close"))),
-      h("form", { class: "inline", onsubmit: (e) => e.preventDefault() }, newTag,
-        button("Add tag", async () => {
-          if (!newTag.value.trim()) return;
-          await call("POST", `/devices/${seg(id)}/tags/${seg(newTag.value.trim())}`);
-          await refresh();
-        })));
+      submitForm([newTag, "Add tag"], async () => {
+        if (!newTag.value.trim()) return;
+        await call("POST", `/devices/${seg(id)}/tags/${seg(newTag.value.trim())}`);
+        await refresh();
+      }));
     fill(sections.tree, paramTree(doc, actions));
     fill(sections.tasks, taskTable(tasks, refresh, false));
     fill(sections.faults, faultTable(faults.filter((f) => f.device === id), refresh, false));

@@ -20,7 +20,7 @@ export function param(doc, path) {
 function buildQuery(text, serial, tag) {
   const parts = [];
   if (text.trim()) parts.push(JSON.parse(text));
-  if (serial.trim()) parts.push({ "_deviceId._SerialNumber": { $regex: escapeRegex(serial.trim()) } });
+  if (serial.trim()) parts.push({ "_deviceId._SerialNumber": { $regex: escapeRegex(serial.trim()), $options: "i" } });
   if (tag.trim()) parts.push({ _tags: tag.trim() });
   return parts.length === 0 ? {} : parts.length === 1 ? parts[0] : { $and: parts };
 }

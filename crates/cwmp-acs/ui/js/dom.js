@@ -71,6 +71,24 @@ export function button(label, action, cls = "") {
   return b;
 }
 
+/**
+ * An inline form whose submit (the button or Enter in a field) runs `action` once at a
+ * time; `parts` are its fields, the last one the submit button's label.
+ */
+export function submitForm(parts, action, cls = "inline") {
+  const label = parts[parts.length - 1];
+  const submit = h("button", { type: "submit" }, label);
+  const form = h("form", { class: cls }, parts.slice(0, -1), submit);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (submit.disabled) return;
+    submit.disabled = true;
+    try { await action(); } catch (e) { flash(e.message || String(e), "error"); }
+    finally { submit.disabled = false; }
+  });
+  return form;
+}
+
 /** Shows a message in the banner area for a while. */
 export function flash(message, kind = "info") {
   const box = document.getElementById("flash");
