@@ -38,6 +38,24 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Console users (stored in the data directory's store).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user, or set its role and password; the password is read from stdin (its
+    /// first line), so that it appears in no process list or shell history.
+    Add {
+        /// Login name.
+        name: String,
+        /// admin, operator or viewer.
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -62,6 +80,13 @@ fn main() -> anyhow::Result<()> {
             print!("{}", config.to_toml());
             Ok(())
         }
+        Some(Command::User {
+            command: UserCommand::Add { name, role },
+        }) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?
+            .block_on(add_user(config, name, role)),
         None | Some(Command::Run) => {
             init_tracing();
             tokio::runtime::Builder::new_multi_thread()
@@ -82,6 +107,40 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_ansi(ansi)
         .init();
+}
+
+/// `cwmp-acs user add <name> --role <role>`, the password on stdin.
+async fn add_user(config: Config, name: String, role: String) -> anyhow::Result<()> {
+    use cwmp_acs::api::passwords;
+    use cwmp_acs::store::{Role, Timestamp, User};
+    passwords::check_user_name(&name).map_err(anyhow::Error::msg)?;
+    let role = Role::parse(&role)
+        .ok_or_else(|| anyhow::anyhow!("--role {role:?}: admin, operator or viewer"))?;
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    passwords::check_password(password).map_err(anyhow::Error::msg)?;
+    let password_hash = passwords::hash_now(password).map_err(anyhow::Error::msg)?;
+    let store = SqliteStore::open(SqliteConfig::new(&config.data_dir))
+        .await
+        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    let created = store
+        .get_user(&name)
+        .await?
+        .map_or_else(Timestamp::now, |u| u.created);
+    store
+        .put_user(User {
+            name: name.clone(),
+            role,
+            password_hash,
+            created,
+        })
+        .await?;
+    store.close().await;
+    println!("user {name} saved with role {}", role.as_str());
+    Ok(())
 }
 
 async fn run(mut config: Config) -> anyhow::Result<()> {

@@ -199,6 +199,8 @@ async fn served_files_reference_nothing_external_nor_missing() {
     let served: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     let mut referenced = vec![String::new()];
     for (name, body) in &files {
+        // An SVG names its XML namespace by URL; that is no reference.
+        let body = &body.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
         for needle in [
             "http:",
             "https:",

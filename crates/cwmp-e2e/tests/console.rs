@@ -1,10 +1,11 @@
 //! The web console in a real headless Chromium (through chromedriver) against the real
-//! `cwmp-acs` and a simulated device: logging in, the pages an operator uses, actions on a
-//! device, and a screenshot of each page (`UPDATE_SCREENSHOTS=1` writes them to
-//! `docs/screenshots/`).
+//! `cwmp-acs` and a simulated device: logging in (API token, or user and password), the
+//! pages each role uses, what each role is offered and refused, and a screenshot of each
+//! page (`UPDATE_SCREENSHOTS=1` writes them to `docs/screenshots/`).
 
 mod common;
 
+use hyper::StatusCode;
 use serde_json::json;
 
 use common::acs::Acs;
@@ -29,12 +30,56 @@ fn start_cpe(acs: &Acs) -> cwmp_testkit::process::Process {
     )
 }
 
-/// Logs in with the admin token through the login form.
+/// Logs in with an API token through the login form.
 fn login_with_token(b: &Browser, base: &str, token: &str) {
     b.goto(&format!("{base}/ui/"));
+    b.click(&b.wait("#token-login summary", "API token"));
     b.fill("#token", token);
     b.click_button("#login", "Log in");
     b.wait("main h1", "Overview");
+}
+
+/// Logs in with a user name and password through the login form.
+fn login(b: &Browser, base: &str, user: &str, password: &str) {
+    b.goto(&format!("{base}/ui/#/overview"));
+    b.fill("#username", user);
+    b.fill("#password", password);
+    b.click_button("#login", "Log in");
+    b.wait("main h1", "Overview");
+    b.wait("#whoami", user);
+}
+
+/// Logs out through the header's button.
+fn logout(b: &Browser) {
+    b.click_button("header", "Log out");
+    b.wait("#login-error", "Logged out");
+}
+
+/// Creates a console user through the API with the admin token.
+async fn make_user(acs: &Acs, name: &str, role: &str) {
+    let a = acs
+        .api
+        .call(
+            "PUT",
+            &format!("/users/{name}"),
+            Some(json!({"role": role, "password": format!("{name}-password")})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+}
+
+/// The status of a change sent from the page with the session's cookie, with or without
+/// its CSRF token.
+fn page_post_status(b: &Browser, path: &str, with_csrf: bool) -> u64 {
+    let headers = if with_csrf {
+        "{'X-CSRF-Token': sessionStorage.getItem('cwmp-acs-csrf')}"
+    } else {
+        "{}"
+    };
+    let status = b.js_async(&format!(
+        "const r = await fetch('{path}', {{method: 'POST', headers: {headers}}}); return r.status;"
+    ));
+    status.as_u64().unwrap_or_else(|| panic!("{status}"))
 }
 
 #[tokio::test]
@@ -84,4 +129,105 @@ async fn an_admin_runs_the_main_flows_in_the_browser() {
     assert_eq!(status, 200, "{head}");
     assert!(head.contains("content-type: image/"), "{head}");
     assert!(!icon.is_empty());
+}
+
+#[tokio::test]
+async fn each_role_is_offered_and_allowed_only_what_it_may_do() {
+    let Some(b) = Browser::start(1280, 860) else {
+        return;
+    };
+    let acs = Acs::start(&[]);
+    let _cpe = start_cpe(&acs);
+    acs.wait_device(DEVICE).await;
+    make_user(&acs, "ann", "admin").await;
+    make_user(&acs, "vic", "viewer").await;
+    let base = format!("http://{}", acs.api.addr);
+    let shots = screenshot_dir();
+    let device_page = format!("{base}/ui/#/device/{}", common::enc(DEVICE));
+
+    // A wrong password is refused on the form.
+    b.goto(&format!("{base}/ui/"));
+    b.fill("#username", "ann");
+    b.fill("#password", "not-her-password");
+    b.click_button("#login", "Log in");
+    b.wait("#login-error", "Wrong user name or password");
+
+    // The admin creates an operator and a token for it in the Users page.
+    login(&b, &base, "ann", "ann-password");
+    assert!(b.visible("nav a", "Users") && b.visible("nav a", "Audit"));
+    b.goto(&format!("{base}/ui/#/users"));
+    b.wait("main h1", "Users");
+    b.fill("input[aria-label='user name']", "olga");
+    b.js(
+        "document.querySelector(\"select[aria-label='role']\").value = 'operator'",
+        json!([]),
+    );
+    b.fill("input[aria-label='password']", "olga-password");
+    b.click_button("main form", "Save user");
+    b.wait("main table td", "olga");
+    b.js(
+        "[...document.querySelectorAll('main table tr')].find((r) => r.textContent.includes('olga'))\
+         .querySelector('button:nth-of-type(2)').click()",
+        json!([]),
+    );
+    b.wait("main h3", "API tokens of olga");
+    b.fill("input[aria-label='token label']", "nightly report");
+    b.click_button("main form", "Create token");
+    b.wait("main .secret", "");
+    let token = b.js(
+        "return document.querySelector('main .secret').textContent",
+        json!([]),
+    );
+    let token = token.as_str().expect("token text").to_owned();
+    assert_eq!(token.len(), 64, "{token}");
+    b.screenshot(&shots.join("users.png"));
+    // The token works on the API with the operator's rights at most.
+    let me = common::api::Api {
+        addr: acs.api.addr,
+        token: token.clone(),
+    };
+    let who = me.get("/me").await;
+    assert_eq!(who["role"], "operator", "{who}");
+    assert_eq!(
+        me.call("PUT", "/presets/p", Some(json!({"precondition": "{}"})))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The audit page lists the changes with who made them.
+    b.goto(&format!("{base}/ui/#/audit"));
+    b.wait("main table code", "PUT /users/olga");
+    b.wait("main table td", "ann");
+    b.screenshot(&shots.join("audit.png"));
+    logout(&b);
+
+    // The viewer reads the device but is offered no action, and the API refuses it.
+    login(&b, &base, "vic", "vic-password");
+    assert!(!b.visible("nav a", "Users"), "a viewer sees no Users page");
+    b.goto(&device_page);
+    b.wait("main h1", DEVICE);
+    b.wait("main h2", "Parameters");
+    assert!(!b.visible("main h2", "Actions"));
+    assert!(!b.visible("main button", "Reboot"));
+    assert!(!b.visible("main form button", "Add tag"));
+    let tag_path = format!("/devices/{}/tags/x", common::enc(DEVICE));
+    assert_eq!(page_post_status(&b, &tag_path, true), 403);
+    b.screenshot(&shots.join("device-viewer.png"));
+    logout(&b);
+
+    // The operator acts on the device, but a change without the CSRF token is refused.
+    login(&b, &base, "olga", "olga-password");
+    assert!(!b.visible("nav a", "Users"));
+    b.goto(&device_page);
+    let tag = b.wait("input[aria-label='new tag']", "");
+    b.type_into(&tag, &format!("field{ENTER}"));
+    b.wait("main .tag", "field");
+    assert_eq!(page_post_status(&b, &tag_path, false), 403);
+    assert_eq!(page_post_status(&b, &tag_path, true), 200);
+    let doc = acs.wait_device(DEVICE).await;
+    let tags = doc["_tags"].as_array().cloned().unwrap_or_default();
+    assert!(
+        tags.contains(&json!("field")) && tags.contains(&json!("x")),
+        "{doc}"
+    );
 }

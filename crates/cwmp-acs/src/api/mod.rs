@@ -2,6 +2,7 @@
 //! listener (loopback by default) by a small hyper accept loop, every route behind bearer
 //! token authentication ([`auth`]).
 
+pub mod access;
 pub mod auth;
 pub mod cr;
 mod credentials;
@@ -14,12 +15,16 @@ mod faults;
 mod files;
 mod metrics_route;
 mod openapi;
+pub mod passwords;
 mod presets;
+pub mod principal;
 mod sessions;
 mod sse_ticket;
 mod status;
 pub mod task_wait;
 mod tasks;
+mod users;
+pub mod web_session;
 pub mod web_ui;
 
 use std::future::Future;
@@ -155,7 +160,19 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
         .route("/events", get(event_stream::stream))
         .route("/events/ticket", post(sse_ticket::issue))
         .route("/presets", get(presets::list))
-        .route("/openapi.json", get(openapi::document));
+        .route("/openapi.json", get(openapi::document))
+        .route("/me", get(users::me))
+        .route("/users", get(users::list))
+        .route(
+            "/users/{name}",
+            get(users::get).put(users::put).delete(users::remove),
+        )
+        .route(
+            "/users/{name}/tokens",
+            get(users::tokens).post(users::create_token),
+        )
+        .route("/users/{name}/tokens/{id}", delete(users::revoke_token))
+        .route("/audit", get(users::audit));
     let metrics = Router::new().route("/metrics", get(metrics_route::render));
     let (authenticated, public) = if metrics_public {
         (authenticated, metrics)
@@ -164,14 +181,22 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
     };
     let public = public
         .route("/events/ticketed", get(sse_ticket::stream))
+        .route("/auth/login", post(users::login))
+        .route("/auth/logout", post(users::logout))
         .merge(web_ui::router());
+    let authenticator = principal::Authenticator {
+        tokens,
+        store: Arc::clone(&state.store),
+        sessions: web_session::WebSessions::default(),
+    };
     authenticated
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(
-            tokens,
-            auth::require_token,
+            authenticator.clone(),
+            principal::authorize,
         ))
         .merge(public)
+        .layer(Extension(authenticator))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&extras.metrics),
             metrics_route::count_requests,

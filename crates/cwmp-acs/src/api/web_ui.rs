@@ -61,6 +61,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ),
     ("js/lists.js", JS, include_str!("../../ui/js/lists.js")),
     ("js/presets.js", JS, include_str!("../../ui/js/presets.js")),
+    ("js/users.js", JS, include_str!("../../ui/js/users.js")),
     (
         "favicon.svg",
         "image/svg+xml",

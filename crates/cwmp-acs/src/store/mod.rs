@@ -11,6 +11,7 @@ mod error;
 mod object_id;
 pub mod sqlite;
 mod types;
+mod user;
 
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ pub use error::{StoreError, StoreResult};
 pub use object_id::new_object_id;
 pub use sqlite::{SqliteConfig, SqliteStore};
 pub use types::*;
+pub use user::{AUDIT_KEPT, AuditEntry, Role, User, UserToken};
 
 /// Sessions kept in each device's history: the SQLite store's ring of slots (migration 7),
 /// so a smaller value needs a migration dropping the slots beyond it.
@@ -216,6 +218,31 @@ pub trait Store: Send + Sync {
     /// node calls it before serving, since none of its previous sessions survived, so that
     /// their devices get in at once instead of after the lease TTL. Returns how many went.
     async fn release_node_leases(&self, node: &str) -> StoreResult<u64>;
+
+    // ---- console users, their API tokens, the audit log ----
+
+    /// Creates or replaces a user (by name).
+    async fn put_user(&self, user: User) -> StoreResult<()>;
+    /// One user.
+    async fn get_user(&self, name: &str) -> StoreResult<Option<User>>;
+    /// Every user, by name.
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Deletes a user and its tokens; `false` if unknown.
+    async fn delete_user(&self, name: &str) -> StoreResult<bool>;
+    /// Stores a new token of an existing user ([`StoreError::NotFound`] otherwise).
+    async fn put_user_token(&self, token: UserToken) -> StoreResult<()>;
+    /// The token with this digest (lower-case hex SHA-256).
+    async fn user_token_by_digest(&self, digest: &str) -> StoreResult<Option<UserToken>>;
+    /// The tokens of `user`, oldest first.
+    async fn list_user_tokens(&self, user: &str) -> StoreResult<Vec<UserToken>>;
+    /// Revokes `user`'s token `id`; `false` if it has no such token.
+    async fn delete_user_token(&self, user: &str, id: &str) -> StoreResult<bool>;
+    /// Appends an audit entry (its `seq` is assigned), dropping entries beyond
+    /// [`AUDIT_KEPT`].
+    async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()>;
+    /// Audit entries with `seq` below `before` (all when `None`), newest first, at most
+    /// `limit`.
+    async fn list_audit(&self, before: Option<i64>, limit: u64) -> StoreResult<Vec<AuditEntry>>;
 
     // ---- lifecycle ----
 

@@ -3,7 +3,7 @@
 // tasks, faults and last sessions, and its live events.
 
 import { call, createTask, devices, get, qs, seg } from "./api.js";
-import { ago, button, fill, flash, h, submitForm, table, when } from "./dom.js";
+import { ago, button, fill, flash, h, need, submitForm, table, when } from "./dom.js";
 import { describe, follow } from "./events.js";
 import { faultTable, taskTable } from "./lists.js";
 import { paramTree } from "./param_tree.js";
@@ -50,15 +50,15 @@ export async function render(main, id) {
   }
 
   const actions = {
-    leaf: (path, node) => h("span", { class: "actions" },
+    leaf: (path, node) => need("operator", h("span", { class: "actions" },
       button("Get", () => task({ name: "getParameterValues", parameterNames: [path] }, `get ${path}`), "small"),
       node._writable ? h("button", {
         type: "button", class: "small", onclick: (ev) => {
           const row = ev.currentTarget.closest(".leaf");
           if (row && !row.querySelector("form")) row.append(setForm(path, node));
         },
-      }, "Set…") : ""),
-    object: (path) => button("Refresh", () => task({ name: "refreshObject", objectName: path }, `refresh ${path}`), "small"),
+      }, "Set…") : "")),
+    object: (path) => need("operator", button("Refresh", () => task({ name: "refreshObject", objectName: path }, `refresh ${path}`), "small")),
   };
 
   let rootObject = "Device.";
@@ -85,12 +85,12 @@ export async function render(main, id) {
     const newTag = h("input", { placeholder: "new tag", "aria-label": "new tag" });
     fill(sections.tags,
       (doc._tags || []).map((t) => h("span", { class: "tag" }, t,
-        button("×", async () => { await call("DELETE", `/devices/${seg(id)}/tags/${seg(t)}`); await refresh(); }, "close"))),
-      submitForm([newTag, "Add tag"], async () => {
+        need("operator", button("×", async () => { await call("DELETE", `/devices/${seg(id)}/tags/${seg(t)}`); await refresh(); }, "close")))),
+      need("operator", submitForm([newTag, "Add tag"], async () => {
         if (!newTag.value.trim()) return;
         await call("POST", `/devices/${seg(id)}/tags/${seg(newTag.value.trim())}`);
         await refresh();
-      }));
+      })));
     fill(sections.tree, paramTree(doc, actions));
     fill(sections.tasks, taskTable(tasks, refresh, false));
     fill(sections.faults, faultTable(faults.filter((f) => f.device === id), refresh, false));
@@ -104,15 +104,15 @@ export async function render(main, id) {
     h("h1", {}, id),
     sections.head,
     h("h2", {}, "Tags"), sections.tags,
-    h("h2", {}, "Actions"),
-    h("div", { class: "filters" },
+    need("operator", h("h2", {}, "Actions")),
+    need("operator", h("div", { class: "filters" },
       h("label", { class: "check" }, crBox, "Connection Request now, wait (ms)"), timeout,
       button("Refresh all parameters", () => task({ name: "refreshObject", objectName: rootObject }, "refresh all")),
       button("Reboot", async () => { if (confirm(`Reboot ${id}?`)) await task({ name: "reboot" }, "reboot"); }, "danger"),
       button("Factory reset", async () => {
         if (confirm(`Factory reset ${id}? Its configuration is lost.`)) await task({ name: "factoryReset" }, "factory reset");
       }, "danger"),
-      button("Reload", refresh)),
+      button("Reload", refresh))),
     h("h2", {}, "Live events ", feedState), feed,
     h("h2", {}, "Tasks"), sections.tasks,
     h("h2", {}, "Faults"), sections.faults,

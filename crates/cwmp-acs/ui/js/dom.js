@@ -89,6 +89,15 @@ export function submitForm(parts, action, cls = "inline") {
   return form;
 }
 
+/**
+ * Marks `el` as needing `role` ("operator" or "admin"): hidden from lesser roles (the API
+ * refuses them anyway, with 403).
+ */
+export function need(role, el) {
+  el.setAttribute("data-need", role);
+  return el;
+}
+
 /** Shows a message in the banner area for a while. */
 export function flash(message, kind = "info") {
   const box = document.getElementById("flash");

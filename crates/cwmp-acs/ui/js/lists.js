@@ -2,7 +2,7 @@
 // (retry a faulted task, delete a task or a fault).
 
 import { call, get, qs, seg } from "./api.js";
-import { button, deviceLink, fill, flash, h, pretty, table, when } from "./dom.js";
+import { button, deviceLink, fill, flash, h, need, pretty, table, when } from "./dom.js";
 
 const PAGE = 100;
 
@@ -22,7 +22,7 @@ export function taskTable(tasks, reload, withDevice = true) {
       when(t.timestamp),
       t.fault ? `${t.fault.code ?? ""} ${t.fault.message ?? ""}` : "",
       details(t),
-      h("span", {},
+      need("operator", h("span", {},
         t.status === "fault" ? button("Retry", async () => {
           await call("POST", `/tasks/${seg(t._id)}/retry`);
           flash(`Task ${t.name} queued again.`);
@@ -32,7 +32,7 @@ export function taskTable(tasks, reload, withDevice = true) {
           if (!confirm(`Delete task ${t.name} (${t._id})?`)) return;
           await call("DELETE", `/tasks/${seg(t._id)}`);
           await reload();
-        }, "danger")),
+        }, "danger"))),
     ].filter((x) => x !== null)),
     "No task.");
 }
@@ -45,11 +45,11 @@ export function faultTable(faults, reload, withDevice = true) {
       withDevice ? deviceLink(f.device) : null,
       f.channel, f.code, f.message, f.retries, when(f.timestamp),
       h("span", {}, f.detail ? details(f.detail) : "",
-        button("Delete", async () => {
+        need("operator", button("Delete", async () => {
           if (!confirm(`Delete fault ${f._id}? A task or preset it stopped runs again.`)) return;
           await call("DELETE", `/faults/${seg(f._id)}`);
           await reload();
-        }, "danger")),
+        }, "danger"))),
     ].filter((x) => x !== null)),
     "No fault.");
 }

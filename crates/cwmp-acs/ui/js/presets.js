@@ -2,7 +2,7 @@
 // configuration) whose validation errors, from the client or the server, are shown inline.
 
 import { call, get, seg } from "./api.js";
-import { button, fill, flash, h, pretty, table } from "./dom.js";
+import { button, fill, flash, h, need, pretty, table } from "./dom.js";
 
 const TEMPLATE = {
   weight: 0,
@@ -57,20 +57,20 @@ export async function render(main) {
       presets.map((p) => [
         p._id, p.weight, (p.events || []).join(", ") || "every session",
         h("code", {}, JSON.stringify(p.precondition)),
-        h("span", {},
+        need("admin", h("span", {},
           button("Edit", async () => fill(edit, editor(p._id, p, load))),
           button("Delete", async () => {
             if (!confirm(`Delete preset ${p._id}?`)) return;
             await call("DELETE", `/presets/${seg(p._id)}`);
             fill(edit);
             await load();
-          }, "danger")),
+          }, "danger"))),
       ]),
       "No preset yet."));
   }
   fill(main,
     h("h1", {}, "Presets"),
-    h("div", { class: "filters" }, button("New preset", async () => fill(edit, editor("", TEMPLATE, load)))),
+    need("admin", h("div", { class: "filters" }, button("New preset", async () => fill(edit, editor("", TEMPLATE, load))))),
     list, edit);
   await load();
 }

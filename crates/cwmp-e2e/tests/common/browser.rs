@@ -335,6 +335,28 @@ impl Browser {
         )
     }
 
+    /// Runs `script` (a function body that may `await`) and returns what it returns.
+    pub fn js_async(&self, script: &str) -> Json {
+        let wrapped = format!(
+            "const done = arguments[arguments.length - 1]; \
+             (async () => {{ {script} }})().then(done, (e) => done('error: ' + e));"
+        );
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": wrapped, "args": []})),
+        )
+    }
+
+    /// Whether an element matching `selector` whose text contains `text` is displayed.
+    pub fn visible(&self, selector: &str, text: &str) -> bool {
+        self.js(
+            "return [...document.querySelectorAll(arguments[0])].some((e) => \
+             e.textContent.includes(arguments[1]) && e.checkVisibility())",
+            json!([selector, text]),
+        ) == true
+    }
+
     /// Accepts the `confirm()` dialog that an action opened.
     pub fn accept_dialog(&self) {
         let started = Instant::now();

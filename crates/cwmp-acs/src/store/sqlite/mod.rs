@@ -18,6 +18,7 @@ mod reads;
 mod rows;
 mod sessions;
 mod store_impl;
+mod users;
 mod writer;
 mod writes;
 

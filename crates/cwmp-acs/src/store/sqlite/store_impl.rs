@@ -9,7 +9,8 @@ use rusqlite::ToSql;
 use rusqlite::types::Value;
 
 use super::conn::{execute, query};
-use super::{SqliteStore, inform, preset_state, reads, rows, sessions, writes};
+use super::{SqliteStore, inform, preset_state, reads, rows, sessions, users, writes};
+use crate::store::{AuditEntry, User, UserToken};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
@@ -462,6 +463,73 @@ impl Store for SqliteStore {
                 )
             })
             .await
+    }
+
+    async fn put_user(&self, user: User) -> StoreResult<()> {
+        self.writer.write(move |c| users::put_user(c, &user)).await
+    }
+
+    async fn get_user(&self, name: &str) -> StoreResult<Option<User>> {
+        self.row(users::SELECT_USER, vec![text(name)], users::user)
+            .await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.rows(users::SELECT_USERS, vec![], users::user).await
+    }
+
+    async fn delete_user(&self, name: &str) -> StoreResult<bool> {
+        let name = name.to_owned();
+        self.writer
+            .write(move |c| users::delete_user(c, &name))
+            .await
+    }
+
+    async fn put_user_token(&self, token: UserToken) -> StoreResult<()> {
+        self.writer
+            .write(move |c| users::put_token(c, &token))
+            .await
+    }
+
+    async fn user_token_by_digest(&self, digest: &str) -> StoreResult<Option<UserToken>> {
+        self.row(
+            users::SELECT_TOKEN_BY_DIGEST,
+            vec![text(digest)],
+            users::token,
+        )
+        .await
+    }
+
+    async fn list_user_tokens(&self, user: &str) -> StoreResult<Vec<UserToken>> {
+        self.rows(users::SELECT_TOKENS_OF, vec![text(user)], users::token)
+            .await
+    }
+
+    async fn delete_user_token(&self, user: &str, id: &str) -> StoreResult<bool> {
+        self.changed(
+            "DELETE FROM user_tokens WHERE user_name = $1 AND id = $2",
+            vec![text(user), text(id)],
+        )
+        .await
+    }
+
+    async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.writer
+            .write(move |c| users::append_audit(c, &entry))
+            .await
+    }
+
+    async fn list_audit(&self, before: Option<i64>, limit: u64) -> StoreResult<Vec<AuditEntry>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.rows(
+            users::SELECT_AUDIT,
+            vec![
+                Value::Integer(before.unwrap_or(i64::MAX)),
+                Value::Integer(limit),
+            ],
+            users::audit,
+        )
+        .await
     }
 
     async fn close(&self) {
