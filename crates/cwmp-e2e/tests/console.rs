@@ -12,6 +12,41 @@ use common::acs::Acs;
 use common::browser::{Browser, ENTER, raw_exchange, screenshot_dir};
 
 const DEVICE: &str = "00D09E-UIBOX-SimUi0000001";
+const INTERVAL: &str = "InternetGatewayDevice.ManagementServer.PeriodicInformInterval";
+const WAN_IP: &str = "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.";
+
+/// Opens the tree down to object `path` (ending with a dot), one level at a time.
+fn open_tree(b: &Browser, path: &str) {
+    let mut prefix = String::new();
+    for seg in path.trim_end_matches('.').split('.') {
+        prefix.push_str(seg);
+        prefix.push('.');
+        let selector = format!("details[data-path='{prefix}']");
+        b.wait(&selector, "");
+        b.js(
+            "const d = document.querySelector(arguments[0]); if (!d.open) d.querySelector('summary').click();",
+            json!([selector]),
+        );
+    }
+}
+
+/// Clicks the button labelled `label` in the tree row or summary of `path`.
+fn tree_button(b: &Browser, path: &str, label: &str) {
+    let scope = if path.ends_with('.') {
+        format!("details[data-path='{path}'] > summary")
+    } else {
+        format!(".leaf[data-path='{path}']")
+    };
+    b.click(&b.wait(&format!("{scope} button"), label));
+}
+
+/// Whether the page is no wider than the window (nothing to scroll sideways).
+fn fits_width(b: &Browser) -> bool {
+    b.js(
+        "return document.documentElement.scrollWidth <= window.innerWidth + 1",
+        json!([]),
+    ) == true
+}
 
 /// One simulated TR-181 device with a mixed-case serial number, Connection Requests on.
 fn start_cpe(acs: &Acs) -> cwmp_testkit::process::Process {
@@ -26,6 +61,8 @@ fn start_cpe(acs: &Acs) -> cwmp_testkit::process::Process {
             "UIBOX",
             "--serial-pattern",
             "SimUi{n:07}",
+            "--model",
+            "tr098",
         ],
     )
 }
@@ -96,11 +133,31 @@ async fn an_admin_runs_the_main_flows_in_the_browser() {
     login_with_token(&b, &base, &acs.api.token);
     b.screenshot(&shots.join("overview.png"));
 
-    // The device list finds the device by a lower-case piece of its serial number.
+    // The device list: an extra column, an expression filter with a lower-case piece of
+    // the serial number, sorting by a column.
     b.goto(&format!("{base}/ui/#/devices"));
     b.wait("main h1", "Devices");
+    b.click(&b.wait("main details summary", "Columns"));
+    b.fill("input[aria-label='extra columns']", INTERVAL);
+    b.click_button("main details form", "Apply");
+    b.wait("main table th", "ManagementServer.PeriodicInformInterval");
+    b.fill(
+        "textarea[aria-label='filter']",
+        "DeviceID.ProductClass = \"UIBOX\"",
+    );
     b.fill("input[placeholder='serial contains']", "simui");
     b.click_button("form.filters", "Search");
+    b.wait("main table a", DEVICE);
+    b.fill(
+        "textarea[aria-label='filter']",
+        "DeviceID.ProductClass = \"OTHER\"",
+    );
+    b.click_button("form.filters", "Search");
+    b.wait("main p", "No device matches");
+    b.fill("textarea[aria-label='filter']", "");
+    b.click_button("form.filters", "Search");
+    b.click(&b.wait("main th a", "Device"));
+    b.wait("main th a", "Device ▼");
     b.wait("main table a", DEVICE);
     b.screenshot(&shots.join("devices.png"));
 
@@ -112,7 +169,85 @@ async fn an_admin_runs_the_main_flows_in_the_browser() {
     b.wait("main .tag", "lab");
     let doc = acs.wait_device(DEVICE).await;
     assert_eq!(doc["_tags"], json!(["lab"]), "{doc}");
+
+    // Connection Request credentials set in the page (the simulator's sim/sim).
+    b.click(&b.wait("main details summary", "Connection Request credentials"));
+    b.fill("input[aria-label='Connection Request username']", "sim");
+    b.fill("input[aria-label='Connection Request password']", "sim");
+    b.click_button("main details form", "Save credentials");
+    b.wait("#flash .flash", "credentials saved");
+    let creds = acs
+        .api
+        .get(&format!("/devices/{}/credentials", common::enc(DEVICE)))
+        .await;
+    assert_eq!(creds["cr_username"], "sim", "{creds}");
+    assert_eq!(creds["cr_password_set"], true, "{creds}");
+
+    // The whole tree read through a Connection Request with those credentials.
+    b.click_button("main .filters", "Refresh all parameters");
+    b.wait("#flash .flash", "refresh all: done");
+    b.wait_js(
+        "the refreshed tree",
+        "const t = document.querySelector('main .tree'); \
+         return !!t && parseInt(t.previousElementSibling.textContent) > 20",
+    );
+
+    // A typed Set: the device's unsignedInt preselected, a non-number refused in the page,
+    // the number sent as a number; the tree stays open after the action.
+    open_tree(&b, "InternetGatewayDevice.ManagementServer.");
+    tree_button(&b, INTERVAL, "Set…");
+    let value = format!("input[aria-label='new value of {INTERVAL}']");
+    b.fill(&value, "abc");
+    b.click_button(&format!(".leaf[data-path='{INTERVAL}'] form"), "Set");
+    b.wait("#flash .flash.error", "is not an integer");
+    b.fill(&value, "1234");
+    b.click_button(&format!(".leaf[data-path='{INTERVAL}'] form"), "Set");
+    b.wait("#flash .flash", &format!("set {INTERVAL}: done"));
+    b.wait(&format!(".leaf[data-path='{INTERVAL}'] .value"), "1234");
+    assert_eq!(
+        b.js(
+            "return document.querySelector(\"details[data-path='InternetGatewayDevice.ManagementServer.']\").open",
+            json!([]),
+        ),
+        true,
+        "the tree keeps its open objects after an action"
+    );
+    let doc = acs.wait_device(DEVICE).await;
+    assert_eq!(
+        doc["InternetGatewayDevice"]["ManagementServer"]["PeriodicInformInterval"]["_value"],
+        "1234",
+        "{doc}"
+    );
+
+    // Add an object instance, then delete it.
+    open_tree(&b, WAN_IP);
+    tree_button(&b, WAN_IP, "Add instance");
+    b.wait("#flash .flash", &format!("add to {WAN_IP}: done"));
+    let added = format!("{WAN_IP}2.");
+    b.wait(&format!("details[data-path='{added}'] > summary"), "2.");
+    tree_button(&b, &added, "Delete instance");
+    b.accept_dialog();
+    b.wait("#flash .flash", &format!("delete {added}: done"));
+    b.wait_js(
+        "the deleted instance to leave the tree",
+        &format!("return !document.querySelector(\"details[data-path='{added}']\")"),
+    );
     b.screenshot(&shots.join("device.png"));
+
+    // A task that faults shows its parameter and the device's reason.
+    let bad = acs
+        .api
+        .task(
+            DEVICE,
+            json!({"name": "setParameterValues", "parameterValues": [[
+                "InternetGatewayDevice.ManagementServer.ConnectionRequestURL", "http://x/", "xsd:string"]]}),
+            Some(5000),
+        )
+        .await;
+    assert!(bad.status.is_success(), "{}", bad.body);
+    b.goto(&format!("{base}/ui/#/tasks"));
+    b.wait("main table .target", "ConnectionRequestURL = \"http://x/\"");
+    b.wait("main table .reason", "cwmp.9");
 
     for (page, title) in [
         ("tasks", "Tasks"),
@@ -123,6 +258,25 @@ async fn an_admin_runs_the_main_flows_in_the_browser() {
         b.wait("main h1", title);
         b.screenshot(&shots.join(format!("{page}.png")));
     }
+
+    // A 375 px phone: nothing wider than the screen but what scrolls in its own box.
+    b.resize(375, 800);
+    for page in [
+        "overview",
+        "tasks",
+        "devices",
+        &format!("device/{}", common::enc(DEVICE)),
+    ] {
+        b.goto(&format!("{base}/ui/#/{page}"));
+        b.wait("main h1", "");
+        b.wait_js("the page to render", "return !document.querySelector('main > p.muted') || document.querySelectorAll('main > *').length > 1");
+        assert!(fits_width(&b), "{page} is wider than 375 px");
+    }
+    b.js(
+        "document.querySelectorAll('#flash .flash').forEach((f) => f.remove())",
+        json!([]),
+    );
+    b.screenshot(&shots.join("device-375px.png"));
 
     // The icon is served without credentials.
     let (status, head, icon) = raw_exchange(acs.api.addr, "GET", "/favicon.ico", &[], b"");

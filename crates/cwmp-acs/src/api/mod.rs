@@ -135,6 +135,7 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
             "/devices/{id}/credentials",
             get(credentials::get)
                 .put(credentials::put)
+                .patch(credentials::patch)
                 .delete(credentials::remove),
         )
         .route("/status", get(status::get))

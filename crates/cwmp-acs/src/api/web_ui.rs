@@ -63,6 +63,11 @@ const FILES: &[(&str, &str, &str)] = &[
     ("js/presets.js", JS, include_str!("../../ui/js/presets.js")),
     ("js/users.js", JS, include_str!("../../ui/js/users.js")),
     (
+        "js/task_form.js",
+        JS,
+        include_str!("../../ui/js/task_form.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_str!("../../ui/favicon.svg"),

@@ -54,9 +54,10 @@ export function ago(ms) {
 /** A table with a header row; `rows` are arrays of cells (strings or nodes). */
 export function table(headers, rows, empty = "Nothing here.") {
   if (!rows.length) return h("p", { class: "muted" }, empty);
-  return h("table", {},
+  // Wrapped so that a wide table scrolls sideways on a small screen, not the page.
+  return h("div", { class: "scroll" }, h("table", {},
     h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c))))));
+    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c)))))));
 }
 
 /** A button running an async action, disabled while it runs, errors shown by `flash`. */
