@@ -62,6 +62,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("js/lists.js", JS, include_str!("../../ui/js/lists.js")),
     ("js/presets.js", JS, include_str!("../../ui/js/presets.js")),
     ("js/users.js", JS, include_str!("../../ui/js/users.js")),
+    ("js/admin.js", JS, include_str!("../../ui/js/admin.js")),
     (
         "js/task_form.js",
         JS,

@@ -10,6 +10,7 @@ import * as device from "./device.js";
 import * as lists from "./lists.js";
 import * as presets from "./presets.js";
 import * as users from "./users.js";
+import * as admin from "./admin.js";
 
 const pages = {
   overview: overview.render,
@@ -20,6 +21,9 @@ const pages = {
   presets: presets.render,
   users: users.renderUsers,
   audit: users.renderAudit,
+  files: admin.renderFiles,
+  provisions: (main) => admin.renderScripts(main, "provisions"),
+  virtual_parameters: (main) => admin.renderScripts(main, "virtual_parameters"),
 };
 
 const main = document.getElementById("main");

@@ -298,9 +298,21 @@ impl Browser {
             .to_owned()
     }
 
-    /// Clicks `element`.
+    /// Clicks `element`; when the console's floating messages cover it, they are dismissed
+    /// first (as the operator would).
     pub fn click(&self, element: &Element) {
-        self.cmd("POST", &format!("/element/{}/click", element.0), None);
+        let sub = format!("/element/{}/click", element.0);
+        if let Err(e) = self.try_cmd("POST", &sub, json!({})) {
+            assert!(
+                e["error"] == "element click intercepted",
+                "WebDriver click: {e}"
+            );
+            self.js(
+                "document.querySelectorAll('#flash .flash').forEach((f) => f.remove())",
+                json!([]),
+            );
+            self.cmd("POST", &sub, None);
+        }
     }
 
     /// Waits for the button (or link) labelled `label` inside `scope` (a CSS selector) and
