@@ -8,6 +8,7 @@
 //! [`config`].
 
 pub mod api;
+pub mod campaign;
 pub mod config;
 pub mod conn_request;
 pub mod conn_request_udp;

@@ -64,6 +64,9 @@ enum ConfigCommand {
     Show,
 }
 
+/// How often the campaign runner steps each running campaign.
+const CAMPAIGN_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// mimalloc rather than the system allocator: a session allocates and frees many small
 /// buffers across threads, where glibc's malloc took 14 % (ACS) to 19 % (simulator) of the CPU
 /// (docs/BENCHMARKS.md, round 3).
@@ -256,21 +259,22 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
         tracing::warn!(addr = %api_addr, "the northbound API listens beyond loopback");
     }
     tracing::info!(addr = %api_addr, metrics_public = config.metrics_public, "northbound API listening (bearer token required)");
-    let api = api::router_with(
-        ApiState {
-            store: Arc::clone(&store),
-            connection_request_timeout: cwmp_acs::conn_request::DEFAULT_TIMEOUT,
-            cpe_auth: Arc::clone(&cpe_auth),
-        },
-        tokens,
-        ApiExtras {
-            events: events.clone(),
-            metrics: Arc::clone(&metrics),
-            metrics_public: config.metrics_public,
-            files: Some(Arc::clone(&files)),
-            ..ApiExtras::default()
-        },
-    );
+    let api_state = ApiState {
+        store: Arc::clone(&store),
+        connection_request_timeout: cwmp_acs::conn_request::DEFAULT_TIMEOUT,
+        cpe_auth: Arc::clone(&cpe_auth),
+    };
+    let api_extras = ApiExtras {
+        events: events.clone(),
+        metrics: Arc::clone(&metrics),
+        metrics_public: config.metrics_public,
+        files: Some(Arc::clone(&files)),
+        ..ApiExtras::default()
+    };
+    // Campaigns resume from the store: the runner picks up those left running.
+    let campaigns =
+        cwmp_acs::campaign::Runner::new(api_state.clone(), api_extras.clone()).spawn(CAMPAIGN_TICK);
+    let api = api::router_with(api_state, tokens, api_extras);
     let (api_stop, api_stopped) = tokio::sync::oneshot::channel::<()>();
     let api_task = tokio::spawn(api::serve(api_listener, api, async {
         let _ = api_stopped.await;
@@ -301,6 +305,7 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
     let _ = file_stop.send(());
     let _ = file_task.await;
     expiry_task.abort();
+    campaigns.abort();
     endpoint.close_all("shutdown").await;
     store.close().await;
     Ok(())

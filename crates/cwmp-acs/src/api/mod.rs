@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod auth;
+mod campaigns;
 pub mod cr;
 mod credentials;
 mod devices;
@@ -173,7 +174,10 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
             get(users::tokens).post(users::create_token),
         )
         .route("/users/{name}/tokens/{id}", delete(users::revoke_token))
-        .route("/audit", get(users::audit));
+        .route("/audit", get(users::audit))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/{id}", get(campaigns::get))
+        .route("/campaigns/{id}/{action}", post(campaigns::act));
     let metrics = Router::new().route("/metrics", get(metrics_route::render));
     let (authenticated, public) = if metrics_public {
         (authenticated, metrics)

@@ -6,6 +6,7 @@
 //! `ON CONFLICT … DO UPDATE`, `RETURNING`, `LIMIT/OFFSET`, `BIGINT` Unix-millisecond
 //! timestamps, JSON kept as `TEXT`) so that a PostgreSQL implementation can reuse it.
 
+mod campaign;
 mod device_id;
 mod error;
 mod object_id;
@@ -17,6 +18,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use campaign::{
+    Campaign, CampaignCounts, CampaignState, CampaignTarget, MAX_CAMPAIGN_DEVICES, TargetState,
+};
 pub use device_id::DeviceId;
 pub use error::{StoreError, StoreResult};
 pub use object_id::new_object_id;
@@ -243,6 +247,28 @@ pub trait Store: Send + Sync {
     /// Audit entries with `seq` below `before` (all when `None`), newest first, at most
     /// `limit`.
     async fn list_audit(&self, before: Option<i64>, limit: u64) -> StoreResult<Vec<AuditEntry>>;
+
+    // ---- campaigns ----
+
+    /// Creates or replaces a campaign (by id).
+    async fn put_campaign(&self, campaign: Campaign) -> StoreResult<()>;
+    /// One campaign.
+    async fn get_campaign(&self, id: &str) -> StoreResult<Option<Campaign>>;
+    /// Every campaign, newest first.
+    async fn list_campaigns(&self) -> StoreResult<Vec<Campaign>>;
+    /// Adds devices to a campaign (pending; one already there is left as it is).
+    async fn add_campaign_targets(&self, targets: Vec<CampaignTarget>) -> StoreResult<()>;
+    /// Devices of a campaign in `state`, canaries first, at most `limit`.
+    async fn campaign_targets(
+        &self,
+        campaign: &str,
+        state: TargetState,
+        limit: u64,
+    ) -> StoreResult<Vec<CampaignTarget>>;
+    /// Records where one device of a campaign stands.
+    async fn update_campaign_target(&self, target: CampaignTarget) -> StoreResult<()>;
+    /// How many devices of a campaign stand where.
+    async fn campaign_counts(&self, campaign: &str) -> StoreResult<CampaignCounts>;
 
     // ---- lifecycle ----
 

@@ -60,6 +60,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "users",
         include_str!("../../../migrations/0011_users.sql"),
     ),
+    (
+        12,
+        "campaigns",
+        include_str!("../../../migrations/0012_campaigns.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in

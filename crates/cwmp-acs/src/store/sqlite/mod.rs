@@ -8,6 +8,7 @@
 //! owning read-only connections, which WAL lets run beside the writer. Every store call is
 //! one closure handed to one of those threads, whatever number of statements it runs.
 
+mod campaigns;
 mod conn;
 mod inform;
 mod migrations;

@@ -9,8 +9,10 @@ use rusqlite::ToSql;
 use rusqlite::types::Value;
 
 use super::conn::{execute, query};
-use super::{SqliteStore, inform, preset_state, reads, rows, sessions, users, writes};
-use crate::store::{AuditEntry, User, UserToken};
+use super::{SqliteStore, campaigns, inform, preset_state, reads, rows, sessions, users, writes};
+use crate::store::{
+    AuditEntry, Campaign, CampaignCounts, CampaignTarget, TargetState, User, UserToken,
+};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
@@ -530,6 +532,59 @@ impl Store for SqliteStore {
             users::audit,
         )
         .await
+    }
+
+    async fn put_campaign(&self, campaign: Campaign) -> StoreResult<()> {
+        self.writer
+            .write(move |c| campaigns::put_campaign(c, &campaign))
+            .await
+    }
+
+    async fn get_campaign(&self, id: &str) -> StoreResult<Option<Campaign>> {
+        self.row(campaigns::SELECT_ONE, vec![text(id)], campaigns::campaign)
+            .await
+    }
+
+    async fn list_campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        self.rows(campaigns::SELECT_ALL, vec![], campaigns::campaign)
+            .await
+    }
+
+    async fn add_campaign_targets(&self, targets: Vec<CampaignTarget>) -> StoreResult<()> {
+        self.writer
+            .write(move |c| campaigns::add_targets(c, &targets))
+            .await
+    }
+
+    async fn campaign_targets(
+        &self,
+        campaign: &str,
+        state: TargetState,
+        limit: u64,
+    ) -> StoreResult<Vec<CampaignTarget>> {
+        self.rows(
+            campaigns::SELECT_TARGETS,
+            vec![
+                text(campaign),
+                text(state.as_str()),
+                Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)),
+            ],
+            campaigns::target,
+        )
+        .await
+    }
+
+    async fn update_campaign_target(&self, target: CampaignTarget) -> StoreResult<()> {
+        self.writer
+            .write(move |c| campaigns::update_target(c, &target))
+            .await
+    }
+
+    async fn campaign_counts(&self, campaign: &str) -> StoreResult<CampaignCounts> {
+        let campaign = campaign.to_owned();
+        self.readers
+            .read(move |c| campaigns::counts(c, &campaign))
+            .await
     }
 
     async fn close(&self) {
