@@ -456,3 +456,85 @@ async fn admin_pages(b: &Browser, acs: &Acs, base: &str) {
         b.screenshot(&shots.join(format!("{kind}.png")));
     }
 }
+
+#[tokio::test]
+async fn an_operator_campaign_halts_when_its_canary_fails() {
+    let Some(b) = Browser::start(1280, 860) else {
+        return;
+    };
+    let acs = Acs::start(&[]);
+    let _cpe = common::sim::spawn(
+        &acs.cwmp_url(),
+        &[
+            "--devices",
+            "4",
+            "--oui",
+            "00D09E",
+            "--product-class",
+            "CAMP",
+            "--serial-pattern",
+            "Camp{n:04}",
+            "--model",
+            "tr098",
+        ],
+    );
+    for n in 1..=4 {
+        let id = format!("00D09E-CAMP-Camp{n:04}");
+        acs.wait_device(&id).await;
+        let a = acs
+            .api
+            .call(
+                "PATCH",
+                &format!("/devices/{}/credentials", common::enc(&id)),
+                Some(json!({"cr_username": "sim", "cr_password": "sim"})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    }
+    make_user(&acs, "olga", "operator").await;
+    let base = format!("http://{}", acs.api.addr);
+    login(&b, &base, "olga", "olga-password");
+
+    // Setting a parameter the devices do not let anyone write: the canary faults.
+    b.goto(&format!("{base}/ui/#/campaigns"));
+    b.wait("main h1", "Campaigns");
+    b.fill("input[aria-label='campaign name']", "read-only URL");
+    b.fill(
+        "textarea[aria-label='campaign query']",
+        "DeviceID.ProductClass = \"CAMP\"",
+    );
+    b.fill("input[aria-label='devices per minute']", "600");
+    b.fill("input[aria-label='canary percent']", "25");
+    b.fill("input[aria-label='failure percent']", "20");
+    b.js(
+        "const k = document.querySelector(\"main select[aria-label='task']\"); \
+         k.value = 'setParameterValues'; k.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    b.fill(
+        "main input[aria-label='parameter or object path']",
+        "InternetGatewayDevice.ManagementServer.ConnectionRequestURL",
+    );
+    b.fill("main input[aria-label='value']", "http://example.invalid/");
+    b.click_button(".editor form", "Queue");
+    b.wait("#flash .flash", "started");
+    b.wait("main table .status", "halted");
+    b.click(&b.wait("main table a", "read-only URL"));
+    b.wait("main h3", "Failed devices");
+    b.wait("main p.error-text", "1 of 1 finished devices failed");
+    b.wait("main table td", "ConnectionRequestURL 9008");
+    b.screenshot(&screenshot_dir().join("campaigns.png"));
+    let list = acs.api.get("/campaigns").await;
+    assert_eq!(list[0]["state"], "halted", "{list}");
+    assert_eq!(
+        list[0]["counts"]["failed"], 1,
+        "only the canary ran: {list}"
+    );
+    assert_eq!(list[0]["counts"]["pending"], 3, "{list}");
+    assert_eq!(list[0]["created_by"], "olga");
+
+    // The operator cancels it from the page.
+    b.click_button("main table", "Cancel");
+    b.accept_dialog();
+    b.wait("main table .status", "cancelled");
+}

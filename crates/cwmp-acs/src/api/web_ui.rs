@@ -64,6 +64,11 @@ const FILES: &[(&str, &str, &str)] = &[
     ("js/users.js", JS, include_str!("../../ui/js/users.js")),
     ("js/admin.js", JS, include_str!("../../ui/js/admin.js")),
     (
+        "js/campaigns.js",
+        JS,
+        include_str!("../../ui/js/campaigns.js"),
+    ),
+    (
         "js/task_form.js",
         JS,
         include_str!("../../ui/js/task_form.js"),

@@ -97,6 +97,30 @@ async fn resolve(r: &Runner, c: &mut Campaign, now: Timestamp) -> StoreResult<()
     Ok(())
 }
 
+/// A task's fault in one line, with the CPE's per-parameter reasons of a
+/// SetParameterValues fault (`detail.detail.SetParameterValuesFault`).
+fn fault_text(f: &crate::store::FaultInfo) -> String {
+    let mut text = format!("{}: {}", f.code, f.message);
+    let params = f
+        .detail
+        .as_ref()
+        .and_then(|d| d.pointer("/detail/SetParameterValuesFault"))
+        .and_then(serde_json::Value::as_array);
+    for p in params.into_iter().flatten().take(8) {
+        let field = |k: &str| {
+            p.get(k)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        };
+        text.push_str(&format!(
+            "; {} {} {}",
+            field("ParameterName").unwrap_or_default(),
+            field("FaultCode").unwrap_or_default(),
+            field("FaultString").unwrap_or_default()
+        ));
+    }
+    text
+}
+
 /// Reads the outcome of the queued tasks.
 async fn read_outcomes(r: &Runner, c: &Campaign, now: Timestamp) -> StoreResult<()> {
     let store = &r.state.store;
@@ -111,7 +135,7 @@ async fn read_outcomes(r: &Runner, c: &Campaign, now: Timestamp) -> StoreResult<
             None => t.state = TargetState::Done,
             Some(task) if task.status == TaskStatus::Fault => {
                 t.state = TargetState::Failed;
-                t.detail = task.fault.map(|f| format!("{}: {}", f.code, f.message));
+                t.detail = task.fault.as_ref().map(fault_text);
             }
             Some(_) => continue,
         }

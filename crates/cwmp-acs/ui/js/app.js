@@ -11,6 +11,7 @@ import * as lists from "./lists.js";
 import * as presets from "./presets.js";
 import * as users from "./users.js";
 import * as admin from "./admin.js";
+import * as campaigns from "./campaigns.js";
 
 const pages = {
   overview: overview.render,
@@ -22,6 +23,7 @@ const pages = {
   users: users.renderUsers,
   audit: users.renderAudit,
   files: admin.renderFiles,
+  campaigns: campaigns.render,
   provisions: (main) => admin.renderScripts(main, "provisions"),
   virtual_parameters: (main) => admin.renderScripts(main, "virtual_parameters"),
 };
