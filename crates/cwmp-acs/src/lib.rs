@@ -15,6 +15,7 @@ pub mod conn_request_udp;
 pub mod cpe_auth;
 pub mod events;
 pub mod files;
+pub mod fleet_stats;
 pub mod http;
 pub mod metrics;
 pub mod query;

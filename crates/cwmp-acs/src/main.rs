@@ -275,6 +275,8 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
     let campaigns =
         cwmp_acs::campaign::Runner::new(api_state.clone(), api_extras.clone()).spawn(CAMPAIGN_TICK);
     let api = api::router_with(api_state, tokens, api_extras);
+    let fleet_sampler =
+        cwmp_acs::fleet_stats::spawn(Arc::clone(&store), cwmp_acs::fleet_stats::DEFAULT_PERIOD);
     let (api_stop, api_stopped) = tokio::sync::oneshot::channel::<()>();
     let api_task = tokio::spawn(api::serve(api_listener, api, async {
         let _ = api_stopped.await;
@@ -306,6 +308,7 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
     let _ = file_task.await;
     expiry_task.abort();
     campaigns.abort();
+    fleet_sampler.abort();
     endpoint.close_all("shutdown").await;
     store.close().await;
     Ok(())

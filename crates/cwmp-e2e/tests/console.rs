@@ -131,6 +131,13 @@ async fn an_admin_runs_the_main_flows_in_the_browser() {
     let shots = screenshot_dir();
 
     login_with_token(&b, &base, &acs.api.token);
+    // The overview's charts, drawn from the store: the device's firmware, one online.
+    b.wait(".chart h3", "Firmware versions");
+    b.wait(".chart svg text", "1.0.0");
+    b.wait(".stats .stat", "online");
+    let fleet = acs.api.get("/stats/fleet").await;
+    assert_eq!(fleet["online"], 1, "{fleet}");
+    assert_eq!(fleet["firmware"][0]["version"], "1.0.0", "{fleet}");
     b.screenshot(&shots.join("overview.png"));
 
     // The device list: an extra column, an expression filter with a lower-case piece of

@@ -21,6 +21,7 @@ mod presets;
 pub mod principal;
 mod sessions;
 mod sse_ticket;
+mod stats;
 mod status;
 pub mod task_wait;
 mod tasks;
@@ -175,6 +176,7 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
         )
         .route("/users/{name}/tokens/{id}", delete(users::revoke_token))
         .route("/audit", get(users::audit))
+        .route("/stats/fleet", get(stats::fleet))
         .route("/campaigns", get(campaigns::list).post(campaigns::create))
         .route("/campaigns/{id}", get(campaigns::get))
         .route("/campaigns/{id}/{action}", post(campaigns::act));

@@ -63,6 +63,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("js/presets.js", JS, include_str!("../../ui/js/presets.js")),
     ("js/users.js", JS, include_str!("../../ui/js/users.js")),
     ("js/admin.js", JS, include_str!("../../ui/js/admin.js")),
+    ("js/charts.js", JS, include_str!("../../ui/js/charts.js")),
     (
         "js/campaigns.js",
         JS,

@@ -9,6 +9,7 @@
 mod campaign;
 mod device_id;
 mod error;
+pub mod fleet;
 mod object_id;
 pub mod sqlite;
 mod types;
@@ -23,6 +24,7 @@ pub use campaign::{
 };
 pub use device_id::DeviceId;
 pub use error::{StoreError, StoreResult};
+pub use fleet::{FleetSample, FleetSummary};
 pub use object_id::new_object_id;
 pub use sqlite::{SqliteConfig, SqliteStore};
 pub use types::*;
@@ -269,6 +271,15 @@ pub trait Store: Send + Sync {
     async fn update_campaign_target(&self, target: CampaignTarget) -> StoreResult<()>;
     /// How many devices of a campaign stand where.
     async fn campaign_counts(&self, campaign: &str) -> StoreResult<CampaignCounts>;
+
+    // ---- fleet figures (the console's overview) ----
+
+    /// Devices, those online at `now`, and the firmware versions.
+    async fn fleet_summary(&self, now: Timestamp) -> StoreResult<FleetSummary>;
+    /// Records a sample (dropping those older than [`fleet::SAMPLES_KEPT`]).
+    async fn put_fleet_sample(&self, sample: FleetSample) -> StoreResult<()>;
+    /// Samples since `since`, oldest first.
+    async fn fleet_samples(&self, since: Timestamp) -> StoreResult<Vec<FleetSample>>;
 
     // ---- lifecycle ----
 

@@ -65,6 +65,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "campaigns",
         include_str!("../../../migrations/0012_campaigns.sql"),
     ),
+    (
+        13,
+        "fleet_samples",
+        include_str!("../../../migrations/0013_fleet_samples.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in

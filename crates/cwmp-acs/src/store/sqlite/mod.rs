@@ -10,6 +10,7 @@
 
 mod campaigns;
 mod conn;
+mod fleet;
 mod inform;
 mod migrations;
 mod preset_state;

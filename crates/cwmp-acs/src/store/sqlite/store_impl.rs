@@ -9,9 +9,12 @@ use rusqlite::ToSql;
 use rusqlite::types::Value;
 
 use super::conn::{execute, query};
-use super::{SqliteStore, campaigns, inform, preset_state, reads, rows, sessions, users, writes};
+use super::{
+    SqliteStore, campaigns, fleet, inform, preset_state, reads, rows, sessions, users, writes,
+};
 use crate::store::{
-    AuditEntry, Campaign, CampaignCounts, CampaignTarget, TargetState, User, UserToken,
+    AuditEntry, Campaign, CampaignCounts, CampaignTarget, FleetSample, FleetSummary, TargetState,
+    User, UserToken,
 };
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
@@ -585,6 +588,25 @@ impl Store for SqliteStore {
         self.readers
             .read(move |c| campaigns::counts(c, &campaign))
             .await
+    }
+
+    async fn fleet_summary(&self, now: Timestamp) -> StoreResult<FleetSummary> {
+        self.readers.read(move |c| fleet::summary(c, now)).await
+    }
+
+    async fn put_fleet_sample(&self, sample: FleetSample) -> StoreResult<()> {
+        self.writer
+            .write(move |c| fleet::put_sample(c, &sample))
+            .await
+    }
+
+    async fn fleet_samples(&self, since: Timestamp) -> StoreResult<Vec<FleetSample>> {
+        self.rows(
+            fleet::SELECT_SAMPLES,
+            vec![Value::Integer(since.as_millis())],
+            fleet::sample,
+        )
+        .await
     }
 
     async fn close(&self) {
