@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod campaign;
+pub mod cluster;
 pub mod config;
 pub mod conn_request;
 pub mod conn_request_udp;

@@ -15,6 +15,7 @@ mod extras;
 mod faults;
 mod files;
 mod metrics_route;
+mod objects;
 mod openapi;
 pub mod passwords;
 mod presets;
@@ -38,7 +39,7 @@ use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
@@ -163,6 +164,8 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
         .route("/events", get(event_stream::stream))
         .route("/events/ticket", post(sse_ticket::issue))
         .route("/presets", get(presets::list))
+        .route("/objects", get(objects::list))
+        .route("/objects/{name}", put(objects::put).delete(objects::remove))
         .route("/openapi.json", get(openapi::document))
         .route("/me", get(users::me))
         .route("/users", get(users::list))

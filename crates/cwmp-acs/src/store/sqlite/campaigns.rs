@@ -1,4 +1,4 @@
-//! Campaigns and their devices in SQLite (migration 12).
+//! Campaigns and their devices in SQLite (migration 13).
 
 use rusqlite::{Connection, Row};
 

@@ -1,4 +1,4 @@
-//! Fleet figures in SQLite (migration 13). Both queries walk the devices and look each
+//! Fleet figures in SQLite (migration 14). Both queries walk the devices and look each
 //! one's parameters up by primary key, never scanning the parameter table.
 
 use rusqlite::Connection;

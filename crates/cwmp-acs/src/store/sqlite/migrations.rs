@@ -57,18 +57,23 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         11,
-        "users",
-        include_str!("../../../migrations/0011_users.sql"),
+        "preset_objects",
+        include_str!("../../../migrations/0011_preset_objects.sql"),
     ),
     (
         12,
-        "campaigns",
-        include_str!("../../../migrations/0012_campaigns.sql"),
+        "users",
+        include_str!("../../../migrations/0012_users.sql"),
     ),
     (
         13,
+        "campaigns",
+        include_str!("../../../migrations/0013_campaigns.sql"),
+    ),
+    (
+        14,
         "fleet_samples",
-        include_str!("../../../migrations/0013_fleet_samples.sql"),
+        include_str!("../../../migrations/0014_fleet_samples.sql"),
     ),
 ];
 

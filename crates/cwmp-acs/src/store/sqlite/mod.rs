@@ -14,7 +14,6 @@ mod fleet;
 mod inform;
 mod migrations;
 mod preset_state;
-mod query_sql;
 mod readers;
 mod reads;
 mod rows;

@@ -16,7 +16,7 @@ CREATE TABLE user_tokens (
 );
 CREATE INDEX user_tokens_user ON user_tokens (user_name);
 CREATE TABLE audit_log (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     time_ms BIGINT NOT NULL,
     actor TEXT NOT NULL,
     method TEXT NOT NULL,
