@@ -8,6 +8,7 @@
 //! [`config`].
 
 pub mod api;
+pub mod campaign;
 pub mod cluster;
 pub mod config;
 pub mod conn_request;
@@ -15,6 +16,7 @@ pub mod conn_request_udp;
 pub mod cpe_auth;
 pub mod events;
 pub mod files;
+pub mod fleet_stats;
 pub mod http;
 pub mod metrics;
 pub mod query;

@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: SeedCommand,
     },
+    /// Console users (stored in the data directory's store).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,10 +71,26 @@ enum SeedCommand {
 }
 
 #[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user, or set its role and password; the password is read from stdin (its
+    /// first line), so that it appears in no process list or shell history.
+    Add {
+        /// Login name.
+        name: String,
+        /// admin, operator or viewer.
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum ConfigCommand {
     /// Print the effective configuration (defaults, file, environment) as TOML.
     Show,
 }
+
+/// How often the campaign runner steps each running campaign.
+const CAMPAIGN_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// mimalloc rather than the system allocator: a session allocates and frees many small
 /// buffers across threads, where glibc's malloc took 14 % (ACS) to 19 % (simulator) of the CPU
@@ -87,6 +108,13 @@ fn main() -> anyhow::Result<()> {
             print!("{}", config.to_toml());
             Ok(())
         }
+        Some(Command::User {
+            command: UserCommand::Add { name, role },
+        }) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?
+            .block_on(add_user(config, name, role)),
         Some(Command::Migrate {
             from,
             to,
@@ -143,6 +171,38 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_ansi(ansi)
         .init();
+}
+
+/// `cwmp-acs user add <name> --role <role>`, the password on stdin.
+async fn add_user(config: Config, name: String, role: String) -> anyhow::Result<()> {
+    use cwmp_acs::api::passwords;
+    use cwmp_acs::store::{Role, Timestamp, User};
+    passwords::check_user_name(&name).map_err(anyhow::Error::msg)?;
+    let role = Role::parse(&role)
+        .ok_or_else(|| anyhow::anyhow!("--role {role:?}: admin, operator or viewer"))?;
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    passwords::check_password(password).map_err(anyhow::Error::msg)?;
+    let password_hash = passwords::hash_now(password).map_err(anyhow::Error::msg)?;
+    let (store, _) = open_store(&config).await?;
+    let created = store
+        .get_user(&name)
+        .await?
+        .map_or_else(Timestamp::now, |u| u.created);
+    store
+        .put_user(User {
+            name: name.clone(),
+            role,
+            password_hash,
+            created,
+        })
+        .await?;
+    store.close().await;
+    println!("user {name} saved with role {}", role.as_str());
+    Ok(())
 }
 
 /// `cwmp-acs migrate`.
@@ -307,22 +367,25 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
         tracing::warn!(addr = %api_addr, "the northbound API listens beyond loopback");
     }
     tracing::info!(addr = %api_addr, metrics_public = config.metrics_public, "northbound API listening (bearer token required)");
-    let api = api::router_with(
-        ApiState {
-            store: Arc::clone(&store),
-            connection_request_timeout: cwmp_acs::conn_request::DEFAULT_TIMEOUT,
-            cpe_auth: Arc::clone(&cpe_auth),
-        },
-        tokens,
-        ApiExtras {
-            events: events.clone(),
-            metrics: Arc::clone(&metrics),
-            metrics_public: config.metrics_public,
-            files: Some(Arc::clone(&files)),
-            scripts: config.scripts.clone(),
-            ..ApiExtras::default()
-        },
-    );
+    let api_state = ApiState {
+        store: Arc::clone(&store),
+        connection_request_timeout: cwmp_acs::conn_request::DEFAULT_TIMEOUT,
+        cpe_auth: Arc::clone(&cpe_auth),
+    };
+    let api_extras = ApiExtras {
+        events: events.clone(),
+        metrics: Arc::clone(&metrics),
+        metrics_public: config.metrics_public,
+        files: Some(Arc::clone(&files)),
+        scripts: config.scripts.clone(),
+        ..ApiExtras::default()
+    };
+    // Campaigns resume from the store: the runner picks up those left running.
+    let campaigns =
+        cwmp_acs::campaign::Runner::new(api_state.clone(), api_extras.clone()).spawn(CAMPAIGN_TICK);
+    let api = api::router_with(api_state, tokens, api_extras);
+    let fleet_sampler =
+        cwmp_acs::fleet_stats::spawn(Arc::clone(&store), cwmp_acs::fleet_stats::DEFAULT_PERIOD);
     let (api_stop, api_stopped) = tokio::sync::oneshot::channel::<()>();
     let api_task = tokio::spawn(api::serve(api_listener, api, async {
         let _ = api_stopped.await;
@@ -353,6 +416,8 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
     let _ = file_stop.send(());
     let _ = file_task.await;
     expiry_task.abort();
+    campaigns.abort();
+    fleet_sampler.abort();
     endpoint.close_all("shutdown").await;
     store.close().await;
     Ok(())

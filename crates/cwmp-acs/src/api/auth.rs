@@ -1,4 +1,4 @@
-//! Bearer-token authentication of the API.
+//! The first-start admin tokens of the API (the middleware is [`super::principal`]).
 //!
 //! Tokens are kept as lower-case hex SHA-256 digests, one per line, in
 //! `<data_dir>/api-tokens` (written to a temporary file, then renamed). On first start,
@@ -9,15 +9,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::http::header::AUTHORIZATION;
-use axum::middleware::Next;
-use axum::response::Response;
 use cwmp::http_auth::hex;
 use rand::TryRngCore as _;
 use sha2::{Digest as _, Sha256};
-
-use super::ApiError;
 
 /// File name of the token digests inside the data directory.
 pub const TOKENS_FILE: &str = "api-tokens";
@@ -119,27 +113,6 @@ pub(crate) fn write_atomically(path: &Path, contents: &str) -> std::io::Result<(
         f.sync_all()?;
     }
     std::fs::rename(&tmp, path)
-}
-
-/// Middleware: requires `Authorization: Bearer <token>` with an accepted token.
-pub(crate) async fn require_token(
-    State(tokens): State<ApiTokens>,
-    request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let presented = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, rest) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-        });
-    match presented {
-        Some(t) if tokens.accepts(t) => Ok(next.run(request).await),
-        Some(_) => Err(ApiError::unauthorized("invalid API token")),
-        None => Err(ApiError::unauthorized("missing bearer token")),
-    }
 }
 
 #[cfg(test)]

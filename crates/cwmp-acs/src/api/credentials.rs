@@ -159,6 +159,56 @@ pub(crate) async fn put(
     Ok(Json(shown))
 }
 
+/// The body of `PATCH`: only the Connection Request credentials (both, or both `null` to
+/// drop them), keeping the CPE's own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConnectionRequestBody {
+    cr_username: Option<String>,
+    cr_password: Option<String>,
+}
+
+/// `PATCH /devices/{id}/credentials`: sets the Connection Request credentials and keeps
+/// the rest (what the console's form sends); answers what `GET` shows.
+pub(crate) async fn patch(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ConnectionRequestBody>,
+) -> ApiResult<Json<JsonValue>> {
+    if body.cr_username.is_some() != body.cr_password.is_some() {
+        return Err(ApiError::bad_request(
+            "give cr_username and cr_password together",
+        ));
+    }
+    if [&body.cr_username, &body.cr_password]
+        .iter()
+        .any(|f| f.as_ref().is_some_and(|v| v.len() > MAX_FIELD_BYTES))
+    {
+        return Err(ApiError::bad_request(format!(
+            "fields are limited to {MAX_FIELD_BYTES} bytes"
+        )));
+    }
+    let device = DeviceId::from_escaped(id);
+    let mut creds = state
+        .store
+        .get_credentials(&device)
+        .await?
+        .unwrap_or(DeviceCredentials {
+            device,
+            cr_username: None,
+            cr_password: None,
+            cpe_username: None,
+            cpe_realm: None,
+            cpe_ha1_md5: None,
+            cpe_ha1_sha256: None,
+        });
+    creds.cr_username = body.cr_username;
+    creds.cr_password = body.cr_password;
+    let shown = redacted(&creds);
+    state.store.put_credentials(creds).await?;
+    Ok(Json(shown))
+}
+
 /// `DELETE /devices/{id}/credentials`.
 pub(crate) async fn remove(
     State(state): State<ApiState>,

@@ -2,7 +2,9 @@
 //! listener (loopback by default) by a small hyper accept loop, every route behind bearer
 //! token authentication ([`auth`]).
 
+pub mod access;
 pub mod auth;
+mod campaigns;
 pub mod cr;
 mod credentials;
 mod devices;
@@ -15,13 +17,18 @@ mod files;
 mod metrics_route;
 mod objects;
 mod openapi;
+pub mod passwords;
 mod presets;
+pub mod principal;
 mod provisions;
 mod sessions;
 mod sse_ticket;
+mod stats;
 mod status;
 pub mod task_wait;
 mod tasks;
+mod users;
+pub mod web_session;
 pub mod web_ui;
 
 use std::future::Future;
@@ -140,6 +147,7 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
             "/devices/{id}/credentials",
             get(credentials::get)
                 .put(credentials::put)
+                .patch(credentials::patch)
                 .delete(credentials::remove),
         )
         .route("/status", get(status::get))
@@ -192,7 +200,23 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
         )
         .route("/objects", get(objects::list))
         .route("/objects/{name}", put(objects::put).delete(objects::remove))
-        .route("/openapi.json", get(openapi::document));
+        .route("/openapi.json", get(openapi::document))
+        .route("/me", get(users::me))
+        .route("/users", get(users::list))
+        .route(
+            "/users/{name}",
+            get(users::get).put(users::put).delete(users::remove),
+        )
+        .route(
+            "/users/{name}/tokens",
+            get(users::tokens).post(users::create_token),
+        )
+        .route("/users/{name}/tokens/{id}", delete(users::revoke_token))
+        .route("/audit", get(users::audit))
+        .route("/stats/fleet", get(stats::fleet))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/{id}", get(campaigns::get))
+        .route("/campaigns/{id}/{action}", post(campaigns::act));
     let metrics = Router::new().route("/metrics", get(metrics_route::render));
     let (authenticated, public) = if metrics_public {
         (authenticated, metrics)
@@ -201,14 +225,22 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
     };
     let public = public
         .route("/events/ticketed", get(sse_ticket::stream))
+        .route("/auth/login", post(users::login))
+        .route("/auth/logout", post(users::logout))
         .merge(web_ui::router());
+    let authenticator = principal::Authenticator {
+        tokens,
+        store: Arc::clone(&state.store),
+        sessions: web_session::WebSessions::default(),
+    };
     authenticated
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(
-            tokens,
-            auth::require_token,
+            authenticator.clone(),
+            principal::authorize,
         ))
         .merge(public)
+        .layer(Extension(authenticator))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&extras.metrics),
             metrics_route::count_requests,

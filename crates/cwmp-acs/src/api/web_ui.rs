@@ -61,6 +61,24 @@ const FILES: &[(&str, &str, &str)] = &[
     ),
     ("js/lists.js", JS, include_str!("../../ui/js/lists.js")),
     ("js/presets.js", JS, include_str!("../../ui/js/presets.js")),
+    ("js/users.js", JS, include_str!("../../ui/js/users.js")),
+    ("js/admin.js", JS, include_str!("../../ui/js/admin.js")),
+    ("js/charts.js", JS, include_str!("../../ui/js/charts.js")),
+    (
+        "js/campaigns.js",
+        JS,
+        include_str!("../../ui/js/campaigns.js"),
+    ),
+    (
+        "js/task_form.js",
+        JS,
+        include_str!("../../ui/js/task_form.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../ui/favicon.svg"),
+    ),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
@@ -90,11 +108,16 @@ pub fn file_names() -> impl Iterator<Item = &'static str> {
     FILES.iter().map(|&(name, _, _)| name)
 }
 
-/// The UI routes, public: `/` and `/ui` redirect to `/ui/`, which serves the page.
+/// The UI routes, public: `/` and `/ui` redirect to `/ui/`, which serves the page;
+/// `/favicon.ico` is the embedded icon (SVG, which browsers take at that name too).
 pub(crate) fn router() -> Router<ApiState> {
     Router::new()
         .route("/", get(|| async { Redirect::to(UI_PREFIX) }))
         .route("/ui", get(|| async { Redirect::to(UI_PREFIX) }))
+        .route(
+            "/favicon.ico",
+            get(|headers: HeaderMap| async move { serve("favicon.svg", &headers) }),
+        )
         .route("/ui/", get(|headers: HeaderMap| async move { serve("", &headers) }))
         .route(
             "/ui/{*file}",

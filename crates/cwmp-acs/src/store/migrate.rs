@@ -173,6 +173,73 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("download", Text),
         ],
     ),
+    (
+        "users",
+        &[
+            ("name", Text),
+            ("role", Text),
+            ("password_hash", Text),
+            ("created_ms", Int8),
+        ],
+    ),
+    (
+        "user_tokens",
+        &[
+            ("id", Text),
+            ("user_name", Text),
+            ("label", Text),
+            ("digest", Text),
+            ("scope", Text),
+            ("created_ms", Int8),
+        ],
+    ),
+    (
+        "audit_log",
+        &[
+            ("seq", Int8),
+            ("time_ms", Int8),
+            ("actor", Text),
+            ("method", Text),
+            ("path", Text),
+            ("status", Int4),
+        ],
+    ),
+    (
+        "campaigns",
+        &[
+            ("id", Text),
+            ("name", Text),
+            ("query", Text),
+            ("task", Text),
+            ("rate_per_minute", Int4),
+            ("canary_percent", Int4),
+            ("failure_percent", Int4),
+            ("state", Text),
+            ("canary_phase", Bool),
+            ("resolved", Bool),
+            ("next_queue_ms", Int8),
+            ("reason", Text),
+            ("created_by", Text),
+            ("created_ms", Int8),
+            ("updated_ms", Int8),
+        ],
+    ),
+    (
+        "campaign_devices",
+        &[
+            ("campaign_id", Text),
+            ("device_id", Text),
+            ("canary", Bool),
+            ("state", Text),
+            ("task_id", Text),
+            ("detail", Text),
+            ("updated_ms", Int8),
+        ],
+    ),
+    (
+        "fleet_samples",
+        &[("time_ms", Int8), ("total", Int8), ("online", Int8)],
+    ),
 ];
 
 /// How a migration runs.

@@ -6,6 +6,7 @@
 //! `ON CONFLICT … DO UPDATE`, `RETURNING`, `LIMIT/OFFSET`, `BIGINT` Unix-millisecond
 //! timestamps, JSON kept as `TEXT`) so that a PostgreSQL implementation can reuse it.
 
+mod campaign;
 mod codec;
 mod credentials;
 mod device;
@@ -14,6 +15,7 @@ mod device_query;
 mod error;
 mod fault;
 mod file;
+pub mod fleet;
 pub mod migrate;
 mod object_id;
 mod parameter;
@@ -26,11 +28,15 @@ mod session;
 pub mod sqlite;
 mod task;
 mod timestamp;
+mod user;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use campaign::{
+    Campaign, CampaignCounts, CampaignState, CampaignTarget, MAX_CAMPAIGN_DEVICES, TargetState,
+};
 pub(crate) use codec::{json as json_from, json_text};
 pub use credentials::DeviceCredentials;
 pub use device::{
@@ -42,6 +48,7 @@ pub use device_query::{DeviceFilter, DeviceQuery};
 pub use error::{StoreError, StoreResult};
 pub use fault::{FaultInfo, FaultRecord, NewFault};
 pub use file::FileMeta;
+pub use fleet::{FleetSample, FleetSummary};
 pub use object_id::new_object_id;
 pub use parameter::{ParamBatch, ParamUpdate, ParamValue, Parameter};
 pub use postgres::{Notice, PgConfig, PgStore, is_postgres_url};
@@ -54,6 +61,7 @@ pub use task::{
     NewTask, RetryPolicy, TASK_CHANNEL_PREFIX, Task, TaskFilter, TaskStatus, task_fault_channel,
 };
 pub use timestamp::Timestamp;
+pub use user::{AUDIT_KEPT, AuditEntry, Role, User, UserToken};
 
 /// Sessions kept in each device's history: the SQLite store's ring of slots (migration 7),
 /// so a smaller value needs a migration dropping the slots beyond it.
@@ -266,6 +274,62 @@ pub trait Store: Send + Sync {
     async fn list_scripts(&self, kind: ScriptKind) -> StoreResult<Vec<StoredScript>>;
     /// Deletes a script; false when there was none.
     async fn delete_script(&self, kind: ScriptKind, name: &str) -> StoreResult<bool>;
+
+    // ---- console users, their API tokens, the audit log ----
+
+    /// Creates or replaces a user (by name).
+    async fn put_user(&self, user: User) -> StoreResult<()>;
+    /// One user.
+    async fn get_user(&self, name: &str) -> StoreResult<Option<User>>;
+    /// Every user, by name.
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Deletes a user and its tokens; `false` if unknown.
+    async fn delete_user(&self, name: &str) -> StoreResult<bool>;
+    /// Stores a new token of an existing user ([`StoreError::NotFound`] otherwise).
+    async fn put_user_token(&self, token: UserToken) -> StoreResult<()>;
+    /// The token with this digest (lower-case hex SHA-256).
+    async fn user_token_by_digest(&self, digest: &str) -> StoreResult<Option<UserToken>>;
+    /// The tokens of `user`, oldest first.
+    async fn list_user_tokens(&self, user: &str) -> StoreResult<Vec<UserToken>>;
+    /// Revokes `user`'s token `id`; `false` if it has no such token.
+    async fn delete_user_token(&self, user: &str, id: &str) -> StoreResult<bool>;
+    /// Appends an audit entry (its `seq` is assigned), dropping entries beyond
+    /// [`AUDIT_KEPT`].
+    async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()>;
+    /// Audit entries with `seq` below `before` (all when `None`), newest first, at most
+    /// `limit`.
+    async fn list_audit(&self, before: Option<i64>, limit: u64) -> StoreResult<Vec<AuditEntry>>;
+
+    // ---- campaigns ----
+
+    /// Creates or replaces a campaign (by id).
+    async fn put_campaign(&self, campaign: Campaign) -> StoreResult<()>;
+    /// One campaign.
+    async fn get_campaign(&self, id: &str) -> StoreResult<Option<Campaign>>;
+    /// Every campaign, newest first.
+    async fn list_campaigns(&self) -> StoreResult<Vec<Campaign>>;
+    /// Adds devices to a campaign (pending; one already there is left as it is).
+    async fn add_campaign_targets(&self, targets: Vec<CampaignTarget>) -> StoreResult<()>;
+    /// Devices of a campaign in `state`, canaries first, at most `limit`.
+    async fn campaign_targets(
+        &self,
+        campaign: &str,
+        state: TargetState,
+        limit: u64,
+    ) -> StoreResult<Vec<CampaignTarget>>;
+    /// Records where one device of a campaign stands.
+    async fn update_campaign_target(&self, target: CampaignTarget) -> StoreResult<()>;
+    /// How many devices of a campaign stand where.
+    async fn campaign_counts(&self, campaign: &str) -> StoreResult<CampaignCounts>;
+
+    // ---- fleet figures (the console's overview) ----
+
+    /// Devices, those online at `now`, and the firmware versions.
+    async fn fleet_summary(&self, now: Timestamp) -> StoreResult<FleetSummary>;
+    /// Records a sample (dropping those older than [`fleet::SAMPLES_KEPT`]).
+    async fn put_fleet_sample(&self, sample: FleetSample) -> StoreResult<()>;
+    /// Samples since `since`, oldest first.
+    async fn fleet_samples(&self, since: Timestamp) -> StoreResult<Vec<FleetSample>>;
 
     // ---- lifecycle ----
 

@@ -1,7 +1,10 @@
-// The JSON API client: bearer token from sessionStorage (never in a URL), errors as
-// exceptions with the server's message, a 401 bringing the login form back.
+// The JSON API client. Two ways in: a console session (the HttpOnly cookie set by
+// POST /auth/login, plus its CSRF token sent in X-CSRF-Token on every change) or an API
+// token (bearer, kept in this tab's sessionStorage, never in a URL). Errors are exceptions
+// with the server's message; a 401 brings the login form back.
 
-const KEY = "cwmp-acs-token";
+const TOKEN_KEY = "cwmp-acs-token";
+const CSRF_KEY = "cwmp-acs-csrf";
 
 /** Thrown for every failed call. */
 export class ApiError extends Error {
@@ -12,17 +15,41 @@ export class ApiError extends Error {
 }
 
 export function token() {
-  return sessionStorage.getItem(KEY);
+  return sessionStorage.getItem(TOKEN_KEY);
 }
 
 export function setToken(t) {
-  if (t) sessionStorage.setItem(KEY, t);
-  else sessionStorage.removeItem(KEY);
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export function setCsrf(t) {
+  if (t) sessionStorage.setItem(CSRF_KEY, t);
+  else sessionStorage.removeItem(CSRF_KEY);
+}
+
+/** Who is logged in: {actor, user, role, csrf} from GET /me, or null. */
+let identity = null;
+
+export function me() {
+  return identity;
+}
+
+export function setMe(m) {
+  identity = m;
+  if (m && m.csrf) setCsrf(m.csrf);
+}
+
+const RANK = { viewer: 0, operator: 1, admin: 2 };
+
+/** Whether the caller's role reaches `role` ("operator" or "admin"). */
+export function can(role) {
+  return !!identity && RANK[identity.role] >= RANK[role];
 }
 
 let onUnauthorized = () => {};
 
-/** Registers what to do when the token is refused. */
+/** Registers what to do when the credentials are refused. */
 export function whenUnauthorized(f) {
   onUnauthorized = f;
 }
@@ -39,12 +66,18 @@ export function qs(params) {
 }
 
 /** Calls the API; resolves to {status, headers, body} (body parsed when JSON). */
-export async function call(method, path, body) {
-  const headers = { Authorization: `Bearer ${token() || ""}` };
-  const init = { method, headers, cache: "no-store" };
+export async function call(method, path, body, extraHeaders = {}) {
+  const headers = { ...extraHeaders };
+  if (token()) headers.Authorization = `Bearer ${token()}`;
+  else if (method !== "GET") headers["X-CSRF-Token"] = sessionStorage.getItem(CSRF_KEY) || "";
+  const init = { method, headers, cache: "no-store", credentials: "same-origin" };
   if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    if (body instanceof Blob) {
+      init.body = body;
+    } else {
+      headers["Content-Type"] = headers["Content-Type"] || "application/json";
+      init.body = typeof body === "string" ? body : JSON.stringify(body);
+    }
   }
   let res;
   try {
@@ -57,9 +90,9 @@ export async function call(method, path, body) {
   if ((res.headers.get("content-type") || "").includes("json") && text) {
     try { parsed = JSON.parse(text); } catch { /* shown as text */ }
   }
-  if (res.status === 401) {
+  if (res.status === 401 && path !== "/auth/login") {
     onUnauthorized();
-    throw new ApiError(401, "the API token was refused: log in again");
+    throw new ApiError(401, "not logged in (401): log in again");
   }
   if (!res.ok) {
     const msg = parsed && parsed.error ? parsed.error : text || res.statusText;

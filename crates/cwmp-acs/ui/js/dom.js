@@ -54,9 +54,10 @@ export function ago(ms) {
 /** A table with a header row; `rows` are arrays of cells (strings or nodes). */
 export function table(headers, rows, empty = "Nothing here.") {
   if (!rows.length) return h("p", { class: "muted" }, empty);
-  return h("table", {},
+  // Wrapped so that a wide table scrolls sideways on a small screen, not the page.
+  return h("div", { class: "scroll" }, h("table", {},
     h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c))))));
+    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c)))))));
 }
 
 /** A button running an async action, disabled while it runs, errors shown by `flash`. */
@@ -69,6 +70,33 @@ export function button(label, action, cls = "") {
     finally { b.disabled = false; }
   });
   return b;
+}
+
+/**
+ * An inline form whose submit (the button or Enter in a field) runs `action` once at a
+ * time; `parts` are its fields, the last one the submit button's label.
+ */
+export function submitForm(parts, action, cls = "inline") {
+  const label = parts[parts.length - 1];
+  const submit = h("button", { type: "submit" }, label);
+  const form = h("form", { class: cls }, parts.slice(0, -1), submit);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (submit.disabled) return;
+    submit.disabled = true;
+    try { await action(); } catch (e) { flash(e.message || String(e), "error"); }
+    finally { submit.disabled = false; }
+  });
+  return form;
+}
+
+/**
+ * Marks `el` as needing `role` ("operator" or "admin"): hidden from lesser roles (the API
+ * refuses them anyway, with 403).
+ */
+export function need(role, el) {
+  el.setAttribute("data-need", role);
+  return el;
 }
 
 /** Shows a message in the banner area for a while. */

@@ -2,7 +2,7 @@
 // (retry a faulted task, delete a task or a fault).
 
 import { call, get, qs, seg } from "./api.js";
-import { button, deviceLink, fill, flash, h, pretty, table, when } from "./dom.js";
+import { button, deviceLink, fill, flash, h, need, pretty, table, when } from "./dom.js";
 
 const PAGE = 100;
 
@@ -10,19 +10,46 @@ function details(v) {
   return h("details", {}, h("summary", {}, "JSON"), h("pre", {}, pretty(v)));
 }
 
+/** What a task acts on: its parameters, object, file… in one line. */
+export function taskTarget(t) {
+  const parts = [];
+  if (t.parameterNames) parts.push(t.parameterNames.join(", "));
+  if (t.parameterValues) parts.push(t.parameterValues.map((v) => `${v[0]} = ${JSON.stringify(v[1])}${v[2] ? ` (${v[2]})` : ""}`).join(", "));
+  if (t.parameterAttributes) parts.push(t.parameterAttributes.map((a) => a[0]).join(", "));
+  if (t.objectName !== undefined) parts.push(t.objectName || "(everything)");
+  if (t.parameterPath !== undefined) parts.push(t.parameterPath || "(everything)");
+  for (const k of ["file", "fileName", "url", "upload", "fileType", "commandKey"]) if (t[k]) parts.push(`${k}: ${t[k]}`);
+  if (t.delaySeconds) parts.push(`in ${t.delaySeconds} s`);
+  return parts.join("; ");
+}
+
+/** A fault's reason in full: code, message, and the per-parameter faults in its detail. */
+export function faultReason(f) {
+  if (!f) return "";
+  const lines = [`${f.code ?? ""} ${f.message ?? ""}`.trim()];
+  // A CPE's SOAP fault: {faultcode, faultstring, detail: {FaultCode, FaultString,
+  // SetParameterValuesFault: [{ParameterName, FaultCode, FaultString}]}}.
+  const spv = f.detail?.detail?.SetParameterValuesFault;
+  if (Array.isArray(spv)) {
+    for (const p of spv) lines.push(`${p.ParameterName ?? ""}: ${p.FaultCode ?? ""} ${p.FaultString ?? ""}`);
+  }
+  return h("span", { class: "reason" }, lines.map((l, i) => [i ? h("br") : "", l]));
+}
+
 /** A table of tasks; `reload` runs after a change. */
 export function taskTable(tasks, reload, withDevice = true) {
   return table(
-    ["Task", withDevice ? "Device" : null, "Status", "Retries", "Created", "Fault", "", ""].filter((x) => x !== null),
+    ["Task", "On", withDevice ? "Device" : null, "Status", "Retries", "Created", "Fault", "", ""].filter((x) => x !== null),
     tasks.map((t) => [
       h("span", { title: t._id }, t.name),
+      h("span", { class: "target" }, taskTarget(t)),
       withDevice ? deviceLink(t.device) : null,
       h("span", { class: `status ${t.status}` }, t.status),
       t.retries ?? 0,
       when(t.timestamp),
-      t.fault ? `${t.fault.code ?? ""} ${t.fault.message ?? ""}` : "",
+      faultReason(t.fault),
       details(t),
-      h("span", {},
+      need("operator", h("span", {},
         t.status === "fault" ? button("Retry", async () => {
           await call("POST", `/tasks/${seg(t._id)}/retry`);
           flash(`Task ${t.name} queued again.`);
@@ -32,7 +59,7 @@ export function taskTable(tasks, reload, withDevice = true) {
           if (!confirm(`Delete task ${t.name} (${t._id})?`)) return;
           await call("DELETE", `/tasks/${seg(t._id)}`);
           await reload();
-        }, "danger")),
+        }, "danger"))),
     ].filter((x) => x !== null)),
     "No task.");
 }
@@ -43,13 +70,13 @@ export function faultTable(faults, reload, withDevice = true) {
     [withDevice ? "Device" : null, "Channel", "Code", "Message", "Retries", "Time", ""].filter((x) => x !== null),
     faults.map((f) => [
       withDevice ? deviceLink(f.device) : null,
-      f.channel, f.code, f.message, f.retries, when(f.timestamp),
+      f.channel, f.code, faultReason({ message: f.message, detail: f.detail }), f.retries, when(f.timestamp),
       h("span", {}, f.detail ? details(f.detail) : "",
-        button("Delete", async () => {
+        need("operator", button("Delete", async () => {
           if (!confirm(`Delete fault ${f._id}? A task or preset it stopped runs again.`)) return;
           await call("DELETE", `/faults/${seg(f._id)}`);
           await reload();
-        }, "danger")),
+        }, "danger"))),
     ].filter((x) => x !== null)),
     "No fault.");
 }

@@ -6,6 +6,7 @@
 pub mod acs;
 pub mod agent;
 pub mod api;
+pub mod browser;
 pub mod sim;
 pub mod sse;
 

@@ -26,6 +26,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scripts",
         include_str!("../../../migrations/postgres/0003_scripts.sql"),
     ),
+    (
+        4,
+        "console",
+        include_str!("../../../migrations/postgres/0004_console.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by all nodes).

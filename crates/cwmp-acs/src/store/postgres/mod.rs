@@ -11,6 +11,7 @@
 //! `synchronous_standby_names` for a standby that must have every acknowledged commit.
 
 mod conn;
+mod console;
 mod inform;
 mod listen;
 mod migrations;

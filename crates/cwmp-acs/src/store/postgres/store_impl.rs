@@ -9,7 +9,11 @@ use async_trait::async_trait;
 use super::conn::Db;
 use super::inform::{self, Counted};
 use super::rows::{self, CREDENTIAL_COLS, FILE_COLS, PRESET_COLS, TASK_COLS};
-use super::{PRESETS_CHANNEL, PgStore, reads, writes};
+use super::{PRESETS_CHANNEL, PgStore, console, reads, writes};
+use crate::store::{
+    AuditEntry, Campaign, CampaignCounts, CampaignTarget, FleetSample, FleetSummary, TargetState,
+    User, UserToken,
+};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
@@ -541,6 +545,156 @@ impl Store for PgStore {
             .execute(
                 "DELETE FROM session_leases WHERE holder >= $1 AND starts_with(holder, $1)",
                 &[&prefix],
+            )
+            .await)
+    }
+
+    async fn put_user(&self, user: User) -> StoreResult<()> {
+        on_conn!(self, |db| console::put_user(db, &user).await)
+    }
+
+    async fn get_user(&self, name: &str) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {} FROM users WHERE name = $1", console::USER_COLS);
+        on_conn!(self, |db| Ok(db
+            .rows(&sql, &[&name], console::user)
+            .await?
+            .into_iter()
+            .next()))
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        let sql = format!("SELECT {} FROM users ORDER BY name", console::USER_COLS);
+        on_conn!(self, |db| db.rows(&sql, &[], console::user).await)
+    }
+
+    async fn delete_user(&self, name: &str) -> StoreResult<bool> {
+        in_tx!(self, |db| {
+            db.execute("DELETE FROM user_tokens WHERE user_name = $1", &[&name])
+                .await?;
+            db.execute("DELETE FROM users WHERE name = $1", &[&name])
+                .await?
+                > 0
+        })
+    }
+
+    async fn put_user_token(&self, token: UserToken) -> StoreResult<()> {
+        on_conn!(self, |db| console::put_token(db, &token).await)
+    }
+
+    async fn user_token_by_digest(&self, digest: &str) -> StoreResult<Option<UserToken>> {
+        let sql = format!(
+            "SELECT {} FROM user_tokens WHERE digest = $1",
+            console::TOKEN_COLS
+        );
+        on_conn!(self, |db| Ok(db
+            .rows(&sql, &[&digest], console::token)
+            .await?
+            .into_iter()
+            .next()))
+    }
+
+    async fn list_user_tokens(&self, user: &str) -> StoreResult<Vec<UserToken>> {
+        let sql = format!(
+            "SELECT {} FROM user_tokens WHERE user_name = $1 ORDER BY created_ms, id",
+            console::TOKEN_COLS
+        );
+        on_conn!(self, |db| db.rows(&sql, &[&user], console::token).await)
+    }
+
+    async fn delete_user_token(&self, user: &str, id: &str) -> StoreResult<bool> {
+        on_conn!(self, |db| Ok(db
+            .execute(
+                "DELETE FROM user_tokens WHERE user_name = $1 AND id = $2",
+                &[&user, &id]
+            )
+            .await?
+            > 0))
+    }
+
+    async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        on_conn!(self, |db| console::append_audit(db, &entry).await)
+    }
+
+    async fn list_audit(&self, before: Option<i64>, limit: u64) -> StoreResult<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT {} FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
+            console::AUDIT_COLS
+        );
+        let before = before.unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        on_conn!(self, |db| db
+            .rows(&sql, &[&before, &limit], console::audit)
+            .await)
+    }
+
+    async fn put_campaign(&self, campaign: Campaign) -> StoreResult<()> {
+        on_conn!(self, |db| console::put_campaign(db, &campaign).await)
+    }
+
+    async fn get_campaign(&self, id: &str) -> StoreResult<Option<Campaign>> {
+        let sql = format!(
+            "SELECT {} FROM campaigns WHERE id = $1",
+            console::CAMPAIGN_COLS
+        );
+        on_conn!(self, |db| Ok(db
+            .rows(&sql, &[&id], console::campaign)
+            .await?
+            .into_iter()
+            .next()))
+    }
+
+    async fn list_campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        let sql = format!(
+            "SELECT {} FROM campaigns ORDER BY created_ms DESC, id",
+            console::CAMPAIGN_COLS
+        );
+        on_conn!(self, |db| db.rows(&sql, &[], console::campaign).await)
+    }
+
+    async fn add_campaign_targets(&self, targets: Vec<CampaignTarget>) -> StoreResult<()> {
+        in_tx!(self, |db| console::add_targets(db, &targets).await?)
+    }
+
+    async fn campaign_targets(
+        &self,
+        campaign: &str,
+        state: TargetState,
+        limit: u64,
+    ) -> StoreResult<Vec<CampaignTarget>> {
+        let sql = format!(
+            "SELECT {} FROM campaign_devices WHERE campaign_id = $1 AND state = $2 \
+             ORDER BY canary DESC, device_id LIMIT $3",
+            console::TARGET_COLS
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        on_conn!(self, |db| db
+            .rows(&sql, &[&campaign, &state.as_str(), &limit], console::target)
+            .await)
+    }
+
+    async fn update_campaign_target(&self, target: CampaignTarget) -> StoreResult<()> {
+        on_conn!(self, |db| console::update_target(db, &target).await)
+    }
+
+    async fn campaign_counts(&self, campaign: &str) -> StoreResult<CampaignCounts> {
+        on_conn!(self, |db| console::counts(db, campaign).await)
+    }
+
+    async fn fleet_summary(&self, now: Timestamp) -> StoreResult<FleetSummary> {
+        on_conn!(self, |db| console::fleet_summary(db, now).await)
+    }
+
+    async fn put_fleet_sample(&self, sample: FleetSample) -> StoreResult<()> {
+        on_conn!(self, |db| console::put_fleet_sample(db, &sample).await)
+    }
+
+    async fn fleet_samples(&self, since: Timestamp) -> StoreResult<Vec<FleetSample>> {
+        on_conn!(self, |db| db
+            .rows(
+                "SELECT time_ms, total, online FROM fleet_samples WHERE time_ms >= $1 \
+                 ORDER BY time_ms",
+                &[&since.as_millis()],
+                console::sample,
             )
             .await)
     }

@@ -65,6 +65,21 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scripts",
         include_str!("../../../migrations/0012_scripts.sql"),
     ),
+    (
+        13,
+        "users",
+        include_str!("../../../migrations/0013_users.sql"),
+    ),
+    (
+        14,
+        "campaigns",
+        include_str!("../../../migrations/0014_campaigns.sql"),
+    ),
+    (
+        15,
+        "fleet_samples",
+        include_str!("../../../migrations/0015_fleet_samples.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in

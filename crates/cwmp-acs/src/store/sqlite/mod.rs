@@ -8,7 +8,9 @@
 //! owning read-only connections, which WAL lets run beside the writer. Every store call is
 //! one closure handed to one of those threads, whatever number of statements it runs.
 
+mod campaigns;
 mod conn;
+mod fleet;
 mod inform;
 mod migrations;
 mod preset_state;
@@ -18,6 +20,7 @@ mod rows;
 mod scripts;
 mod sessions;
 mod store_impl;
+mod users;
 mod writer;
 mod writes;
 

@@ -9,7 +9,14 @@ use rusqlite::ToSql;
 use rusqlite::types::Value;
 
 use super::conn::{execute, query};
-use super::{SqliteStore, inform, preset_state, reads, rows, scripts, sessions, writes};
+use super::{
+    SqliteStore, campaigns, fleet, inform, preset_state, reads, rows, scripts, sessions, users,
+    writes,
+};
+use crate::store::{
+    AuditEntry, Campaign, CampaignCounts, CampaignTarget, FleetSample, FleetSummary, TargetState,
+    User, UserToken,
+};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
@@ -529,6 +536,145 @@ impl Store for SqliteStore {
         self.changed(
             "DELETE FROM scripts WHERE kind = $1 AND name = $2",
             vec![text(kind.as_str()), text(name)],
+        )
+        .await
+    }
+
+    async fn put_user(&self, user: User) -> StoreResult<()> {
+        self.writer.write(move |c| users::put_user(c, &user)).await
+    }
+
+    async fn get_user(&self, name: &str) -> StoreResult<Option<User>> {
+        self.row(users::SELECT_USER, vec![text(name)], users::user)
+            .await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.rows(users::SELECT_USERS, vec![], users::user).await
+    }
+
+    async fn delete_user(&self, name: &str) -> StoreResult<bool> {
+        let name = name.to_owned();
+        self.writer
+            .write(move |c| users::delete_user(c, &name))
+            .await
+    }
+
+    async fn put_user_token(&self, token: UserToken) -> StoreResult<()> {
+        self.writer
+            .write(move |c| users::put_token(c, &token))
+            .await
+    }
+
+    async fn user_token_by_digest(&self, digest: &str) -> StoreResult<Option<UserToken>> {
+        self.row(
+            users::SELECT_TOKEN_BY_DIGEST,
+            vec![text(digest)],
+            users::token,
+        )
+        .await
+    }
+
+    async fn list_user_tokens(&self, user: &str) -> StoreResult<Vec<UserToken>> {
+        self.rows(users::SELECT_TOKENS_OF, vec![text(user)], users::token)
+            .await
+    }
+
+    async fn delete_user_token(&self, user: &str, id: &str) -> StoreResult<bool> {
+        self.changed(
+            "DELETE FROM user_tokens WHERE user_name = $1 AND id = $2",
+            vec![text(user), text(id)],
+        )
+        .await
+    }
+
+    async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.writer
+            .write(move |c| users::append_audit(c, &entry))
+            .await
+    }
+
+    async fn list_audit(&self, before: Option<i64>, limit: u64) -> StoreResult<Vec<AuditEntry>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.rows(
+            users::SELECT_AUDIT,
+            vec![
+                Value::Integer(before.unwrap_or(i64::MAX)),
+                Value::Integer(limit),
+            ],
+            users::audit,
+        )
+        .await
+    }
+
+    async fn put_campaign(&self, campaign: Campaign) -> StoreResult<()> {
+        self.writer
+            .write(move |c| campaigns::put_campaign(c, &campaign))
+            .await
+    }
+
+    async fn get_campaign(&self, id: &str) -> StoreResult<Option<Campaign>> {
+        self.row(campaigns::SELECT_ONE, vec![text(id)], campaigns::campaign)
+            .await
+    }
+
+    async fn list_campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        self.rows(campaigns::SELECT_ALL, vec![], campaigns::campaign)
+            .await
+    }
+
+    async fn add_campaign_targets(&self, targets: Vec<CampaignTarget>) -> StoreResult<()> {
+        self.writer
+            .write(move |c| campaigns::add_targets(c, &targets))
+            .await
+    }
+
+    async fn campaign_targets(
+        &self,
+        campaign: &str,
+        state: TargetState,
+        limit: u64,
+    ) -> StoreResult<Vec<CampaignTarget>> {
+        self.rows(
+            campaigns::SELECT_TARGETS,
+            vec![
+                text(campaign),
+                text(state.as_str()),
+                Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)),
+            ],
+            campaigns::target,
+        )
+        .await
+    }
+
+    async fn update_campaign_target(&self, target: CampaignTarget) -> StoreResult<()> {
+        self.writer
+            .write(move |c| campaigns::update_target(c, &target))
+            .await
+    }
+
+    async fn campaign_counts(&self, campaign: &str) -> StoreResult<CampaignCounts> {
+        let campaign = campaign.to_owned();
+        self.readers
+            .read(move |c| campaigns::counts(c, &campaign))
+            .await
+    }
+
+    async fn fleet_summary(&self, now: Timestamp) -> StoreResult<FleetSummary> {
+        self.readers.read(move |c| fleet::summary(c, now)).await
+    }
+
+    async fn put_fleet_sample(&self, sample: FleetSample) -> StoreResult<()> {
+        self.writer
+            .write(move |c| fleet::put_sample(c, &sample))
+            .await
+    }
+
+    async fn fleet_samples(&self, since: Timestamp) -> StoreResult<Vec<FleetSample>> {
+        self.rows(
+            fleet::SELECT_SAMPLES,
+            vec![Value::Integer(since.as_millis())],
+            fleet::sample,
         )
         .await
     }
