@@ -12,28 +12,27 @@
 //! connection's own task, bounded by the header read timeout, and whether a request came
 //! over TLS (`secure`) is passed down to the session.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use cwmp::{Charset, Envelope, EnvelopeHead, Fault, Limits, ParseError, ParseErrorKind};
-use http_body_util::Full;
+use cwmp::{Envelope, EnvelopeHead, Fault, Limits, ParseError, ParseErrorKind};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rand::RngCore;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use super::accept;
 use super::auth_gate::{self, AuthContext};
-use super::body::{self, BodyError};
+use super::request::{self, Message, SESSION_COOKIE};
+use super::response::{self, Resp, empty, retry_after, xml};
+use super::session_table::{Entry, Permit, SessionTable, SharedEntry};
 use crate::config::Config;
 use crate::cpe_auth::CpeAuth;
 use crate::events::EventBus;
@@ -42,9 +41,6 @@ use crate::metrics::{Metrics, Server};
 use crate::session::presets::PresetCache;
 use crate::session::{Outcome, Session, SessionConfig, SessionError};
 use crate::store::{Store, Timestamp};
-
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "session";
 
 /// Settings of the endpoint.
 #[derive(Debug, Clone)]
@@ -101,8 +97,7 @@ pub struct CwmpEndpoint {
 struct Shared {
     store: Arc<dyn Store>,
     config: EndpointConfig,
-    sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>,
-    active: Arc<AtomicUsize>,
+    sessions: Arc<SessionTable>,
     auth: Arc<CpeAuth>,
     events: EventBus,
     metrics: Arc<Metrics>,
@@ -133,28 +128,6 @@ impl Default for EndpointParts {
         }
     }
 }
-
-/// One session in progress.
-struct Entry {
-    session: Session,
-    peer: SocketAddr,
-    /// Opened over TLS.
-    secure: bool,
-    started: Instant,
-    /// Returns the session's slot when the entry is dropped.
-    _permit: Permit,
-}
-
-/// A slot among `max_sessions`.
-struct Permit(Arc<AtomicUsize>);
-
-impl Drop for Permit {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-pub(super) type Resp = Response<Full<Bytes>>;
 
 impl CwmpEndpoint {
     /// An endpoint over `store` with no CPE authentication (open mode).
@@ -202,13 +175,13 @@ impl CwmpEndpoint {
             files,
         }: EndpointParts,
     ) -> CwmpEndpoint {
+        let max_sessions = config.max_sessions;
         CwmpEndpoint {
             shared: Arc::new(Shared {
                 presets: Arc::new(PresetCache::new(config.session.presets.catalog_ttl)),
                 store,
                 config,
-                sessions: Mutex::new(HashMap::new()),
-                active: metrics.active_sessions(),
+                sessions: Arc::new(SessionTable::new(metrics.active_sessions(), max_sessions)),
                 auth,
                 events,
                 metrics,
@@ -224,7 +197,7 @@ impl CwmpEndpoint {
 
     /// Sessions in progress.
     pub fn session_count(&self) -> usize {
-        self.shared.active.load(Ordering::Acquire)
+        self.shared.sessions.active()
     }
 
     /// Accepts connections on `listener` until `shutdown` resolves, reaping expired sessions
@@ -250,37 +223,42 @@ impl CwmpEndpoint {
         tls: Option<TlsAcceptor>,
         shutdown: impl Future<Output = ()>,
     ) {
-        let reaper = tokio::spawn(reap_loop(Arc::clone(&self.shared)));
-        tokio::pin!(shutdown);
-        while let Some((stream, peer)) =
-            super::accept::next_connection(&listener, &mut shutdown, "cwmp").await
-        {
+        let reaper = {
             let shared = Arc::clone(&self.shared);
+            tokio::spawn(super::session_table::reap_every(
+                shared.config.reap_interval,
+                Arc::clone(&shared.sessions),
+                move |entry, now| {
+                    let shared = Arc::clone(&shared);
+                    async move {
+                        let mut entry = entry.lock().await;
+                        shared.finish(&mut entry, "timeout", now).await;
+                    }
+                },
+            ))
+        };
+        let shared = Arc::clone(&self.shared);
+        accept::serve_connections(listener, "cwmp", shutdown, move |stream, peer| {
+            let shared = Arc::clone(&shared);
             let tls = tls.clone();
-            tokio::spawn(async move {
+            async move {
                 let Some(tls) = tls else {
                     return serve_connection(shared, TokioIo::new(stream), peer, false).await;
                 };
                 let limit = shared.config.header_read_timeout;
-                match tokio::time::timeout(limit, tls.accept(stream)).await {
-                    Ok(Ok(stream)) => {
-                        serve_connection(shared, TokioIo::new(stream), peer, true).await;
-                    }
-                    Ok(Err(e)) => tracing::warn!(%peer, error = %e, "TLS handshake failed"),
-                    Err(_) => tracing::warn!(%peer, ?limit, "TLS handshake timed out"),
+                if let Some(stream) = accept::tls_handshake(&tls, stream, limit, peer, "cwmp").await
+                {
+                    serve_connection(shared, TokioIo::new(stream), peer, true).await;
                 }
-            });
-        }
+            }
+        })
+        .await;
         reaper.abort();
     }
 
     /// Closes every session in progress (on shutdown).
     pub async fn close_all(&self, reason: &str) {
-        let entries: Vec<_> = {
-            let mut map = self.shared.lock_sessions();
-            map.drain().map(|(_, e)| e).collect()
-        };
-        for entry in entries {
+        for entry in self.shared.sessions.drain() {
             let mut entry = entry.lock().await;
             self.shared
                 .finish(&mut entry, reason, Timestamp::now())
@@ -317,22 +295,6 @@ where
 }
 
 impl Shared {
-    fn lock_sessions(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<Entry>>>> {
-        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn try_permit(&self) -> Option<Permit> {
-        let max = self.config.max_sessions;
-        self.active
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Permit(Arc::clone(&self.active)))
-    }
-
     /// Answers one request; `secure` when it came over TLS.
     async fn handle(
         self: &Arc<Self>,
@@ -341,15 +303,10 @@ impl Shared {
         secure: bool,
     ) -> Resp {
         if req.method() != Method::POST {
-            let mut r = empty(StatusCode::METHOD_NOT_ALLOWED);
-            r.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return r;
+            return response::method_not_allowed();
         }
-        let cookie = session_cookie(req.headers());
-        let entry = cookie
-            .as_deref()
-            .and_then(|id| self.lock_sessions().get(id).cloned());
+        let cookie = request::session_cookie(req.headers());
+        let entry = cookie.as_deref().and_then(|id| self.sessions.get(id));
         // A new session takes a slot before its body is even read, so that overload costs
         // little.
         if entry.is_none()
@@ -361,22 +318,26 @@ impl Shared {
         // Where a new session's CPE reached us: its file URLs point at the same host.
         let reached = entry
             .is_none()
-            .then(|| req.headers().get(header::HOST)?.to_str().ok())
-            .flatten()
-            .filter(|h| h.len() <= 255)
-            .map(str::to_owned);
+            .then(|| request::reached_host(req.headers()))
+            .flatten();
         let permit = match entry {
             Some(_) => None,
-            None => match self.try_permit() {
+            None => match self.sessions.try_permit() {
                 Some(p) => Some(p),
                 None => {
                     tracing::warn!(%peer, "overload: new session refused");
                     self.metrics.overload_refused();
-                    return retry_after_resp(self.config.overload_retry_after);
+                    return retry_after(self.config.overload_retry_after);
                 }
             },
         };
-        let message = match self.read_message(req).await {
+        let message = match request::read_message(
+            req,
+            self.config.max_body_bytes,
+            &self.config.limits,
+        )
+        .await
+        {
             Ok(Message::NotUnderstood { head, error }) => {
                 return self
                     .not_understood(entry, cookie.as_deref(), peer, &head, &error)
@@ -401,65 +362,7 @@ impl Shared {
                 self.open_session(peer, secure, permit, message, &auth, reached)
                     .await
             }
-            _ => retry_after_resp(self.config.overload_retry_after),
-        }
-    }
-
-    /// Reads and parses the body; an error is the response to send.
-    async fn read_message(&self, req: Request<Incoming>) -> Result<Message, Resp> {
-        let max = self.config.max_body_bytes;
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        if declared.is_some_and(|n| n > u64::try_from(max).unwrap_or(u64::MAX)) {
-            return Err(empty(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-        let hint = header_str(&req, header::CONTENT_TYPE).and_then(Charset::from_content_type);
-        let encoding = header_str(&req, header::CONTENT_ENCODING).map(str::to_owned);
-        let bytes = body::read(req.into_body(), max)
-            .await
-            .and_then(|b| body::decode(b, encoding.as_deref(), max))
-            .map_err(|e| {
-                let status = match e {
-                    BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                    BodyError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    BodyError::Read(_) | BodyError::Corrupt { .. } => StatusCode::BAD_REQUEST,
-                };
-                tracing::debug!(error = %e, "request body refused");
-                empty(status)
-            })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Message::Empty);
-        }
-        let limits = &self.config.limits;
-        match Envelope::parse_bytes(&bytes, hint, limits) {
-            Ok(env) => Ok(Message::Envelope(Box::new(env))),
-            Err(e) if e.is_unknown_method() => Ok(Message::Unknown {
-                name: unknown_name(&e),
-                id: Envelope::parse_head(&bytes, hint, limits)
-                    .ok()
-                    .and_then(|h| h.header.id),
-            }),
-            Err(e) if e.is_must_understand() => match Envelope::parse_head(&bytes, hint, limits) {
-                Ok(head) => Ok(Message::NotUnderstood {
-                    head: Box::new(head),
-                    error: e,
-                }),
-                Err(_) => {
-                    tracing::warn!(error = %e, "unparsable CWMP message");
-                    Err(empty(StatusCode::BAD_REQUEST))
-                }
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "unparsable CWMP message");
-                let status = match e.kind {
-                    ParseErrorKind::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                    _ => StatusCode::BAD_REQUEST,
-                };
-                Err(empty(status))
-            }
+            _ => retry_after(self.config.overload_retry_after),
         }
     }
 
@@ -472,7 +375,7 @@ impl Shared {
     /// status other than 200.
     async fn not_understood(
         &self,
-        entry: Option<Arc<tokio::sync::Mutex<Entry>>>,
+        entry: Option<SharedEntry>,
         cookie: Option<&str>,
         peer: SocketAddr,
         head: &EnvelopeHead,
@@ -573,7 +476,7 @@ impl Shared {
                     if let Ok(v) = HeaderValue::from_str(&cookie) {
                         resp.headers_mut().insert(header::SET_COOKIE, v);
                     }
-                    self.lock_sessions()
+                    self.sessions
                         .insert(id, Arc::new(tokio::sync::Mutex::new(entry)));
                 } else {
                     self.finish(&mut entry, "error: cannot write reply", now)
@@ -581,10 +484,10 @@ impl Shared {
                 }
                 resp
             }
-            Ok(Outcome::Busy { retry_after }) => {
+            Ok(Outcome::Busy { retry_after: after }) => {
                 tracing::info!(%peer, device = ?entry.session.device(), "device already in a session: 503");
                 self.metrics.busy_refused();
-                retry_after_resp(retry_after)
+                retry_after(after)
             }
             Ok(Outcome::End) => {
                 self.log_finished(&entry, "ok");
@@ -597,7 +500,7 @@ impl Shared {
     async fn continue_session(
         self: &Arc<Self>,
         id: &str,
-        entry: Arc<tokio::sync::Mutex<Entry>>,
+        entry: SharedEntry,
         message: Message,
     ) -> Resp {
         let mut entry = entry.lock().await;
@@ -632,9 +535,9 @@ impl Shared {
                 }
                 empty(StatusCode::NO_CONTENT)
             }
-            Ok(Outcome::Busy { retry_after }) => {
+            Ok(Outcome::Busy { retry_after: after }) => {
                 self.remove(id);
-                retry_after_resp(retry_after)
+                retry_after(after)
             }
             Err(e) => {
                 self.remove(id);
@@ -654,14 +557,14 @@ impl Shared {
             self.log_finished(entry, "error");
         }
         if store {
-            retry_after_resp(self.config.overload_retry_after)
+            retry_after(self.config.overload_retry_after)
         } else {
             empty(StatusCode::BAD_REQUEST)
         }
     }
 
     fn remove(&self, id: &str) {
-        self.lock_sessions().remove(id);
+        self.sessions.remove(id);
     }
 
     /// Ends a session that did not end by itself, and logs it.
@@ -695,78 +598,11 @@ impl Shared {
             "session finished"
         );
     }
-
-    /// Closes sessions with no message for longer than the timeout.
-    async fn reap(&self) {
-        let now = Timestamp::now();
-        let expired: Vec<_> = {
-            let mut map = self.lock_sessions();
-            let ids: Vec<String> = map
-                .iter()
-                .filter(|(_, e)| {
-                    // A session busy with a request is not idle.
-                    e.try_lock().is_ok_and(|e| e.session.is_expired(now))
-                })
-                .map(|(id, _)| id.clone())
-                .collect();
-            ids.iter().filter_map(|id| map.remove(id)).collect()
-        };
-        for entry in expired {
-            let mut entry = entry.lock().await;
-            self.finish(&mut entry, "timeout", now).await;
-        }
-    }
-}
-
-async fn reap_loop(shared: Arc<Shared>) {
-    let mut tick = tokio::time::interval(shared.config.reap_interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        shared.reap().await;
-    }
-}
-
-/// A parsed request body.
-enum Message {
-    Empty,
-    Envelope(Box<Envelope>),
-    Unknown {
-        name: String,
-        id: Option<String>,
-    },
-    /// A header marked `mustUnderstand="1"` that we do not process.
-    NotUnderstood {
-        head: Box<EnvelopeHead>,
-        error: ParseError,
-    },
 }
 
 fn not_inform(peer: SocketAddr, got: &str) -> Resp {
     tracing::warn!(%peer, got, "session must start with an Inform: 400");
     empty(StatusCode::BAD_REQUEST)
-}
-
-fn unknown_name(e: &ParseError) -> String {
-    match &e.kind {
-        ParseErrorKind::UnknownMethod { name, .. } => name.clone(),
-        _ => "unknown".to_owned(),
-    }
-}
-
-fn session_cookie(headers: &hyper::HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| k.trim() == SESSION_COOKIE)
-        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-}
-
-fn header_str(req: &Request<Incoming>, name: header::HeaderName) -> Option<&str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 /// 128 bits from the thread's CSPRNG (ChaCha, seeded and reseeded from the OS): no system
@@ -775,37 +611,4 @@ fn new_session_id() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     cwmp::http_auth::hex(&bytes)
-}
-
-pub(super) fn empty(status: StatusCode) -> Resp {
-    let mut r = Response::new(Full::new(Bytes::new()));
-    *r.status_mut() = status;
-    r
-}
-
-pub(super) fn retry_after_resp(after: Duration) -> Resp {
-    let mut r = empty(StatusCode::SERVICE_UNAVAILABLE);
-    let secs = after.as_secs().max(1);
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    r
-}
-
-fn xml(env: &Envelope) -> Resp {
-    match env.to_xml() {
-        Ok(text) => {
-            let mut r = Response::new(Full::new(Bytes::from(text)));
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/xml; charset=\"utf-8\""),
-            );
-            r
-        }
-        Err(e) => {
-            // The session engine checks what it sends; this is a bug of ours, and the CPE
-            // is told to come back rather than given a 500.
-            tracing::error!(error = %e, "cannot write reply");
-            retry_after_resp(Duration::from_secs(60))
-        }
-    }
 }
