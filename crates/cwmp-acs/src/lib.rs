@@ -18,5 +18,6 @@ pub mod http;
 pub mod metrics;
 pub mod query;
 pub mod session;
+pub mod session_log;
 pub mod store;
 pub mod task;

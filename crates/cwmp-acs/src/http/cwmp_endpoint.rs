@@ -15,10 +15,11 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use cwmp::{Envelope, EnvelopeHead, Fault, Limits, ParseError, ParseErrorKind};
+use cwmp::{Body, Envelope, EnvelopeHead, Fault, Limits, ParseError, ParseErrorKind};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::service::service_fn;
@@ -27,12 +28,13 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use rand::RngCore;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
+use tracing::{Instrument as _, Span, field};
 
 use super::accept;
 use super::auth_gate::{self, AuthContext};
 use super::request::{self, Message, SESSION_COOKIE};
 use super::response::{self, Resp, empty, retry_after, xml};
-use super::session_table::{Entry, Permit, SessionTable, SharedEntry};
+use super::session_table::{ConnId, Entry, Permit, SessionTable, SharedEntry};
 use crate::config::Config;
 use crate::cpe_auth::CpeAuth;
 use crate::events::EventBus;
@@ -40,7 +42,8 @@ use crate::files::FileService;
 use crate::metrics::{Metrics, Server};
 use crate::session::presets::PresetCache;
 use crate::session::{Outcome, Session, SessionConfig, SessionError};
-use crate::store::{Store, Timestamp};
+use crate::session_log::{self, SessionLines, SessionLog};
+use crate::store::{DeviceId, Store, Timestamp};
 
 /// Settings of the endpoint.
 #[derive(Debug, Clone)]
@@ -61,6 +64,12 @@ pub struct EndpointConfig {
     pub header_read_timeout: Duration,
     /// How often expired sessions are looked for.
     pub reap_interval: Duration,
+    /// How long a session outlives the connection that carried it (0: it ends with it).
+    pub reconnect_grace: Duration,
+    /// Which sessions get their `session finished` line.
+    pub session_lines: SessionLines,
+    /// Time between summary lines of session counts (zero: none).
+    pub summary_every: Duration,
 }
 
 impl EndpointConfig {
@@ -84,6 +93,9 @@ impl EndpointConfig {
             max_sessions: config.max_sessions,
             overload_retry_after: Duration::from_secs(config.overload_retry_after_secs),
             header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
+            reconnect_grace: Duration::from_millis(config.session_reconnect_grace_ms),
+            session_lines: config.session_log,
+            summary_every: Duration::from_secs(config.log_summary_secs),
         }
     }
 }
@@ -103,6 +115,7 @@ struct Shared {
     metrics: Arc<Metrics>,
     files: Option<Arc<FileService>>,
     presets: Arc<PresetCache>,
+    session_log: SessionLog,
 }
 
 /// What an endpoint needs beside its store and config; the default is open CPE
@@ -179,6 +192,7 @@ impl CwmpEndpoint {
         CwmpEndpoint {
             shared: Arc::new(Shared {
                 presets: Arc::new(PresetCache::new(config.session.presets.catalog_ttl)),
+                session_log: SessionLog::new(config.session_lines),
                 store,
                 config,
                 sessions: Arc::new(SessionTable::new(metrics.active_sessions(), max_sessions)),
@@ -237,6 +251,13 @@ impl CwmpEndpoint {
                 },
             ))
         };
+        let every = self.shared.config.summary_every;
+        let summary = (!every.is_zero()).then(|| {
+            tokio::spawn(session_log::summarize(
+                Arc::clone(&self.shared.metrics),
+                every,
+            ))
+        });
         let shared = Arc::clone(&self.shared);
         accept::serve_connections(listener, "cwmp", shutdown, move |stream, peer| {
             let shared = Arc::clone(&shared);
@@ -254,6 +275,9 @@ impl CwmpEndpoint {
         })
         .await;
         reaper.abort();
+        if let Some(summary) = summary {
+            summary.abort();
+        }
     }
 
     /// Closes every session in progress (on shutdown).
@@ -267,16 +291,74 @@ impl CwmpEndpoint {
     }
 }
 
+/// Numbers the connections of this process.
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// One accepted connection: where it comes from and the session it carries now.
+struct Conn {
+    id: ConnId,
+    peer: SocketAddr,
+    /// TLS.
+    secure: bool,
+    /// The session whose last request came over this connection.
+    session: Mutex<Option<String>>,
+}
+
+impl Conn {
+    fn carries(&self, id: &str) {
+        *self.session.lock().unwrap_or_else(PoisonError::into_inner) = Some(id.to_owned());
+    }
+}
+
+/// Ends the session a connection carried when the connection is over (closed by the CPE,
+/// reset, timed out): dropped with the connection's future, however that ends.
+struct ConnGuard {
+    shared: Arc<Shared>,
+    conn: Arc<Conn>,
+}
+
+impl Drop for ConnGuard {
+    fn drop(&mut self) {
+        let id = self
+            .conn
+            .session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let (Some(id), Ok(rt)) = (id, tokio::runtime::Handle::try_current()) else {
+            return;
+        };
+        let shared = Arc::clone(&self.shared);
+        let conn = self.conn.id;
+        rt.spawn(async move { shared.connection_closed(&id, conn).await });
+    }
+}
+
 /// Serves HTTP/1.1 on one accepted connection; `secure`: it is TLS.
 async fn serve_connection<I>(shared: Arc<Shared>, io: I, peer: SocketAddr, secure: bool)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let header_timeout = shared.config.header_read_timeout;
+    let conn = Arc::new(Conn {
+        id: ConnId(NEXT_CONN.fetch_add(1, Ordering::Relaxed)),
+        peer,
+        secure,
+        session: Mutex::new(None),
+    });
+    let _guard = ConnGuard {
+        shared: Arc::clone(&shared),
+        conn: Arc::clone(&conn),
+    };
     let service = service_fn(move |req| {
         let shared = Arc::clone(&shared);
+        let conn = Arc::clone(&conn);
         async move {
-            let resp = shared.handle(req, peer, secure).await;
+            let span = tracing::info_span!("cwmp", device = field::Empty, peer = %conn.peer);
+            let resp = shared
+                .handle(req, &conn, &span)
+                .instrument(span.clone())
+                .await;
             shared
                 .metrics
                 .http_request(Server::Cwmp, resp.status().as_u16());
@@ -295,18 +377,18 @@ where
 }
 
 impl Shared {
-    /// Answers one request; `secure` when it came over TLS.
-    async fn handle(
-        self: &Arc<Self>,
-        req: Request<Incoming>,
-        peer: SocketAddr,
-        secure: bool,
-    ) -> Resp {
+    /// Answers one request on `conn`; `span` gets the device once known.
+    async fn handle(self: &Arc<Self>, req: Request<Incoming>, conn: &Conn, span: &Span) -> Resp {
         if req.method() != Method::POST {
             return response::method_not_allowed();
         }
+        let peer = conn.peer;
         let cookie = request::session_cookie(req.headers());
-        let entry = cookie.as_deref().and_then(|id| self.sessions.get(id));
+        let found = cookie.as_deref().and_then(|id| self.sessions.get(id));
+        if let Some(device) = found.as_ref().and_then(|f| f.device.as_ref()) {
+            span.record("device", device.as_str());
+        }
+        let entry = found.map(|f| f.entry);
         // A new session takes a slot before its body is even read, so that overload costs
         // little.
         if entry.is_none()
@@ -314,7 +396,7 @@ impl Shared {
         {
             return resp;
         }
-        let auth = AuthContext::of(&req, secure);
+        let auth = AuthContext::of(&req, conn.secure);
         // Where a new session's CPE reached us: its file URLs point at the same host.
         let reached = entry
             .is_none()
@@ -325,19 +407,15 @@ impl Shared {
             None => match self.sessions.try_permit() {
                 Some(p) => Some(p),
                 None => {
-                    tracing::warn!(%peer, "overload: new session refused");
+                    tracing::warn!("overload: new session refused");
                     self.metrics.overload_refused();
                     return retry_after(self.config.overload_retry_after);
                 }
             },
         };
-        let message = match request::read_message(
-            req,
-            self.config.max_body_bytes,
-            &self.config.limits,
-        )
-        .await
-        {
+        let read =
+            request::read_message(req, self.config.max_body_bytes, &self.config.limits).await;
+        let message = match read {
             Ok(Message::NotUnderstood { head, error }) => {
                 return self
                     .not_understood(entry, cookie.as_deref(), peer, &head, &error)
@@ -351,19 +429,74 @@ impl Shared {
                     self.finish(&mut entry, "error: bad request", Timestamp::now())
                         .await;
                 } else {
-                    tracing::warn!(%peer, status = resp.status().as_u16(), "bad request opening a session");
+                    tracing::warn!(
+                        status = resp.status().as_u16(),
+                        "bad request opening a session"
+                    );
                 }
                 return resp;
             }
         };
         match (entry, cookie, permit) {
-            (Some(entry), Some(id), _) => self.continue_session(&id, entry, message).await,
+            (Some(entry), Some(id), _) => self.continue_session(&id, entry, message, conn).await,
             (_, _, Some(permit)) => {
-                self.open_session(peer, secure, permit, message, &auth, reached)
-                    .await
+                if let Message::Envelope(env) = &message
+                    && let Body::Inform(inform) = &env.body
+                {
+                    let d = &inform.device_id;
+                    let device =
+                        DeviceId::from_identity(&d.oui, &d.product_class, &d.serial_number);
+                    span.record("device", device.as_str());
+                }
+                let opening = Opening {
+                    conn,
+                    permit,
+                    auth: &auth,
+                    reached,
+                };
+                self.open_session(opening, message).await
             }
             _ => retry_after(self.config.overload_retry_after),
         }
+    }
+
+    /// The connection `conn` that carried session `id` is over: the session ends now, unless
+    /// it moved on to another connection meanwhile (or ended on its own).
+    async fn connection_closed(&self, id: &str, conn: ConnId) {
+        if !self.config.reconnect_grace.is_zero() {
+            tokio::time::sleep(self.config.reconnect_grace).await;
+        }
+        let Some(found) = self.sessions.get(id) else {
+            return;
+        };
+        let mut entry = found.entry.lock().await;
+        if entry.conn != conn || !self.sessions.remove_if(id, &found.entry) {
+            return;
+        }
+        let device = found.device.as_ref().map_or("", DeviceId::as_str);
+        let span = tracing::info_span!("cwmp", device, peer = %entry.peer);
+        self.finish(&mut entry, "connection closed", Timestamp::now())
+            .instrument(span)
+            .await;
+    }
+
+    /// A new Inform from `device` while a session of it is in progress here: a CPE has one
+    /// session at a time (TR-069 §3.7.1), so it has given the old one up (rebooted, lost its
+    /// connection). An old session waiting for the CPE is ended so that the new one is served
+    /// at once; one busy with a request is left alone (the new Inform then gets 503).
+    async fn take_over(&self, device: &DeviceId) {
+        let Some((id, entry)) = self.sessions.of_device(device) else {
+            return;
+        };
+        let Ok(mut guard) = entry.try_lock() else {
+            return;
+        };
+        if !self.sessions.remove_if(&id, &entry) {
+            return;
+        }
+        tracing::info!("the device started a new session: its previous one ends");
+        self.finish(&mut guard, "superseded by a new Inform", Timestamp::now())
+            .await;
     }
 
     /// A CPE message with a header marked `mustUnderstand="1"` that we do not process
@@ -426,24 +559,28 @@ impl Shared {
         resp
     }
 
-    async fn open_session(
-        self: &Arc<Self>,
-        peer: SocketAddr,
-        secure: bool,
-        permit: Permit,
-        message: Message,
-        auth: &AuthContext,
-        reached: Option<String>,
-    ) -> Resp {
+    async fn open_session(self: &Arc<Self>, opening: Opening<'_>, message: Message) -> Resp {
+        let Opening {
+            conn,
+            permit,
+            auth,
+            reached,
+        } = opening;
+        let peer = conn.peer;
         let env = match message {
             Message::Envelope(env) => env,
-            Message::Empty => return not_inform(peer, "an empty message"),
-            Message::Unknown { name, .. } => return not_inform(peer, &name),
+            Message::Empty => return not_inform("an empty message"),
+            Message::Unknown { name, .. } => return not_inform(&name),
             Message::NotUnderstood { .. } => return empty(StatusCode::BAD_REQUEST),
         };
         if let Err(resp) = auth_gate::check(&self.auth, self.store.as_ref(), auth, &env, peer).await
         {
             return resp;
+        }
+        if let Body::Inform(inform) = &env.body {
+            let d = &inform.device_id;
+            let device = DeviceId::from_identity(&d.oui, &d.product_class, &d.serial_number);
+            self.take_over(&device).await;
         }
         let id = new_session_id();
         let mut config = self.config.session.clone();
@@ -463,8 +600,9 @@ impl Shared {
         let mut entry = Entry {
             session,
             peer,
-            secure,
+            secure: conn.secure,
             started: Instant::now(),
+            conn: conn.id,
             _permit: permit,
         };
         match outcome {
@@ -476,8 +614,10 @@ impl Shared {
                     if let Ok(v) = HeaderValue::from_str(&cookie) {
                         resp.headers_mut().insert(header::SET_COOKIE, v);
                     }
+                    let device = entry.session.device().cloned();
+                    conn.carries(&id);
                     self.sessions
-                        .insert(id, Arc::new(tokio::sync::Mutex::new(entry)));
+                        .insert(id, device, Arc::new(tokio::sync::Mutex::new(entry)));
                 } else {
                     self.finish(&mut entry, "error: cannot write reply", now)
                         .await;
@@ -485,7 +625,7 @@ impl Shared {
                 resp
             }
             Ok(Outcome::Busy { retry_after: after }) => {
-                tracing::info!(%peer, device = ?entry.session.device(), "device already in a session: 503");
+                tracing::info!("device already in a session elsewhere: 503");
                 self.metrics.busy_refused();
                 retry_after(after)
             }
@@ -502,6 +642,7 @@ impl Shared {
         id: &str,
         entry: SharedEntry,
         message: Message,
+        conn: &Conn,
     ) -> Resp {
         let mut entry = entry.lock().await;
         let now = Timestamp::now();
@@ -509,6 +650,9 @@ impl Shared {
             // Closed by the reaper while this request waited.
             return empty(StatusCode::BAD_REQUEST);
         }
+        // The session moves to this connection: the one it came over before may close.
+        entry.conn = conn.id;
+        conn.carries(id);
         let outcome = match message {
             Message::Empty => entry.session.handle(None, now).await,
             Message::Envelope(env) => entry.session.handle(Some(*env), now).await,
@@ -580,8 +724,12 @@ impl Shared {
         }
     }
 
+    /// Counts a finished session, and writes its line when the session log says so.
     fn log_finished(&self, entry: &Entry, outcome: &str) {
         self.metrics.session_ended(outcome, entry.started.elapsed());
+        if !self.session_log.should_log() {
+            return;
+        }
         let events: Vec<_> = entry.session.events().iter().map(|e| e.as_str()).collect();
         let device = entry
             .session
@@ -600,8 +748,16 @@ impl Shared {
     }
 }
 
-fn not_inform(peer: SocketAddr, got: &str) -> Resp {
-    tracing::warn!(%peer, got, "session must start with an Inform: 400");
+/// What opening a session needs beside the message.
+struct Opening<'a> {
+    conn: &'a Conn,
+    permit: Permit,
+    auth: &'a AuthContext,
+    reached: Option<String>,
+}
+
+fn not_inform(got: &str) -> Resp {
+    tracing::warn!(got, "session must start with an Inform: 400");
     empty(StatusCode::BAD_REQUEST)
 }
 

@@ -1,5 +1,7 @@
-//! The sessions in progress on this node: found by their cookie, each holding one of
-//! `max_sessions` slots, and the reaper that closes those left idle past their timeout.
+//! The sessions in progress on this node: found by their cookie (and by device, so that a
+//! device starting over takes its old session's place), each holding one of `max_sessions`
+//! slots and bound to the connection that carries it now; and the reaper that closes those
+//! left idle past their timeout.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -8,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::session::Session;
-use crate::store::Timestamp;
+use crate::store::{DeviceId, Timestamp};
 
 /// One session in progress.
 pub(super) struct Entry {
@@ -17,12 +19,45 @@ pub(super) struct Entry {
     /// Opened over TLS.
     pub(super) secure: bool,
     pub(super) started: Instant,
+    /// The connection that carried its last request: when that connection closes, the
+    /// session ends.
+    pub(super) conn: ConnId,
     /// Returns the session's slot when the entry is dropped.
     pub(super) _permit: Permit,
 }
 
 /// An entry shared between the table and the request serving it.
 pub(super) type SharedEntry = Arc<tokio::sync::Mutex<Entry>>;
+
+/// A connection of this process, numbered in accept order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ConnId(pub(super) u64);
+
+/// A session in the table: its device (also known without locking the entry) and entry.
+#[derive(Clone)]
+pub(super) struct Found {
+    pub(super) device: Option<DeviceId>,
+    pub(super) entry: SharedEntry,
+}
+
+#[derive(Default)]
+struct Map {
+    by_id: HashMap<String, Found>,
+    /// The session id of each device in session here.
+    by_device: HashMap<DeviceId, String>,
+}
+
+impl Map {
+    fn remove(&mut self, id: &str) -> Option<Found> {
+        let found = self.by_id.remove(id)?;
+        if let Some(device) = &found.device
+            && self.by_device.get(device).is_some_and(|d| d == id)
+        {
+            self.by_device.remove(device);
+        }
+        Some(found)
+    }
+}
 
 /// A slot among `max_sessions`.
 pub(super) struct Permit(Arc<AtomicUsize>);
@@ -35,7 +70,7 @@ impl Drop for Permit {
 
 /// The sessions in progress by session id, and the count of slots taken.
 pub(super) struct SessionTable {
-    sessions: Mutex<HashMap<String, SharedEntry>>,
+    sessions: Mutex<Map>,
     active: Arc<AtomicUsize>,
     max: usize,
 }
@@ -44,13 +79,13 @@ impl SessionTable {
     /// An empty table of at most `max` sessions counting into `active` (the metrics' gauge).
     pub(super) fn new(active: Arc<AtomicUsize>, max: usize) -> SessionTable {
         SessionTable {
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(Map::default()),
             active,
             max,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, SharedEntry>> {
+    fn lock(&self) -> MutexGuard<'_, Map> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -71,23 +106,51 @@ impl SessionTable {
     }
 
     /// The session `id`.
-    pub(super) fn get(&self, id: &str) -> Option<SharedEntry> {
-        self.lock().get(id).cloned()
+    pub(super) fn get(&self, id: &str) -> Option<Found> {
+        self.lock().by_id.get(id).cloned()
     }
 
-    /// Adds session `id`.
-    pub(super) fn insert(&self, id: String, entry: SharedEntry) {
-        self.lock().insert(id, entry);
+    /// The session of `device` in progress here, with its id.
+    pub(super) fn of_device(&self, device: &DeviceId) -> Option<(String, SharedEntry)> {
+        let map = self.lock();
+        let id = map.by_device.get(device)?;
+        let found = map.by_id.get(id)?;
+        Some((id.clone(), Arc::clone(&found.entry)))
+    }
+
+    /// Adds session `id` of `device`.
+    pub(super) fn insert(&self, id: String, device: Option<DeviceId>, entry: SharedEntry) {
+        let mut map = self.lock();
+        if let Some(device) = &device {
+            map.by_device.insert(device.clone(), id.clone());
+        }
+        map.by_id.insert(id, Found { device, entry });
     }
 
     /// Removes session `id`; `None` when it was not there (ended meanwhile).
     pub(super) fn remove(&self, id: &str) -> Option<SharedEntry> {
-        self.lock().remove(id)
+        self.lock().remove(id).map(|f| f.entry)
+    }
+
+    /// Removes session `id` if it is still `entry` (not replaced meanwhile); `true` when it was.
+    pub(super) fn remove_if(&self, id: &str, entry: &SharedEntry) -> bool {
+        let mut map = self.lock();
+        if map
+            .by_id
+            .get(id)
+            .is_some_and(|f| Arc::ptr_eq(&f.entry, entry))
+        {
+            map.remove(id);
+            return true;
+        }
+        false
     }
 
     /// Removes every session (shutdown).
     pub(super) fn drain(&self) -> Vec<SharedEntry> {
-        self.lock().drain().map(|(_, e)| e).collect()
+        let mut map = self.lock();
+        map.by_device.clear();
+        map.by_id.drain().map(|(_, f)| f.entry).collect()
     }
 
     /// Removes and returns the sessions idle past their timeout at `now`; a session busy
@@ -95,11 +158,14 @@ impl SessionTable {
     pub(super) fn take_expired(&self, now: Timestamp) -> Vec<SharedEntry> {
         let mut map = self.lock();
         let ids: Vec<String> = map
+            .by_id
             .iter()
-            .filter(|(_, e)| e.try_lock().is_ok_and(|e| e.session.is_expired(now)))
+            .filter(|(_, f)| f.entry.try_lock().is_ok_and(|e| e.session.is_expired(now)))
             .map(|(id, _)| id.clone())
             .collect();
-        ids.iter().filter_map(|id| map.remove(id)).collect()
+        ids.iter()
+            .filter_map(|id| map.remove(id).map(|f| f.entry))
+            .collect()
     }
 }
 

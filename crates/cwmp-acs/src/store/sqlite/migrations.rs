@@ -55,6 +55,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "preset_fields",
         include_str!("../../../migrations/0010_preset_fields.sql"),
     ),
+    (
+        11,
+        "task_interrupted",
+        include_str!("../../../migrations/0011_task_interrupted.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in

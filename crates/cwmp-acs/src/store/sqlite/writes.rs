@@ -168,7 +168,7 @@ pub(crate) fn delete_task(conn: &Connection, id: &str) -> StoreResult<bool> {
 pub(crate) fn retry_task(conn: &Connection, id: &str) -> StoreResult<bool> {
     let n = execute(
         conn,
-        "UPDATE tasks SET status = 'pending', attempts = 0, next_attempt_ms = NULL, \
+        "UPDATE tasks SET status = 'pending', attempts = 0, interrupted = 0, next_attempt_ms = NULL, \
          fault_code = NULL, fault_message = NULL, fault_detail = NULL \
          WHERE id = $1 AND status = 'fault'",
         &[&id],
@@ -196,7 +196,7 @@ pub(crate) fn delete_fault(
     if let Some(task) = channel.strip_prefix(TASK_CHANNEL_PREFIX) {
         execute(
             conn,
-            "UPDATE tasks SET status = 'pending', attempts = 0, next_attempt_ms = NULL, \
+            "UPDATE tasks SET status = 'pending', attempts = 0, interrupted = 0, next_attempt_ms = NULL, \
              fault_code = NULL, fault_message = NULL, fault_detail = NULL \
              WHERE id = $1 AND device_id = $2 AND status = 'fault'",
             &[&task, &device.as_str()],
