@@ -47,6 +47,11 @@ pub struct Report {
     pub http_requests_per_s: f64,
     /// ACS requests answered, by method.
     pub rpcs: BTreeMap<String, u64>,
+    /// State-changing requests received (SetParameterValues, AddObject, DeleteObject,
+    /// Reboot, Download, Upload, ScheduleDownload carrying a key).
+    pub state_changes: u64,
+    /// Those a device had already received (same method and key): the ACS repeated them.
+    pub repeated_state_changes: u64,
     /// Inform events sent, by code.
     pub events: BTreeMap<String, u64>,
     /// Faults injected, by kind.
@@ -102,6 +107,8 @@ impl Report {
             http_requests: stats.http_requests,
             http_requests_per_s: per_s(stats.http_requests, elapsed),
             rpcs: stats.rpcs.clone(),
+            state_changes: stats.state_changes,
+            repeated_state_changes: stats.repeated_changes,
             events: stats.events.clone(),
             faults_injected: stats
                 .faults
@@ -150,6 +157,10 @@ impl Report {
         for (k, v) in &self.rpcs {
             row(&format!("  rpc: {k}"), v.to_string());
         }
+        row(
+            "state changes (repeated)",
+            format!("{} ({})", self.state_changes, self.repeated_state_changes),
+        );
         for (k, v) in &self.events {
             row(&format!("  event: {k}"), v.to_string());
         }

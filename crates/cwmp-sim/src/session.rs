@@ -90,6 +90,10 @@ pub struct Finished {
     pub http_requests: usize,
     /// The ACS's requests, by method name.
     pub rpcs: Vec<&'static str>,
+    /// State-changing requests received (with a key).
+    pub state_changes: u32,
+    /// Of those, the ones this device had received before (same method and key): sent twice.
+    pub repeated_changes: u32,
     /// The event codes of the Inform (empty if it never left: no connection).
     pub events: Vec<String>,
     /// The fault injected, if it was.
@@ -164,6 +168,12 @@ pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<
     drop(session);
     let elapsed = started.elapsed();
     let rpcs = tap.take_rpcs();
+    let changes = tap.take_state_changes();
+    let state_changes = u32::try_from(changes.len()).unwrap_or(u32::MAX);
+    let repeated_changes = device.record_changes(changes);
+    if repeated_changes > 0 {
+        tracing::warn!(serial = %fleet.serial(job.index), repeated_changes, "the ACS sent a state change twice");
+    }
     let events = if matches!(result, Err(TransportError::Connect { .. })) {
         Vec::new()
     } else {
@@ -209,6 +219,8 @@ pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<
         elapsed,
         http_requests,
         rpcs,
+        state_changes,
+        repeated_changes,
         events,
         fault: tap.injected(),
         next_in,
