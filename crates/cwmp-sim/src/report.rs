@@ -70,6 +70,9 @@ pub struct Report {
     pub peak_rss_bytes: u64,
     /// Resident memory the fleet took when built, per device.
     pub fleet_bytes_per_device: u64,
+    /// Storm mode: seconds from the start until every device had completed its BOOT session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_booted_s: Option<f64>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -127,6 +130,7 @@ impl Report {
             rss_bytes: me.rss_bytes,
             peak_rss_bytes: me.peak_rss_bytes,
             fleet_bytes_per_device,
+            all_booted_s: None,
         }
     }
 
@@ -183,6 +187,9 @@ impl Report {
                 self.peak_rss_bytes as f64 / 1048576.0
             ),
         );
+        if let Some(s) = self.all_booted_s {
+            row("all devices booted after", format!("{s:.1} s"));
+        }
         row(
             "fleet memory per device",
             format!("{} bytes", self.fleet_bytes_per_device),

@@ -109,7 +109,9 @@ pub fn classify(e: &TransportError) -> String {
         TransportError::Connect { .. } => "connect".into(),
         TransportError::Tls { .. } => "tls".into(),
         TransportError::Http(_) => "http".into(),
-        TransportError::Status(code) => format!("http_{code}"),
+        TransportError::Status(code) | TransportError::RetryAfter { status: code, .. } => {
+            format!("http_{code}")
+        }
         TransportError::Auth(_) => "auth".into(),
         TransportError::Redirects => "redirects".into(),
         TransportError::TooLarge(_) => "too_large".into(),
@@ -196,7 +198,16 @@ pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<
         }
         Err(e) => {
             device.failures = device.failures.saturating_add(1);
-            let wait = RetryPolicy::default().wait(device.failures, &mut rng);
+            let backoff = RetryPolicy::default().wait(device.failures, &mut rng);
+            // The ACS's Retry-After is a floor; spread over half as much again, so that a
+            // fleet refused at once does not come back at once.
+            let wait = match e.retry_after() {
+                Some(after) => {
+                    let spread = rng.random_range(0..=after.as_millis() / 2);
+                    backoff.max(after + Duration::from_millis(u64::try_from(spread).unwrap_or(0)))
+                }
+                None => backoff,
+            };
             let failure = Failure {
                 class: classify(&e),
                 detail: e.to_string(),
