@@ -60,6 +60,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "task_interrupted",
         include_str!("../../../migrations/0011_task_interrupted.sql"),
     ),
+    (
+        12,
+        "parameters_path_value",
+        include_str!("../../../migrations/0012_parameters_path_value.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in

@@ -136,10 +136,9 @@ impl SqlBuf {
                     }
                     other => self.text_cond("p.value", other),
                 };
-                format!(
-                    "EXISTS (SELECT 1 FROM parameters p WHERE p.device_id = d.id \
-                     AND p.path = {p} AND {c})"
-                )
+                // Driven by the (path, value) index: the devices come from the parameters
+                // that match, not from a probe of every device.
+                format!("d.id IN (SELECT p.device_id FROM parameters p WHERE p.path = {p} AND {c})")
             }
         }
     }

@@ -73,8 +73,8 @@ fn where_clause(q: &DeviceQuery, buf: &mut SqlBuf) -> String {
                 let p = next(path, buf);
                 let v = next(value, buf);
                 sql.push_str(&format!(
-                    " AND EXISTS (SELECT 1 FROM parameters p WHERE p.device_id = d.id \
-                     AND p.path = {p} AND p.value = {v})"
+                    " AND d.id IN (SELECT p.device_id FROM parameters p \
+                     WHERE p.path = {p} AND p.value = {v})"
                 ));
             }
         }
@@ -187,5 +187,41 @@ pub(crate) fn list_faults(
             &[],
             rows::fault,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::Limits;
+
+    /// The plan of the device listing for the GenieACS query `json`.
+    fn plan(json: &str) -> String {
+        let mut conn = Connection::open_in_memory().expect("db");
+        super::super::migrations::run(&mut conn).expect("migrate");
+        let parsed = crate::query::parse_text(json, &Limits::default()).expect("query");
+        let q = DeviceQuery {
+            filters: vec![DeviceFilter::Matches(parsed)],
+            limit: Some(10),
+            ..DeviceQuery::default()
+        };
+        let mut buf = SqlBuf::default();
+        let clause = where_clause(&q, &mut buf);
+        let order = buf.order_by(&q.sort);
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT {DEVICE_COLS} FROM devices d{clause} ORDER BY {order} LIMIT 10"
+        );
+        query(&conn, &sql, &buf.arg_refs(), |r| Ok(r.get::<_, String>(3)?))
+            .expect("plan")
+            .join("\n")
+    }
+
+    #[test]
+    fn a_query_on_a_parameter_value_uses_the_path_value_index() {
+        let p = plan(r#"{"Device.DeviceInfo.SoftwareVersion": "1.0"}"#);
+        assert!(p.contains("parameters_path_value"), "{p}");
+        assert!(!p.contains("SCAN d"), "no scan of every device: {p}");
+        let p = plan(r#"{"Device.DeviceInfo.SoftwareVersion": {"$in": ["1.0", "2.0"]}}"#);
+        assert!(p.contains("parameters_path_value"), "{p}");
     }
 }
