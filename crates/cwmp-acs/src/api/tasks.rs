@@ -193,6 +193,10 @@ async fn connection_request_only(
     Ok((status, Json(json!({ "connectionRequest": cr }))).into_response())
 }
 
+/// Most tasks one `GET /tasks` returns (also the default `limit`): a listing is bounded,
+/// whatever the size of the queue.
+pub const MAX_TASK_PAGE: u64 = 1000;
+
 /// `?query=&skip=&limit=` for tasks; the query supports equality on `_id`, `device` and
 /// `status`.
 #[derive(Debug, Deserialize)]
@@ -211,9 +215,15 @@ pub(crate) async fn list(
     let obj = q
         .as_object()
         .ok_or_else(|| ApiError::bad_request("a query must be a JSON object"))?;
+    let limit = params.limit.unwrap_or(MAX_TASK_PAGE);
+    if limit > MAX_TASK_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "limit is at most {MAX_TASK_PAGE}"
+        )));
+    }
     let mut filter = TaskFilter {
         skip: params.skip.unwrap_or(0),
-        limit: params.limit,
+        limit: Some(limit),
         ..TaskFilter::default()
     };
     let mut only_id = None;

@@ -6,42 +6,44 @@
 //! a map with their last activity; a background task closes those that time out. A request
 //! without a known cookie must carry an Inform and opens a new session, unless the number
 //! of sessions in progress has reached the configured maximum: then it is refused with 503
-//! and `Retry-After`, while sessions in progress go on.
+//! and `Retry-After`, while sessions in progress go on. A session ends when the connection
+//! that carries it closes ([`connection`]), and a new Inform of a device whose session here
+//! is idle takes its place (the CPE started over).
 //!
 //! With [`CwmpEndpoint::serve_tls`] every connection is TLS: the handshake runs in the
 //! connection's own task, bounded by the header read timeout, and whether a request came
 //! over TLS (`secure`) is passed down to the session.
 
-use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use cwmp::{Body, Envelope, EnvelopeHead, Fault, Limits, ParseError, ParseErrorKind};
+use cwmp::{Body, Limits};
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderValue};
-use hyper::service::service_fn;
-use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use rand::RngCore;
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use tracing::{Instrument as _, Span, field};
+use tracing::{Instrument as _, Span};
+
+mod connection;
+mod exchange;
+
+use connection::{Conn, serve_connection};
+use exchange::Opening;
 
 use super::accept;
 use super::auth_gate::{self, AuthContext};
-use super::request::{self, Message, SESSION_COOKIE};
-use super::response::{self, Resp, empty, retry_after, xml};
-use super::session_table::{ConnId, Entry, Permit, SessionTable, SharedEntry};
+use super::request::{self, Message};
+use super::response::{self, Resp, retry_after};
+use super::session_table::{ConnId, Entry, SessionTable};
 use crate::config::Config;
 use crate::cpe_auth::CpeAuth;
 use crate::events::EventBus;
 use crate::files::FileService;
-use crate::metrics::{Metrics, Server};
+use crate::metrics::Metrics;
+use crate::session::SessionConfig;
 use crate::session::presets::PresetCache;
-use crate::session::{Outcome, Session, SessionConfig, SessionError};
 use crate::session_log::{self, SessionLines, SessionLog};
 use crate::store::{DeviceId, Store, Timestamp};
 
@@ -291,91 +293,6 @@ impl CwmpEndpoint {
     }
 }
 
-/// Numbers the connections of this process.
-static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
-
-/// One accepted connection: where it comes from and the session it carries now.
-struct Conn {
-    id: ConnId,
-    peer: SocketAddr,
-    /// TLS.
-    secure: bool,
-    /// The session whose last request came over this connection.
-    session: Mutex<Option<String>>,
-}
-
-impl Conn {
-    fn carries(&self, id: &str) {
-        *self.session.lock().unwrap_or_else(PoisonError::into_inner) = Some(id.to_owned());
-    }
-}
-
-/// Ends the session a connection carried when the connection is over (closed by the CPE,
-/// reset, timed out): dropped with the connection's future, however that ends.
-struct ConnGuard {
-    shared: Arc<Shared>,
-    conn: Arc<Conn>,
-}
-
-impl Drop for ConnGuard {
-    fn drop(&mut self) {
-        let id = self
-            .conn
-            .session
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        let (Some(id), Ok(rt)) = (id, tokio::runtime::Handle::try_current()) else {
-            return;
-        };
-        let shared = Arc::clone(&self.shared);
-        let conn = self.conn.id;
-        rt.spawn(async move { shared.connection_closed(&id, conn).await });
-    }
-}
-
-/// Serves HTTP/1.1 on one accepted connection; `secure`: it is TLS.
-async fn serve_connection<I>(shared: Arc<Shared>, io: I, peer: SocketAddr, secure: bool)
-where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let header_timeout = shared.config.header_read_timeout;
-    let conn = Arc::new(Conn {
-        id: ConnId(NEXT_CONN.fetch_add(1, Ordering::Relaxed)),
-        peer,
-        secure,
-        session: Mutex::new(None),
-    });
-    let _guard = ConnGuard {
-        shared: Arc::clone(&shared),
-        conn: Arc::clone(&conn),
-    };
-    let service = service_fn(move |req| {
-        let shared = Arc::clone(&shared);
-        let conn = Arc::clone(&conn);
-        async move {
-            let span = tracing::info_span!("cwmp", device = field::Empty, peer = %conn.peer);
-            let resp = shared
-                .handle(req, &conn, &span)
-                .instrument(span.clone())
-                .await;
-            shared
-                .metrics
-                .http_request(Server::Cwmp, resp.status().as_u16());
-            Ok::<_, Infallible>(resp)
-        }
-    });
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .title_case_headers(true)
-        .keep_alive(true);
-    if let Err(e) = builder.serve_connection(io, service).await {
-        tracing::debug!(%peer, error = %e, "connection ended with an error");
-    }
-}
-
 impl Shared {
     /// Answers one request on `conn`; `span` gets the device once known.
     async fn handle(self: &Arc<Self>, req: Request<Incoming>, conn: &Conn, span: &Span) -> Resp {
@@ -499,214 +416,6 @@ impl Shared {
             .await;
     }
 
-    /// A CPE message with a header marked `mustUnderstand="1"` that we do not process
-    /// (SOAP 1.1 §4.2.3): nothing of it is processed. A request (the Inform, or a request of
-    /// the CPE inside a session) is answered with the SOAP `MustUnderstand` fault carrying its
-    /// `cwmp:ID`, with HTTP 500 as SOAP 1.1 §6.2 requires of a response carrying a SOAP
-    /// fault; a response or fault of the CPE cannot be answered with a fault (TR-069 §3.5)
-    /// and gets 400. Either way the session in progress ends, as the CPE ends its own on a
-    /// status other than 200.
-    async fn not_understood(
-        &self,
-        entry: Option<SharedEntry>,
-        cookie: Option<&str>,
-        peer: SocketAddr,
-        head: &EnvelopeHead,
-        error: &ParseError,
-    ) -> Resp {
-        let method = head.method.as_deref().unwrap_or("nothing");
-        let (name, namespace) = match &error.kind {
-            ParseErrorKind::MustUnderstand { name, namespace } => {
-                (name.as_str(), namespace.as_deref())
-            }
-            _ => ("unknown", None),
-        };
-        let device = match (entry, cookie) {
-            (Some(entry), Some(id)) => {
-                self.remove(id);
-                let mut entry = entry.lock().await;
-                let device = entry.session.device().map(ToString::to_string);
-                self.finish(&mut entry, "error: header not understood", Timestamp::now())
-                    .await;
-                device
-            }
-            _ => None,
-        };
-        tracing::warn!(
-            %peer,
-            device = device.as_deref().unwrap_or(""),
-            method,
-            header = name,
-            namespace = namespace.unwrap_or(""),
-            "CPE message with a mandatory header the ACS does not understand"
-        );
-        if !head.is_request() {
-            return empty(StatusCode::BAD_REQUEST);
-        }
-        let header = cwmp::Header {
-            id: head.header.id.clone(),
-            ..cwmp::Header::default()
-        };
-        let fault = Envelope::new(
-            head.version,
-            header,
-            Fault::must_understand(name, namespace),
-        );
-        let mut resp = xml(&fault);
-        if resp.status() == StatusCode::OK {
-            *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-        }
-        resp
-    }
-
-    async fn open_session(self: &Arc<Self>, opening: Opening<'_>, message: Message) -> Resp {
-        let Opening {
-            conn,
-            permit,
-            auth,
-            reached,
-        } = opening;
-        let peer = conn.peer;
-        let env = match message {
-            Message::Envelope(env) => env,
-            Message::Empty => return not_inform("an empty message"),
-            Message::Unknown { name, .. } => return not_inform(&name),
-            Message::NotUnderstood { .. } => return empty(StatusCode::BAD_REQUEST),
-        };
-        if let Err(resp) = auth_gate::check(&self.auth, self.store.as_ref(), auth, &env, peer).await
-        {
-            return resp;
-        }
-        if let Body::Inform(inform) = &env.body {
-            let d = &inform.device_id;
-            let device = DeviceId::from_identity(&d.oui, &d.product_class, &d.serial_number);
-            self.take_over(&device).await;
-        }
-        let id = new_session_id();
-        let mut config = self.config.session.clone();
-        config.holder = format!("{}/{id}", self.config.node);
-        let now = Timestamp::now();
-        let mut session = Session::new(
-            Arc::clone(&self.store),
-            config,
-            Some(peer.ip().to_string()),
-            now,
-        )
-        .with_observers(self.events.clone(), Arc::clone(&self.metrics))
-        .with_files(self.files.clone())
-        .with_reached_host(reached)
-        .with_preset_cache(Arc::clone(&self.presets));
-        let outcome = session.handle(Some(*env), now).await;
-        let mut entry = Entry {
-            session,
-            peer,
-            secure: conn.secure,
-            started: Instant::now(),
-            conn: conn.id,
-            _permit: permit,
-        };
-        match outcome {
-            Ok(Outcome::Reply(env)) => {
-                let mut resp = xml(&env);
-                if resp.status() == StatusCode::OK {
-                    self.metrics.session_started();
-                    let cookie = format!("{SESSION_COOKIE}={id}; Path=/");
-                    if let Ok(v) = HeaderValue::from_str(&cookie) {
-                        resp.headers_mut().insert(header::SET_COOKIE, v);
-                    }
-                    let device = entry.session.device().cloned();
-                    conn.carries(&id);
-                    self.sessions
-                        .insert(id, device, Arc::new(tokio::sync::Mutex::new(entry)));
-                } else {
-                    self.finish(&mut entry, "error: cannot write reply", now)
-                        .await;
-                }
-                resp
-            }
-            Ok(Outcome::Busy { retry_after: after }) => {
-                tracing::info!("device already in a session elsewhere: 503");
-                self.metrics.busy_refused();
-                retry_after(after)
-            }
-            Ok(Outcome::End) => {
-                self.log_finished(&entry, "ok");
-                empty(StatusCode::NO_CONTENT)
-            }
-            Err(e) => self.error_response(&mut entry, e).await,
-        }
-    }
-
-    async fn continue_session(
-        self: &Arc<Self>,
-        id: &str,
-        entry: SharedEntry,
-        message: Message,
-        conn: &Conn,
-    ) -> Resp {
-        let mut entry = entry.lock().await;
-        let now = Timestamp::now();
-        if entry.session.is_done() {
-            // Closed by the reaper while this request waited.
-            return empty(StatusCode::BAD_REQUEST);
-        }
-        // The session moves to this connection: the one it came over before may close.
-        entry.conn = conn.id;
-        conn.carries(id);
-        let outcome = match message {
-            Message::Empty => entry.session.handle(None, now).await,
-            Message::Envelope(env) => entry.session.handle(Some(*env), now).await,
-            Message::Unknown { name, id } => {
-                entry.session.handle_unknown_method(&name, id, now).await
-            }
-            // Answered before the session is looked at (`not_understood`).
-            Message::NotUnderstood { .. } => return empty(StatusCode::BAD_REQUEST),
-        };
-        match outcome {
-            Ok(Outcome::Reply(env)) => {
-                let resp = xml(&env);
-                if resp.status() != StatusCode::OK {
-                    self.remove(id);
-                    self.finish(&mut entry, "error: cannot write reply", now)
-                        .await;
-                }
-                resp
-            }
-            Ok(Outcome::End) => {
-                if entry.session.is_done() {
-                    self.remove(id);
-                    self.log_finished(&entry, "ok");
-                }
-                empty(StatusCode::NO_CONTENT)
-            }
-            Ok(Outcome::Busy { retry_after: after }) => {
-                self.remove(id);
-                retry_after(after)
-            }
-            Err(e) => {
-                self.remove(id);
-                self.error_response(&mut entry, e).await
-            }
-        }
-    }
-
-    /// The answer to a session error; the engine has already ended the session.
-    /// A store failure is the server's, not the CPE's: 503 with `Retry-After`, so that the
-    /// CPE comes back (a CPE never gets a 500).
-    async fn error_response(&self, entry: &mut Entry, e: SessionError) -> Resp {
-        let store = matches!(e, SessionError::Store(_));
-        let status = if store { 503 } else { 400 };
-        tracing::warn!(peer = %entry.peer, device = ?entry.session.device(), error = %e, "session error: {status}");
-        if entry.session.device().is_some() {
-            self.log_finished(entry, "error");
-        }
-        if store {
-            retry_after(self.config.overload_retry_after)
-        } else {
-            empty(StatusCode::BAD_REQUEST)
-        }
-    }
-
     fn remove(&self, id: &str) {
         self.sessions.remove(id);
     }
@@ -746,25 +455,4 @@ impl Shared {
             "session finished"
         );
     }
-}
-
-/// What opening a session needs beside the message.
-struct Opening<'a> {
-    conn: &'a Conn,
-    permit: Permit,
-    auth: &'a AuthContext,
-    reached: Option<String>,
-}
-
-fn not_inform(got: &str) -> Resp {
-    tracing::warn!(got, "session must start with an Inform: 400");
-    empty(StatusCode::BAD_REQUEST)
-}
-
-/// 128 bits from the thread's CSPRNG (ChaCha, seeded and reseeded from the OS): no system
-/// call per session.
-fn new_session_id() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    cwmp::http_auth::hex(&bytes)
 }
