@@ -29,6 +29,12 @@ pub struct Config {
     /// Page cache of the store's write connection (MiB). Sessions rewrite their devices'
     /// pages; pages out of the cache are read back from the file on every session.
     pub store_cache_mib: u32,
+    /// Where the device store is: empty (the default) for the embedded SQLite store in
+    /// `data_dir`, or `postgres://user:password@host[,host2]/db?target_session_attrs=read-write`
+    /// for a PostgreSQL database shared by several nodes (docs/CLUSTER.md).
+    pub store_url: String,
+    /// Connections this node keeps to a PostgreSQL store.
+    pub store_max_connections: u32,
     /// Address of the CWMP endpoint.
     pub cwmp_listen: SocketAddr,
     /// Address of the northbound API (loopback by default).
@@ -110,6 +116,8 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("./data"),
             store_cache_mib: crate::store::SqliteConfig::DEFAULT_WRITE_CACHE_MIB,
+            store_url: String::new(),
+            store_max_connections: 16,
             cwmp_listen: SocketAddr::from(([0, 0, 0, 0], 7547)),
             api_listen: SocketAddr::from(([127, 0, 0, 1], 7557)),
             node_name: "acs".into(),
@@ -229,6 +237,7 @@ impl Config {
     pub fn to_toml(&self) -> String {
         let shown = Config {
             cpe_auth: self.cpe_auth.redacted(),
+            store_url: redact_url_password(&self.store_url),
             ..self.clone()
         };
         toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
@@ -248,6 +257,27 @@ impl Config {
             max_string_bytes: self.max_xml_string_bytes,
             max_attributes: cwmp::Limits::default().max_attributes,
         }
+    }
+}
+
+/// `url` with the password of its `user:password@` part replaced by `***`.
+pub fn redact_url_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
     }
 }
 
@@ -306,6 +336,29 @@ mod tests {
             (k == "CWMP_ACS_MAX_SESSIONS").then(|| "many".to_owned())
         });
         assert!(bad_env.is_err());
+    }
+
+    #[test]
+    fn a_store_url_shows_without_its_password() {
+        assert_eq!(
+            redact_url_password("postgres://acs:s3cret@db1,db2/acs?sslmode=disable"),
+            "postgres://acs:***@db1,db2/acs?sslmode=disable"
+        );
+        assert_eq!(
+            redact_url_password("postgres://acs@db/acs"),
+            "postgres://acs@db/acs"
+        );
+        assert_eq!(redact_url_password(""), "");
+        let c = Config::from_toml_and_env("", "", |k| {
+            (k == "CWMP_ACS_STORE_URL").then(|| "postgres://u:pw@h/d".to_owned())
+        })
+        .unwrap();
+        assert_eq!(c.store_url, "postgres://u:pw@h/d");
+        assert!(
+            c.to_toml().contains("postgres://u:***@h/d"),
+            "{}",
+            c.to_toml()
+        );
     }
 
     #[test]

@@ -7,10 +7,10 @@
 //! subscriber that falls more than the capacity behind loses the oldest events (it sees
 //! [`broadcast::error::RecvError::Lagged`]) instead of slowing anyone down.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use serde::Serialize;
-use tokio::sync::broadcast;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
 
 use crate::store::{DeviceId, FaultInfo, Timestamp};
 
@@ -18,7 +18,7 @@ use crate::store::{DeviceId, FaultInfo, Timestamp};
 pub const DEFAULT_CAPACITY: usize = 1024;
 
 /// Something that happened to a device.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// An Inform was accepted and the session opened.
@@ -66,7 +66,7 @@ pub enum EventKind {
 }
 
 /// One event: when, which device, what.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// When it was published (Unix milliseconds).
     pub time: i64,
@@ -81,6 +81,9 @@ pub struct Event {
 #[derive(Debug, Clone)]
 pub struct EventBus {
     tx: broadcast::Sender<Arc<Event>>,
+    /// Where this node's own events also go, when a cluster relay takes them to the
+    /// other nodes ([`EventBus::tap`]).
+    tap: Arc<OnceLock<mpsc::Sender<Arc<Event>>>>,
 }
 
 impl Default for EventBus {
@@ -93,22 +96,44 @@ impl EventBus {
     /// A bus keeping up to `capacity` events for each subscriber (at least 1).
     pub fn new(capacity: usize) -> EventBus {
         let (tx, _) = broadcast::channel(capacity.max(1));
-        EventBus { tx }
+        EventBus {
+            tx,
+            tap: Arc::default(),
+        }
+    }
+
+    /// The events published on this node from now on (not those [`inject`](Self::inject)ed),
+    /// for a relay to other nodes; at most `capacity` wait, more are dropped with a warning.
+    /// `None` if a tap is already set.
+    pub fn tap(&self, capacity: usize) -> Option<mpsc::Receiver<Arc<Event>>> {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        self.tap.set(tx).ok().map(|()| rx)
+    }
+
+    /// Hands an event that happened on another node to this node's subscribers.
+    pub fn inject(&self, event: Event) {
+        let _ = self.tx.send(Arc::new(event));
     }
 
     /// Publishes an event about `device`; never blocks, and is a no-op without
     /// subscribers.
     pub fn publish(&self, device: &DeviceId, kind: EventKind) {
-        if self.tx.receiver_count() == 0 {
+        let tap = self.tap.get();
+        if self.tx.receiver_count() == 0 && tap.is_none() {
             return;
         }
-        let event = Event {
+        let event = Arc::new(Event {
             time: Timestamp::now().as_millis(),
             device: device.as_str().to_owned(),
             kind,
-        };
+        });
+        if let Some(tap) = tap
+            && tap.try_send(Arc::clone(&event)).is_err()
+        {
+            tracing::warn!(device = %device, "cluster event relay behind: an event stays on this node");
+        }
         // An error only means that every subscriber has gone meanwhile.
-        let _ = self.tx.send(Arc::new(event));
+        let _ = self.tx.send(event);
     }
 
     /// A new subscription, seeing events published from now on.

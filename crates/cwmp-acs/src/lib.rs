@@ -8,6 +8,7 @@
 //! [`config`].
 
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod conn_request;
 pub mod conn_request_udp;

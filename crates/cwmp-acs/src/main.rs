@@ -13,7 +13,7 @@ use cwmp_acs::events::EventBus;
 use cwmp_acs::files::{FileService, FileSettings};
 use cwmp_acs::http::{CwmpEndpoint, EndpointConfig, EndpointParts};
 use cwmp_acs::metrics::Metrics;
-use cwmp_acs::store::{SqliteConfig, SqliteStore, Store};
+use cwmp_acs::store::{PgConfig, PgStore, SqliteConfig, SqliteStore, Store, is_postgres_url};
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +33,19 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Run,
+    /// Copies a whole SQLite store into a PostgreSQL database, resumably: a run that stops
+    /// is continued by the next one. Stop the ACS using the source first.
+    Migrate {
+        /// The source: `sqlite:DIR` (the data directory holding acs.sqlite3).
+        #[arg(long)]
+        from: String,
+        /// The target: `postgres://…`.
+        #[arg(long)]
+        to: String,
+        /// Rows per batch (one transaction each).
+        #[arg(long, default_value_t = 1000)]
+        batch_rows: usize,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
@@ -62,6 +75,18 @@ fn main() -> anyhow::Result<()> {
             print!("{}", config.to_toml());
             Ok(())
         }
+        Some(Command::Migrate {
+            from,
+            to,
+            batch_rows,
+        }) => {
+            init_tracing();
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?
+                .block_on(migrate(&from, &to, batch_rows))
+        }
         None | Some(Command::Run) => {
             init_tracing();
             tokio::runtime::Builder::new_multi_thread()
@@ -84,7 +109,48 @@ fn init_tracing() {
         .init();
 }
 
-async fn run(mut config: Config) -> anyhow::Result<()> {
+/// `cwmp-acs migrate`.
+async fn migrate(from: &str, to: &str, batch_rows: usize) -> anyhow::Result<()> {
+    let Some(dir) = from.strip_prefix("sqlite:") else {
+        anyhow::bail!("--from {from:?}: expected sqlite:DIR");
+    };
+    if !is_postgres_url(to) {
+        anyhow::bail!("--to: expected postgres://…");
+    }
+    let shown = cwmp_acs::config::redact_url_password(to);
+    let options = cwmp_acs::store::migrate::MigrateOptions {
+        batch_rows,
+        max_batches: None,
+    };
+    let report =
+        cwmp_acs::store::migrate::sqlite_to_postgres(std::path::Path::new(dir), to, &options)
+            .await
+            .with_context(|| format!("copying {dir} to {shown} (run again to continue)"))?;
+    for (table, rows) in &report.rows {
+        println!("{table}: {rows} rows");
+    }
+    println!("done: {} batches, the store is in {shown}", report.batches);
+    Ok(())
+}
+
+/// The store `config.store_url` names: PostgreSQL for a `postgres://` URL, else the
+/// embedded SQLite store in `data_dir`.
+async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Option<Arc<PgStore>>)> {
+    let shown = cwmp_acs::config::redact_url_password(&config.store_url);
+    if is_postgres_url(&config.store_url) {
+        let store = PgStore::open(PgConfig {
+            max_connections: usize::try_from(config.store_max_connections).unwrap_or(16),
+            ..PgConfig::new(&config.store_url)
+        })
+        .await
+        .with_context(|| format!("opening the PostgreSQL store {shown}"))?;
+        tracing::info!(url = %shown, "device store open (PostgreSQL)");
+        let store = Arc::new(store);
+        return Ok((Arc::clone(&store) as Arc<dyn Store>, Some(store)));
+    }
+    if !config.store_url.is_empty() {
+        anyhow::bail!("store_url {shown:?}: expected empty (SQLite in data_dir) or postgres://…");
+    }
     let store = SqliteStore::open(SqliteConfig {
         write_cache_mib: config.store_cache_mib,
         ..SqliteConfig::new(&config.data_dir)
@@ -92,7 +158,11 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
     .await
     .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     tracing::info!(path = %store.path().display(), "device store open");
-    let store: Arc<dyn Store> = Arc::new(store);
+    Ok((Arc::new(store), None))
+}
+
+async fn run(mut config: Config) -> anyhow::Result<()> {
+    let (store, cluster_store) = open_store(&config).await?;
     // None of this node's previous sessions survived its restart: free their devices now.
     let released = store
         .release_node_leases(&config.node_name)
@@ -123,6 +193,10 @@ async fn run(mut config: Config) -> anyhow::Result<()> {
         );
     }
     let events = EventBus::default();
+    // On a shared PostgreSQL store, events cross nodes (SSE, task waits).
+    if let Some(pg) = cluster_store {
+        cwmp_acs::cluster::relay_events(pg, &events, &config.node_name);
+    }
     let metrics = Arc::new(Metrics::default());
     metrics.set_cpe_auth_open(cpe_auth.mode() == CpeAuthMode::Open);
     tracing::info!(

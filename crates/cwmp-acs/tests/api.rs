@@ -160,6 +160,28 @@ async fn task_lifecycle_and_invalid_task() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     assert_eq!(list[0]["_id"], json!(id));
+    // Any other field of the task documents, by equality, as GenieACS's scripts query.
+    for (q, n) in [
+        (
+            json!({"device": dev.as_str(), "name": "setParameterValues"}),
+            1,
+        ),
+        (json!({"name": "factoryReset"}), 0),
+        (json!({"_id": id, "name": "setParameterValues"}), 1),
+        (json!({"_id": id, "name": "reboot"}), 0),
+    ] {
+        let path = format!("/tasks?query={}", enc(&q.to_string()));
+        let (s, list) = call(api.addr, "GET", &path, Some(TOKEN), None).await;
+        assert_eq!(s, StatusCode::OK, "{q}");
+        assert_eq!(list.as_array().map(Vec::len), Some(n), "{q}: {list}");
+    }
+    let path = format!("/tasks?query={}", enc(r#"{"name": {"$ne": "x"}}"#));
+    let (s, err) = call(api.addr, "GET", &path, Some(TOKEN), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        err["error"].as_str().is_some_and(|e| e.contains("name")),
+        "{err}"
+    );
 
     // Not faulted yet: retry refused.
     let (s, _) = call(
@@ -401,6 +423,69 @@ async fn faults_and_presets() {
     let (s, _) = call(api.addr, "DELETE", "/presets/p1", Some(TOKEN), None).await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = call(api.addr, "GET", "/presets/p1", Some(TOKEN), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn objects_collection_put_list_query_delete() {
+    let api = start(Duration::from_secs(2)).await;
+    let doc = json!({"_keys": ["SSID"], "SSID": "guest", "Radio": {"Enable": true}});
+    let (s, _) = call(api.addr, "PUT", "/objects/guest", Some(TOKEN), Some(doc)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = call(
+        api.addr,
+        "PUT",
+        "/objects/other",
+        Some(TOKEN),
+        Some(json!({"SSID": "x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, list) = call(api.addr, "GET", "/objects", Some(TOKEN), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        list[0],
+        json!({"_id": "guest", "_keys": ["SSID"], "SSID": "guest", "Radio.Enable": true})
+    );
+    assert_eq!(list[1]["_keys"], json!(["SSID"]));
+    let q = enc(r#"{"SSID": "guest"}"#);
+    let (_, found) = call(
+        api.addr,
+        "GET",
+        &format!("/objects?query={q}"),
+        Some(TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(found.as_array().map(Vec::len), Some(1));
+    // Refusals name the field.
+    for (body, needle) in [
+        (json!({"_keys": ["Nope"], "SSID": "x"}), "Nope"),
+        (json!({"SSID": [1]}), "SSID"),
+        (json!({"_id": "else", "SSID": "x"}), "_id"),
+    ] {
+        let (s, err) = call(
+            api.addr,
+            "PUT",
+            "/objects/o",
+            Some(TOKEN),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            err["error"].as_str().is_some_and(|e| e.contains(needle)),
+            "{err}"
+        );
+    }
+    // A preset referring to an object is taken (the object is looked up when it applies).
+    let preset = json!({"configurations": [{"type": "add_object",
+        "name": "Device.WiFi.SSID", "object": "guest"}]});
+    let (s, _) = call(api.addr, "PUT", "/presets/wifi", Some(TOKEN), Some(preset)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = call(api.addr, "DELETE", "/objects/guest", Some(TOKEN), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = call(api.addr, "DELETE", "/objects/guest", Some(TOKEN), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 

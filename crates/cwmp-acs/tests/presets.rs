@@ -89,9 +89,13 @@ impl Cpe {
                     .collect(),
             }
             .into(),
-            Body::AddObject(_) => {
+            Body::AddObject(r) => {
                 let n = self.instances.iter().max().map_or(1, |m| m + 1);
                 self.instances.push(n);
+                let name = format!("{}{n}.Name", r.object_name);
+                self.values.insert(name, Value::string(""));
+                let enable = format!("{}{n}.Enable", r.object_name);
+                self.values.insert(enable, Value::Boolean(false));
                 AddObjectResponse {
                     instance_number: n,
                     status: Status::Applied,
@@ -118,6 +122,21 @@ impl Cpe {
                     self.notifications.insert(a.name.clone(), n);
                 }
                 SetParameterAttributesResponse {}.into()
+            }
+            Body::DeleteObject(r) => {
+                let n: u32 = r
+                    .object_name
+                    .trim_end_matches('.')
+                    .rsplit('.')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("instance path");
+                self.instances.retain(|i| *i != n);
+                self.values.retain(|k, _| !k.starts_with(&r.object_name));
+                DeleteObjectResponse {
+                    status: Status::Applied,
+                }
+                .into()
             }
             Body::Reboot(_) => RebootResponse {}.into(),
             other => panic!("unexpected request {}", other.name()),
@@ -383,6 +402,121 @@ async fn objects_and_notifications() {
         cpe.names(),
         ["GetParameterNames", "AddObject", "GetParameterAttributes"]
     );
+}
+
+#[tokio::test]
+async fn genieacs_add_object_and_delete_object_by_keys() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = store(&dir).await;
+    let guest = json!({"_keys": ["Name"], "Name": "guest", "Enable": true});
+    let guest = PresetObject::from_document("guest", &guest).expect("object");
+    store.put_preset_object(guest).await.expect("put object");
+    let add = json!([{"type": "add_object", "name": "Device.X", "object": "guest"}]);
+    preset(&store, "wifi", &[], json!({}), add).await;
+    let mut cpe = Cpe::new();
+    cpe.values
+        .insert("Device.X.1.Name".into(), Value::string("lan"));
+
+    // Listed, keys read, no match: added, then its keys and values set.
+    session(&store, &mut cpe, &periodic(), T0).await;
+    assert_eq!(
+        cpe.names(),
+        [
+            "GetParameterNames",
+            "GetParameterValues",
+            "AddObject",
+            "GetParameterValues",
+            "GetParameterValues",
+            "SetParameterValues"
+        ]
+    );
+    assert_eq!(cpe.instances, [1, 2]);
+    assert_eq!(cpe.values["Device.X.2.Name"], Value::string("guest"));
+    assert_eq!(cpe.values["Device.X.2.Enable"], Value::Boolean(true));
+    assert_eq!(cpe.values["Device.X.1.Name"], Value::string("lan"));
+
+    // Found by its key: nothing added or set.
+    session(
+        &store,
+        &mut cpe,
+        &periodic(),
+        T0.plus(Duration::from_secs(1)),
+    )
+    .await;
+    assert!(!cpe.names().contains(&"AddObject"), "{:?}", cpe.names());
+    assert!(
+        !cpe.names().contains(&"SetParameterValues"),
+        "{:?}",
+        cpe.names()
+    );
+
+    // A value drifts on the CPE: set back, on that instance only.
+    cpe.values
+        .insert("Device.X.2.Enable".into(), Value::Boolean(false));
+    session(
+        &store,
+        &mut cpe,
+        &periodic(),
+        T0.plus(Duration::from_secs(2)),
+    )
+    .await;
+    assert_eq!(cpe.values["Device.X.2.Enable"], Value::Boolean(true));
+    assert_eq!(cpe.instances, [1, 2]);
+
+    // A duplicate is removed, the first kept.
+    cpe.instances.push(3);
+    cpe.values
+        .insert("Device.X.3.Name".into(), Value::string("guest"));
+    cpe.values
+        .insert("Device.X.3.Enable".into(), Value::Boolean(true));
+    session(
+        &store,
+        &mut cpe,
+        &periodic(),
+        T0.plus(Duration::from_secs(3)),
+    )
+    .await;
+    assert_eq!(cpe.instances, [1, 2]);
+
+    // delete_object removes the instance its keys name, and only that one.
+    let del = json!([{"type": "delete_object", "name": "Device.X.", "object": "guest"}]);
+    preset(&store, "wifi", &[], json!({}), del).await;
+    session(
+        &store,
+        &mut cpe,
+        &periodic(),
+        T0.plus(Duration::from_secs(4)),
+    )
+    .await;
+    assert!(cpe.names().contains(&"DeleteObject"), "{:?}", cpe.names());
+    assert_eq!(cpe.instances, [1]);
+    assert!(!cpe.values.contains_key("Device.X.2.Name"));
+    session(
+        &store,
+        &mut cpe,
+        &periodic(),
+        T0.plus(Duration::from_secs(5)),
+    )
+    .await;
+    assert!(!cpe.names().contains(&"DeleteObject"), "{:?}", cpe.names());
+
+    // An object missing from the collection: the preset is skipped with a fault naming it.
+    let missing = json!([{"type": "add_object", "name": "Device.X", "object": "nope"}]);
+    preset(&store, "wifi", &[], json!({}), missing).await;
+    session(
+        &store,
+        &mut cpe,
+        &periodic(),
+        T0.plus(Duration::from_secs(6)),
+    )
+    .await;
+    assert!(cpe.names().is_empty(), "{:?}", cpe.names());
+    let faults = store.list_faults(Some(&device())).await.expect("faults");
+    let f = faults
+        .iter()
+        .find(|f| f.channel == "preset:wifi")
+        .expect("fault");
+    assert!(f.fault.message.contains("nope"), "{f:?}");
 }
 
 #[tokio::test]

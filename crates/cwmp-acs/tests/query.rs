@@ -86,18 +86,22 @@ fn query(rng: &mut StdRng, depth: u32) -> Json {
 
 const T_BASE: i64 = 1_700_000_000_000;
 
+#[macro_use]
+mod backend;
+
+backend_tests!(
+    in_memory_and_sql_agree,
+    expressions_agree_in_memory_and_sql,
+    sort_numeric_parameters_and_times,
+);
+
 /// A store with 12 devices of random parameters and tags, and each device with its
 /// parameters as the in-memory evaluator sees it.
 async fn fleet(
-    dir: &std::path::Path,
+    store: Arc<dyn Store>,
     rng: &mut StdRng,
     value: fn(&mut StdRng) -> Value,
 ) -> (Arc<dyn Store>, Vec<(Device, Vec<Parameter>)>) {
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(SqliteConfig::new(dir))
-            .await
-            .expect("open"),
-    );
     for n in 0..12 {
         let identity = DeviceIdentity {
             manufacturer: "Acme".into(),
@@ -184,11 +188,9 @@ async fn agree(
     !got.is_empty() && got.len() < views.len()
 }
 
-#[tokio::test]
-async fn in_memory_and_sql_agree() {
-    let dir = tempfile::tempdir().expect("tmp");
+async fn in_memory_and_sql_agree(store: Arc<dyn Store>) {
     let mut rng = StdRng::seed_from_u64(7);
-    let (store, views) = fleet(dir.path(), &mut rng, random_value).await;
+    let (store, views) = fleet(store, &mut rng, random_value).await;
     let mut nonempty = 0;
     for _ in 0..400 {
         let json = query(&mut rng, 0);
@@ -275,11 +277,9 @@ fn expr_condition(rng: &mut StdRng, depth: u32) -> String {
     }
 }
 
-#[tokio::test]
-async fn expressions_agree_in_memory_and_sql() {
-    let dir = tempfile::tempdir().expect("tmp");
+async fn expressions_agree_in_memory_and_sql(store: Arc<dyn Store>) {
     let mut rng = StdRng::seed_from_u64(16);
-    let (store, views) = fleet(dir.path(), &mut rng, typed_value).await;
+    let (store, views) = fleet(store, &mut rng, typed_value).await;
     let mut nonempty = 0;
     for _ in 0..400 {
         let text = expr_condition(&mut rng, 0);
@@ -291,14 +291,7 @@ async fn expressions_agree_in_memory_and_sql() {
     assert!(nonempty > 50, "expressions discriminate: {nonempty}");
 }
 
-#[tokio::test]
-async fn sort_numeric_parameters_and_times() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(SqliteConfig::new(dir.path()))
-            .await
-            .expect("open"),
-    );
+async fn sort_numeric_parameters_and_times(store: Arc<dyn Store>) {
     for (n, v) in [(0, 9u32), (1, 10), (2, 100)] {
         store
             .upsert_inform(InformUpdate {

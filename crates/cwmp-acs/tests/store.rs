@@ -1,4 +1,5 @@
-//! Device store tests against the SQLite implementation.
+//! Device store tests: behaviour tests run against every backend (`sqlite::*`,
+//! `postgres::*`, see `backend/`), then the SQLite store's own (reopen, crash).
 
 use cwmp_acs::task::TaskSpec;
 use std::sync::Arc;
@@ -7,6 +8,25 @@ use std::time::Duration;
 use cwmp::{EventCode, Value};
 use cwmp_acs::store::*;
 use serde_json::json;
+
+#[macro_use]
+mod backend;
+
+backend_tests!(
+    migrations_on_empty_dir_and_inform_roundtrip,
+    parameter_batches_merge_and_delete,
+    many_parameters_span_statements_and_the_last_value_wins,
+    a_failed_single_statement_write_spares_its_batch,
+    tags_queries_and_delete,
+    task_lifecycle_with_backoff,
+    faults_presets_files_sessions_credentials,
+    release_node_leases_frees_only_that_nodes_devices,
+    lease_rules,
+    concurrent_upserts_and_leases_all_land,
+    per_device_reads_see_only_that_device,
+    an_inform_updates_the_value_and_keeps_the_attributes,
+    preset_objects_put_list_delete_and_move_the_preset_generation,
+);
 
 async fn open(dir: &tempfile::TempDir) -> SqliteStore {
     SqliteStore::open(SqliteConfig::new(dir.path()))
@@ -36,11 +56,7 @@ fn inform(serial: &str, params: usize) -> InformUpdate {
     }
 }
 
-#[tokio::test]
-async fn migrations_on_empty_dir_and_inform_roundtrip() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
-    assert!(store.path().exists());
+async fn migrations_on_empty_dir_and_inform_roundtrip(store: Arc<dyn Store>) {
     let out = store.upsert_inform(inform("S1", 3)).await.expect("upsert");
     assert!(out.created);
     let out = store.upsert_inform(inform("S1", 3)).await.expect("upsert");
@@ -75,10 +91,7 @@ async fn migrations_on_empty_dir_and_inform_roundtrip() {
     ));
 }
 
-#[tokio::test]
-async fn parameter_batches_merge_and_delete() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn parameter_batches_merge_and_delete(store: Arc<dyn Store>) {
     store.upsert_inform(inform("S1", 2)).await.expect("upsert");
     let id = DeviceId::from_identity("00259E", "HG 8245", "S1");
     let batch = ParamBatch {
@@ -147,10 +160,7 @@ async fn parameter_batches_merge_and_delete() {
     ));
 }
 
-#[tokio::test]
-async fn many_parameters_span_statements_and_the_last_value_wins() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn many_parameters_span_statements_and_the_last_value_wins(store: Arc<dyn Store>) {
     store
         .upsert_inform(inform("S1", 150))
         .await
@@ -194,10 +204,7 @@ async fn many_parameters_span_statements_and_the_last_value_wins() {
     assert_eq!(twice.value, Some(Value::string("last")));
 }
 
-#[tokio::test]
-async fn a_failed_single_statement_write_spares_its_batch() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = Arc::new(open(&dir).await);
+async fn a_failed_single_statement_write_spares_its_batch(store: Arc<dyn Store>) {
     store.upsert_inform(inform("S1", 1)).await.expect("upsert");
     let known = DeviceId::from_identity("00259E", "HG 8245", "S1");
     let record = |device: &DeviceId| SessionRecord {
@@ -227,10 +234,7 @@ async fn a_failed_single_statement_write_spares_its_batch() {
     );
 }
 
-#[tokio::test]
-async fn tags_queries_and_delete() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn tags_queries_and_delete(store: Arc<dyn Store>) {
     for s in ["A", "B", "C"] {
         store.upsert_inform(inform(s, 2)).await.expect("upsert");
     }
@@ -301,10 +305,7 @@ async fn tags_queries_and_delete() {
     );
 }
 
-#[tokio::test]
-async fn task_lifecycle_with_backoff() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn task_lifecycle_with_backoff(store: Arc<dyn Store>) {
     store.upsert_inform(inform("T", 0)).await.expect("upsert");
     let dev = DeviceId::from_identity("00259E", "HG 8245", "T");
     let new = |name: &str| NewTask {
@@ -468,10 +469,7 @@ async fn task_lifecycle_with_backoff() {
     ));
 }
 
-#[tokio::test]
-async fn faults_presets_files_sessions_credentials() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn faults_presets_files_sessions_credentials(store: Arc<dyn Store>) {
     store.upsert_inform(inform("F", 0)).await.expect("upsert");
     let dev = DeviceId::from_identity("00259E", "HG 8245", "F");
 
@@ -591,10 +589,7 @@ async fn faults_presets_files_sessions_credentials() {
     assert!(store.list_sessions(&dev, 10).await.expect("l").is_empty());
 }
 
-#[tokio::test]
-async fn release_node_leases_frees_only_that_nodes_devices() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn release_node_leases_frees_only_that_nodes_devices(store: Arc<dyn Store>) {
     let long = Duration::from_secs(30);
     let dev = |n: u32| DeviceId::from_escaped(format!("00259E-X-{n}"));
     for (n, holder) in [(1, "n1/s1"), (2, "n1/s2"), (3, "n10/s3"), (4, "n%/s4")] {
@@ -625,10 +620,7 @@ async fn release_node_leases_frees_only_that_nodes_devices() {
     }
 }
 
-#[tokio::test]
-async fn lease_rules() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn lease_rules(store: Arc<dyn Store>) {
     let dev = DeviceId::from_escaped("00259E-X-1");
     let long = Duration::from_secs(30);
     assert!(
@@ -690,10 +682,7 @@ async fn lease_rules() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_upserts_and_leases_all_land() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store: Arc<dyn Store> = Arc::new(open(&dir).await);
+async fn concurrent_upserts_and_leases_all_land(store: Arc<dyn Store>) {
     let mut joins = Vec::new();
     for i in 0..100 {
         let store = Arc::clone(&store);
@@ -785,10 +774,7 @@ async fn killed_process_keeps_acknowledged_writes() {
     assert_eq!(store.get_parameters(&id, "").await.expect("p").len(), 10);
 }
 
-#[tokio::test]
-async fn per_device_reads_see_only_that_device() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn per_device_reads_see_only_that_device(store: Arc<dyn Store>) {
     let devs: Vec<DeviceId> = ["A", "B"]
         .iter()
         .map(|s| DeviceId::from_identity("00259E", "HG 8245", s))
@@ -839,10 +825,7 @@ async fn per_device_reads_see_only_that_device() {
     assert_eq!(all.len(), 2);
 }
 
-#[tokio::test]
-async fn an_inform_updates_the_value_and_keeps_the_attributes() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn an_inform_updates_the_value_and_keeps_the_attributes(store: Arc<dyn Store>) {
     store.upsert_inform(inform("K", 1)).await.expect("upsert");
     let dev = DeviceId::from_identity("00259E", "HG 8245", "K");
     let batch = ParamBatch {
@@ -878,4 +861,75 @@ async fn an_inform_updates_the_value_and_keeps_the_attributes() {
             Some(vec!["Subscriber".to_string()])
         )
     );
+}
+
+/// PostgreSQL: migrations apply once (a second node opening the same database finds them
+/// applied), and a database migrated by a newer build is refused.
+#[tokio::test]
+async fn postgres_migrations_apply_once_and_a_newer_database_is_refused() {
+    let Some((url, admin_url, name)) = backend::pg_database().await else {
+        return;
+    };
+    let (a, b) = tokio::join!(
+        PgStore::open(PgConfig::new(url.clone())),
+        PgStore::open(PgConfig::new(url.clone()))
+    );
+    let (a, b) = (a.expect("first node"), b.expect("second node"));
+    a.upsert_inform(inform("M1", 2)).await.expect("upsert");
+    let id = DeviceId::from_identity("00259E", "HG 8245", "M1");
+    assert_eq!(b.get_parameters(&id, "").await.expect("p").len(), 2);
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    // Two nodes migrating at once applied each migration once.
+    let row = client
+        .query_one(
+            "SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations",
+            &[],
+        )
+        .await
+        .expect("count");
+    let (n, distinct): (i64, i64) = (row.get(0), row.get(1));
+    assert!(n > 0);
+    assert_eq!(n, distinct);
+    client
+        .batch_execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)")
+        .await
+        .expect("insert");
+    let err = PgStore::open(PgConfig::new(url.clone()))
+        .await
+        .err()
+        .expect("a newer database is refused");
+    assert!(err.to_string().contains("9999"), "{err}");
+    a.close().await;
+    b.close().await;
+    drop(client);
+    backend::drop_database(&admin_url, &name).await;
+}
+
+async fn preset_objects_put_list_delete_and_move_the_preset_generation(store: Arc<dyn Store>) {
+    let doc = json!({"_keys": ["SSID"], "SSID": "guest", "Radio": {"Enable": true}});
+    let guest = PresetObject::from_document("guest", &doc).expect("object");
+    let before = store.presets_generation();
+    store.put_preset_object(guest.clone()).await.expect("put");
+    assert_ne!(store.presets_generation(), before);
+    let other = PresetObject::from_document("a", &json!({"SSID": "x"})).expect("object");
+    store.put_preset_object(other.clone()).await.expect("put");
+    assert_eq!(
+        store.list_preset_objects().await.expect("list"),
+        [other.clone(), guest.clone()]
+    );
+    let replaced = PresetObject::from_document("guest", &json!({"SSID": "g2"})).expect("o");
+    store
+        .put_preset_object(replaced.clone())
+        .await
+        .expect("replace");
+    assert_eq!(
+        store.list_preset_objects().await.expect("list"),
+        [other, replaced]
+    );
+    assert!(store.delete_preset_object("guest").await.expect("delete"));
+    assert!(!store.delete_preset_object("guest").await.expect("again"));
+    assert_eq!(store.list_preset_objects().await.expect("list").len(), 1);
 }

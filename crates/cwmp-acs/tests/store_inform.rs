@@ -3,6 +3,7 @@
 
 use cwmp::{EventCode, Value};
 use cwmp_acs::store::*;
+use std::sync::Arc;
 
 const SERIAL: &str = "INF1";
 
@@ -33,6 +34,15 @@ fn inform(time: i64, params: &[(&str, &str)]) -> InformUpdate {
     }
 }
 
+#[macro_use]
+mod backend;
+
+backend_tests!(
+    a_parameter_left_out_keeps_the_time_of_the_last_inform_that_carried_it,
+    a_write_between_informs_makes_the_next_one_write_its_list,
+    writing_the_parameters_of_an_unknown_device_is_not_found,
+);
+
 async fn open() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("tmp");
     let store = SqliteStore::open(SqliteConfig::new(dir.path()))
@@ -42,25 +52,25 @@ async fn open() -> (tempfile::TempDir, SqliteStore) {
 }
 
 /// Stores an Inform of `list` at each of `times`.
-async fn informs(store: &SqliteStore, times: &[i64], list: &[(&str, &str)]) {
+async fn informs(store: &dyn Store, times: &[i64], list: &[(&str, &str)]) {
     for &t in times {
         store.upsert_inform(inform(t, list)).await.expect("inform");
     }
 }
 
 /// Checks `(name, value, time)` of every stored parameter, in path order.
-async fn expect(store: &SqliteStore, expected: &[(&str, &str, i64)]) {
+async fn expect(store: &dyn Store, expected: &[(&str, &str, i64)]) {
     assert_eq!(read(store).await, rows(expected));
 }
 
 /// Checks that the parameters are [`LIST`]'s, all refreshed at `time`.
-async fn expect_list_at(store: &SqliteStore, time: i64) {
+async fn expect_list_at(store: &dyn Store, time: i64) {
     let all: Vec<(&str, &str, i64)> = LIST.iter().map(|&(n, v)| (n, v, time)).collect();
     expect(store, &all).await;
 }
 
 /// `(name, value, time)` of every stored parameter, in path order.
-async fn read(store: &SqliteStore) -> Vec<(String, String, i64)> {
+async fn read(store: &dyn Store) -> Vec<(String, String, i64)> {
     store
         .get_parameters(&device(), "Device.DeviceInfo.")
         .await
@@ -96,7 +106,7 @@ fn stored_times(dir: &tempfile::TempDir) -> Vec<i64> {
         .expect("rows")
 }
 
-async fn write(store: &SqliteStore, time: i64, path: &str, value: Option<&str>) {
+async fn write(store: &dyn Store, time: i64, path: &str, value: Option<&str>) {
     let batch = ParamBatch {
         time: Timestamp(time),
         delete_prefixes: Vec::new(),
@@ -141,31 +151,29 @@ async fn a_repeated_list_writes_no_row_and_its_parameters_take_the_informs_time(
     assert_eq!(stored_times(&dir), [3_000, 3_000, 3_000]);
 }
 
-#[tokio::test]
-async fn a_parameter_left_out_keeps_the_time_of_the_last_inform_that_carried_it() {
-    let (_dir, store) = open().await;
-    informs(&store, &[1_000, 2_000], LIST).await;
+async fn a_parameter_left_out_keeps_the_time_of_the_last_inform_that_carried_it(
+    store: Arc<dyn Store>,
+) {
+    informs(&*store, &[1_000, 2_000], LIST).await;
     let shorter = [("A", "a1"), ("C", "c1")];
-    informs(&store, &[3_000, 4_000], &shorter).await;
+    informs(&*store, &[3_000, 4_000], &shorter).await;
     expect(
-        &store,
+        &*store,
         &[("A", "a1", 4_000), ("B", "b1", 2_000), ("C", "c1", 4_000)],
     )
     .await;
     // Carried again: B follows the Informs once more.
-    informs(&store, &[5_000, 6_000], LIST).await;
-    expect_list_at(&store, 6_000).await;
+    informs(&*store, &[5_000, 6_000], LIST).await;
+    expect_list_at(&*store, 6_000).await;
 }
 
-#[tokio::test]
-async fn a_write_between_informs_makes_the_next_one_write_its_list() {
-    let (_dir, store) = open().await;
-    informs(&store, &[1_000], LIST).await;
+async fn a_write_between_informs_makes_the_next_one_write_its_list(store: Arc<dyn Store>) {
+    informs(&*store, &[1_000], LIST).await;
     // A GetParameterValues answer disagrees with the Inform; the same list again must
     // still be stored, not skipped as unchanged.
-    write(&store, 2_000, "B", Some("b-read")).await;
+    write(&*store, 2_000, "B", Some("b-read")).await;
     expect(
-        &store,
+        &*store,
         &[
             ("A", "a1", 1_000),
             ("B", "b-read", 2_000),
@@ -173,18 +181,18 @@ async fn a_write_between_informs_makes_the_next_one_write_its_list() {
         ],
     )
     .await;
-    informs(&store, &[3_000], LIST).await;
-    expect_list_at(&store, 3_000).await;
+    informs(&*store, &[3_000], LIST).await;
+    expect_list_at(&*store, 3_000).await;
     // An attribute-only write (value kept) times the row like before, and the next
     // Inform times it again.
-    write(&store, 4_000, "C", None).await;
+    write(&*store, 4_000, "C", None).await;
     expect(
-        &store,
+        &*store,
         &[("A", "a1", 3_000), ("B", "b1", 3_000), ("C", "c1", 4_000)],
     )
     .await;
-    informs(&store, &[5_000, 6_000], LIST).await;
-    expect_list_at(&store, 6_000).await;
+    informs(&*store, &[5_000, 6_000], LIST).await;
+    expect_list_at(&*store, 6_000).await;
     let c = store
         .get_parameters(&device(), "Device.DeviceInfo.C")
         .await
@@ -202,14 +210,12 @@ async fn a_write_between_informs_makes_the_next_one_write_its_list() {
         .write_parameters(&device(), batch)
         .await
         .expect("delete");
-    assert!(read(&store).await.is_empty());
-    informs(&store, &[8_000], LIST).await;
-    expect_list_at(&store, 8_000).await;
+    assert!(read(&*store).await.is_empty());
+    informs(&*store, &[8_000], LIST).await;
+    expect_list_at(&*store, 8_000).await;
 }
 
-#[tokio::test]
-async fn writing_the_parameters_of_an_unknown_device_is_not_found() {
-    let (_dir, store) = open().await;
+async fn writing_the_parameters_of_an_unknown_device_is_not_found(store: Arc<dyn Store>) {
     let batch = ParamBatch {
         time: Timestamp(1),
         delete_prefixes: Vec::new(),

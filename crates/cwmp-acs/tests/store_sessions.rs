@@ -6,14 +6,20 @@ use std::time::Duration;
 use cwmp::{EventCode, Value};
 use cwmp_acs::store::*;
 use serde_json::json;
+use std::sync::Arc;
 
 const TTL: Duration = Duration::from_secs(60);
 
-async fn open(dir: &tempfile::TempDir) -> SqliteStore {
-    SqliteStore::open(SqliteConfig::new(dir.path()))
-        .await
-        .expect("open")
-}
+#[macro_use]
+mod backend;
+
+backend_tests!(
+    begin_applies_the_inform_and_reads_what_the_session_starts_from,
+    a_held_lease_refuses_and_writes_nothing,
+    end_records_the_session_and_frees_the_device,
+    the_history_keeps_the_newest_sessions_of_each_device,
+    sessions_begun_and_ended_fill_the_ring_in_order_mixed_with_lone_records,
+);
 
 fn start(holder: &str, value: u32) -> SessionStart {
     SessionStart {
@@ -55,7 +61,7 @@ fn record(outcome: &str) -> SessionRecord {
 }
 
 /// Begins a session that must get the lease.
-async fn begin(store: &SqliteStore, holder: &str, value: u32) -> SessionBegun {
+async fn begin(store: &dyn Store, holder: &str, value: u32) -> SessionBegun {
     store
         .begin_session(start(holder, value))
         .await
@@ -63,7 +69,7 @@ async fn begin(store: &SqliteStore, holder: &str, value: u32) -> SessionBegun {
         .expect("lease")
 }
 
-async fn counter(store: &SqliteStore) -> Option<Value> {
+async fn counter(store: &dyn Store) -> Option<Value> {
     store
         .get_parameters(&device(), "Device.Test.Counter")
         .await
@@ -72,11 +78,8 @@ async fn counter(store: &SqliteStore) -> Option<Value> {
         .and_then(|p| p.value)
 }
 
-#[tokio::test]
-async fn begin_applies_the_inform_and_reads_what_the_session_starts_from() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
-    let first = begin(&store, "n/1", 1).await;
+async fn begin_applies_the_inform_and_reads_what_the_session_starts_from(store: Arc<dyn Store>) {
+    let first = begin(&*store, "n/1", 1).await;
     assert!(first.inform.created);
     assert_eq!(
         (first.requeued, first.due.len(), first.faults.len()),
@@ -125,7 +128,7 @@ async fn begin_applies_the_inform_and_reads_what_the_session_starts_from() {
         .await
         .expect("states");
 
-    let begun = begin(&store, "n/2", 2).await;
+    let begun = begin(&*store, "n/2", 2).await;
     assert!(!begun.inform.created);
     // The task left running by a dead session is pending again, and due with the other.
     assert_eq!(begun.requeued, 1);
@@ -133,26 +136,20 @@ async fn begin_applies_the_inform_and_reads_what_the_session_starts_from() {
     assert_eq!(due, [task.id.as_str(), running.id.as_str()]);
     assert_eq!(begun.faults.len(), 1);
     assert_eq!(begun.preset_states[0].preset, "p");
-    assert_eq!(counter(&store).await, Some(Value::UnsignedInt(2)));
+    assert_eq!(counter(&*store).await, Some(Value::UnsignedInt(2)));
 }
 
-#[tokio::test]
-async fn a_held_lease_refuses_and_writes_nothing() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
-    begin(&store, "n/1", 1).await;
+async fn a_held_lease_refuses_and_writes_nothing(store: Arc<dyn Store>) {
+    begin(&*store, "n/1", 1).await;
     assert_eq!(
         store.begin_session(start("n/2", 2)).await.expect("begin"),
         None
     );
-    assert_eq!(counter(&store).await, Some(Value::UnsignedInt(1)));
+    assert_eq!(counter(&*store).await, Some(Value::UnsignedInt(1)));
 }
 
-#[tokio::test]
-async fn end_records_the_session_and_frees_the_device() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
-    begin(&store, "n/1", 1).await;
+async fn end_records_the_session_and_frees_the_device(store: Arc<dyn Store>) {
+    begin(&*store, "n/1", 1).await;
     store.end_session("n/1", record("ok")).await.expect("end");
     let sessions = store.list_sessions(&device(), 5).await.expect("sessions");
     assert_eq!(sessions.len(), 1);
@@ -180,11 +177,8 @@ async fn end_records_the_session_and_frees_the_device() {
     );
 }
 
-#[tokio::test]
-async fn the_history_keeps_the_newest_sessions_of_each_device() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
-    begin(&store, "n/1", 1).await;
+async fn the_history_keeps_the_newest_sessions_of_each_device(store: Arc<dyn Store>) {
+    begin(&*store, "n/1", 1).await;
     let kept = SESSIONS_KEPT as usize;
     for i in 0..kept + 5 {
         let mut r = record(&format!("s{i}"));
@@ -197,13 +191,12 @@ async fn the_history_keeps_the_newest_sessions_of_each_device() {
     assert_eq!(sessions[kept - 1].outcome, "s5");
 }
 
-#[tokio::test]
-async fn sessions_begun_and_ended_fill_the_ring_in_order_mixed_with_lone_records() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = open(&dir).await;
+async fn sessions_begun_and_ended_fill_the_ring_in_order_mixed_with_lone_records(
+    store: Arc<dyn Store>,
+) {
     let kept = SESSIONS_KEPT as usize;
     for i in 0..kept + 3 {
-        begin(&store, "n/1", 1).await;
+        begin(&*store, "n/1", 1).await;
         let mut r = record(&format!("s{i}"));
         r.started = Timestamp(1_700_000_000_000 + i as i64 * 1000);
         store.end_session("n/1", r).await.expect("end");

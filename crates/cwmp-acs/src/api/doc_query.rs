@@ -1,5 +1,5 @@
 //! Equality queries over the small collections GenieACS lets scripts search (`/files`,
-//! `/faults`, `/presets`): `?query={"filename": "fw.bin"}`, dotted keys into the document
+//! `/faults`, `/objects`, `/tasks`): `?query={"filename": "fw.bin"}`, dotted keys into the document
 //! (`{"metadata.fileType": "1 Firmware Upgrade Image"}`). Operators are refused with 400 rather
 //! than ignored.
 
@@ -33,6 +33,17 @@ impl DocQuery {
             )));
         }
         Ok(DocQuery(fields))
+    }
+
+    /// Removes field `key` from the query and returns its wanted value (for a field the
+    /// store filters on).
+    pub(crate) fn take(&mut self, key: &str) -> Option<Json> {
+        self.0.remove(key)
+    }
+
+    /// True when no field is left to match.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The value of field `key` in `doc` (dotted keys descend into objects).

@@ -13,6 +13,7 @@ mod extras;
 mod faults;
 mod files;
 mod metrics_route;
+mod objects;
 mod openapi;
 mod presets;
 mod sessions;
@@ -31,7 +32,7 @@ use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
@@ -155,6 +156,8 @@ pub fn router_with(state: ApiState, tokens: ApiTokens, extras: ApiExtras) -> Rou
         .route("/events", get(event_stream::stream))
         .route("/events/ticket", post(sse_ticket::issue))
         .route("/presets", get(presets::list))
+        .route("/objects", get(objects::list))
+        .route("/objects/{name}", put(objects::put).delete(objects::remove))
         .route("/openapi.json", get(openapi::document));
     let metrics = Router::new().route("/metrics", get(metrics_route::render));
     let (authenticated, public) = if metrics_public {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue, json};
 
-use super::devices::parse_query;
+use super::doc_query::DocQuery;
 use super::files::iso;
 use super::task_wait::{self, Waited};
 use super::{ApiError, ApiExtras, ApiResult, ApiState, QueryString, cr, parse_json};
@@ -197,8 +197,9 @@ async fn connection_request_only(
 /// whatever the size of the queue.
 pub const MAX_TASK_PAGE: u64 = 1000;
 
-/// `?query=&skip=&limit=` for tasks; the query supports equality on `_id`, `device` and
-/// `status`.
+/// `?query=&skip=&limit=` for tasks: equality on any field of the task documents
+/// (`{"name": "reboot"}`, `{"fault.code": "cwmp.9003"}`); `_id`, `device` and `status` are
+/// filtered in the store.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListParams {
     query: Option<String>,
@@ -206,46 +207,45 @@ pub(crate) struct ListParams {
     limit: Option<u64>,
 }
 
+/// Most tasks a query on other fields than `_id`, `device` and `status` reads from the store.
+const MAX_SCANNED: u64 = 100_000;
+
 /// `GET /tasks`.
 pub(crate) async fn list(
     State(state): State<ApiState>,
     QueryString(params): QueryString<ListParams>,
 ) -> ApiResult<Json<JsonValue>> {
-    let q = parse_query(params.query.as_deref())?;
-    let obj = q
-        .as_object()
-        .ok_or_else(|| ApiError::bad_request("a query must be a JSON object"))?;
+    let mut query = DocQuery::parse(params.query.as_deref())?;
+    let text = |key: &str, v: JsonValue| match v {
+        JsonValue::String(s) => Ok(s),
+        _ => Err(ApiError::bad_request(format!(
+            "{key}: a string is expected"
+        ))),
+    };
+    let mut filter = TaskFilter::default();
+    let only_id = query.take("_id").map(|v| text("_id", v)).transpose()?;
+    if let Some(d) = query.take("device") {
+        filter.device = Some(DeviceId::from_escaped(&text("device", d)?));
+    }
+    if let Some(s) = query.take("status") {
+        let s = text("status", s)?;
+        filter.status = Some(
+            TaskStatus::parse(&s)
+                .ok_or_else(|| ApiError::bad_request(format!("status: unknown status {s}")))?,
+        );
+    }
     let limit = params.limit.unwrap_or(MAX_TASK_PAGE);
     if limit > MAX_TASK_PAGE {
         return Err(ApiError::bad_request(format!(
             "limit is at most {MAX_TASK_PAGE}"
         )));
     }
-    let mut filter = TaskFilter {
-        skip: params.skip.unwrap_or(0),
-        limit: Some(limit),
-        ..TaskFilter::default()
-    };
-    let mut only_id = None;
-    for (key, v) in obj {
-        let text = v.as_str().ok_or_else(|| {
-            ApiError::bad_request(format!("{key}: only string equality is supported"))
-        })?;
-        match key.as_str() {
-            "_id" => only_id = Some(text.to_owned()),
-            "device" => filter.device = Some(DeviceId::from_escaped(text)),
-            "status" => {
-                filter.status = Some(
-                    TaskStatus::parse(text)
-                        .ok_or_else(|| ApiError::bad_request(format!("unknown status {text}")))?,
-                );
-            }
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "field {other} is not supported"
-                )));
-            }
-        }
+    let (skip, limit) = (params.skip.unwrap_or(0), Some(limit));
+    let in_memory = !query.is_empty();
+    if in_memory {
+        filter.limit = Some(MAX_SCANNED);
+    } else {
+        (filter.skip, filter.limit) = (skip, limit);
     }
     let tasks = match only_id {
         Some(id) => state
@@ -260,9 +260,15 @@ pub(crate) async fn list(
             .collect(),
         None => state.store.list_tasks(&filter).await?,
     };
-    Ok(Json(JsonValue::Array(
-        tasks.iter().map(task_json).collect(),
-    )))
+    let docs = tasks.iter().map(task_json);
+    Ok(Json(JsonValue::Array(if in_memory {
+        docs.filter(|d| query.matches(d))
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+            .take(limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX)))
+            .collect()
+    } else {
+        docs.collect()
+    })))
 }
 
 /// `POST /tasks/{id}/retry`: a faulted task runs again at the next session.

@@ -15,6 +15,12 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database error: {0}")]
     Database(#[source] Arc<rusqlite::Error>),
+    /// PostgreSQL reported an error, or the connection to it failed.
+    #[error("database error: {0}")]
+    Postgres(#[source] Arc<tokio_postgres::Error>),
+    /// No PostgreSQL connection could be had (server down, pool timed out).
+    #[error("database connection: {0}")]
+    Pool(String),
     /// Applying a migration failed, or the database is newer than this program.
     #[error("migration failed: {0}")]
     Migrate(String),
@@ -29,6 +35,26 @@ pub enum StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::Database(Arc::new(e))
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        // A row referring to a device deleted meanwhile: the same answer as SQLite's
+        // existence check gives before the write.
+        if e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+            return StoreError::NotFound(format!("referenced record: {e}"));
+        }
+        StoreError::Postgres(Arc::new(e))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => StoreError::Pool(other.to_string()),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::PresetConfig;
 use super::schedule::PresetSchedule;
 use crate::query::{self, Query};
-use crate::store::{Preset, Store, StoreResult, Timestamp};
+use crate::store::{Preset, PresetObject, Store, StoreResult, Timestamp};
 
 /// A stored preset, parsed.
 #[derive(Debug)]
@@ -51,13 +51,14 @@ pub(crate) struct Catalog {
 }
 
 impl Catalog {
-    fn parse(stored: Vec<Preset>) -> Catalog {
+    fn parse(stored: Vec<Preset>, objects: &[PresetObject]) -> Catalog {
         let mut catalog = Catalog::default();
         for p in stored {
             let parsed = query::parse_precondition(&p.precondition, &query::Limits::default())
                 .map_err(|e| e.to_string())
                 .and_then(|q| {
                     PresetConfig::parse(&p.configuration)
+                        .and_then(|mut c| c.resolve(objects).map(|()| c))
                         .map(|c| (q, c))
                         .map_err(|e| e.to_string())
                 })
@@ -126,7 +127,8 @@ impl PresetCache {
                 return Ok(Arc::clone(&l.catalog));
             }
         }
-        let catalog = Arc::new(Catalog::parse(store.list_presets().await?));
+        let objects = store.list_preset_objects().await?;
+        let catalog = Arc::new(Catalog::parse(store.list_presets().await?, &objects));
         *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(Loaded {
             generation,
             at: now,

@@ -24,10 +24,13 @@
 //!   Request credentials and keep them for the ACS's Connection Requests.
 //!
 //! The GenieACS array form `[{"type": "value", "name", "value"}, {"type": "add_tag",
-//! "tag"}, {"type": "delete_tag", "tag"}]` is accepted too.
+//! "tag"}, {"type": "delete_tag", "tag"}, {"type": "add_object" | "delete_object", "name":
+//! <object path>, "object": <name in the objects collection>}]` is accepted too; the
+//! objects are looked up when the preset catalog loads ([`super::instances`]).
 
 use serde_json::{Map, Value as Json};
 
+use super::instances::{InstanceRef, InstanceRule};
 use crate::task::typed_value;
 
 /// Most entries in one list of a configuration.
@@ -80,6 +83,10 @@ pub struct PresetConfig {
     pub reboot: bool,
     /// Provision Connection Request credentials on bootstrap.
     pub connection_request_credentials: bool,
+    /// GenieACS's `add_object` / `delete_object` entries, as given.
+    pub instance_refs: Vec<InstanceRef>,
+    /// The same, with their objects looked up ([`PresetConfig::resolve`]).
+    pub instances: Vec<InstanceRule>,
 }
 
 fn bad<T>(msg: impl Into<String>) -> Result<T, InvalidConfig> {
@@ -130,6 +137,16 @@ fn desired(path_v: &Json, value: &Json, ty: Option<&Json>) -> Result<DesiredValu
 }
 
 impl PresetConfig {
+    /// Looks the `add_object` / `delete_object` entries' objects up in `objects`.
+    pub fn resolve(&mut self, objects: &[crate::store::PresetObject]) -> Result<(), InvalidConfig> {
+        self.instances = self
+            .instance_refs
+            .iter()
+            .map(|r| InstanceRule::resolve(r, objects))
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+
     /// Parses and checks a configuration (an empty object or array: nothing to do).
     pub fn parse(v: &Json) -> Result<PresetConfig, InvalidConfig> {
         match v {
@@ -237,10 +254,11 @@ impl PresetConfig {
             let keys: &[&str] = match ty {
                 "value" => &["type", "name", "value"],
                 "add_tag" | "delete_tag" => &["type", "tag"],
-                "provision" | "add_object" | "delete_object" | "age" => {
+                "add_object" | "delete_object" => &["type", "name", "object"],
+                "provision" | "age" => {
                     return bad(format!(
-                        "configurations[{i}]: type {ty:?} needs provision scripts or GenieACS's \
-                         objects collection, which this server does not run yet"
+                        "configurations[{i}]: type {ty:?} needs provision scripts, which this \
+                         server does not run yet"
                     ));
                 }
                 other => return bad(format!("configurations[{i}]: unknown type {other:?}")),
@@ -255,6 +273,19 @@ impl PresetConfig {
                 "value" => c
                     .parameters
                     .push(desired(field("name"), field("value"), None)?),
+                "add_object" | "delete_object" => {
+                    let parent = path(field("name"), "an object path")?;
+                    let object = field("object")
+                        .as_str()
+                        .filter(|o| !o.is_empty())
+                        .map(str::to_owned)
+                        .map_or_else(
+                            || bad(format!("configurations[{i}] needs an \"object\"")),
+                            Ok,
+                        )?;
+                    c.instance_refs
+                        .push(InstanceRef::new(&parent, object, ty == "add_object"));
+                }
                 _ => {
                     let tag = field("tag")
                         .as_str()
@@ -311,6 +342,9 @@ mod tests {
             json!({"notifications": [["Device.A", 7]]}),
             json!({"bogus": 1}),
             json!([{"type": "provision", "name": "x"}]),
+            json!([{"type": "add_object", "name": "Device.X"}]),
+            json!([{"type": "delete_object", "object": "o"}]),
+            json!([{"type": "add_object", "name": "Device.X", "object": "o", "extra": 1}]),
             json!("x"),
         ] {
             assert!(PresetConfig::parse(&c).is_err(), "{c}");

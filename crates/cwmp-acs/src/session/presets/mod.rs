@@ -14,6 +14,7 @@
 
 mod catalog;
 mod config;
+mod instances;
 pub(crate) mod plan;
 mod schedule;
 mod settings;
@@ -21,6 +22,7 @@ mod settings;
 pub(crate) use catalog::Catalog;
 pub use catalog::PresetCache;
 pub use config::{DesiredValue, Firmware, InvalidConfig, PresetConfig};
+pub use instances::{InstanceRef, InstanceRule};
 pub use schedule::PresetSchedule;
 pub use settings::PresetSettings;
 

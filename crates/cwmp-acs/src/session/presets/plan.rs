@@ -18,6 +18,7 @@ use cwmp::rpc::{
 use sha2::Digest as _;
 
 use super::config::{DesiredValue, Firmware, PresetConfig};
+use super::instances;
 use crate::store::{Device, Parameter, Timestamp};
 use crate::task::typed_value;
 
@@ -39,6 +40,8 @@ pub(crate) struct Progress {
     pub read_attrs: HashSet<String>,
     /// Objects enumerated with GetParameterNames.
     pub enumerated: HashSet<String>,
+    /// Instances added in this session for `add_object` rules, by the rule's alias.
+    pub created: BTreeMap<String, String>,
     /// Credentials provisioned (or tried).
     pub credentials_done: bool,
     /// A reboot was sent.
@@ -54,6 +57,8 @@ pub(crate) enum Purpose {
     Read,
     /// Lists the instances of an object.
     Enumerate(String),
+    /// Adds the instance of an `add_object` rule (its alias).
+    AddInstance(String),
     /// Changes the device.
     Write,
     /// Sets Connection Request credentials.
@@ -125,28 +130,31 @@ pub(crate) struct Inputs<'a> {
 }
 
 impl Inputs<'_> {
-    fn param(&self, path: &str) -> Option<&Parameter> {
+    pub(super) fn param(&self, path: &str) -> Option<&Parameter> {
         self.params
             .binary_search_by(|p| p.path.as_str().cmp(path))
             .ok()
             .map(|i| &self.params[i])
     }
 
-    fn fresh_value(&self, path: &str) -> bool {
+    pub(super) fn fresh_value(&self, path: &str) -> bool {
         self.param(path)
             .is_some_and(|p| p.value.is_some() && p.updated >= self.session_start)
     }
 
-    fn instances(&self, object: &str) -> usize {
-        self.params
+    /// Paths (`Device.X.3.`) of the instances of `object` (`Device.X.`) in the store.
+    pub(super) fn instances_of(&self, object: &str) -> Vec<String> {
+        let start = self.params.partition_point(|p| p.path.as_str() < object);
+        self.params[start..]
             .iter()
+            .take_while(|p| p.path.starts_with(object))
             .filter(|p| {
-                p.path.strip_prefix(object).is_some_and(|rest| {
-                    rest.strip_suffix('.')
-                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                })
+                p.path[object.len()..]
+                    .strip_suffix('.')
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
             })
-            .count()
+            .map(|p| p.path.clone())
+            .collect()
     }
 }
 
@@ -164,7 +172,7 @@ fn merged<T: Clone>(
     out
 }
 
-fn rpc(request: impl Into<Body>, presets: Vec<String>, purpose: Purpose) -> Step {
+pub(super) fn rpc(request: impl Into<Body>, presets: Vec<String>, purpose: Purpose) -> Step {
     Step::Rpc {
         request: request.into(),
         presets,
@@ -201,7 +209,7 @@ pub(crate) fn next_step(i: &Inputs<'_>, progress: &Progress) -> Step {
         }
     }
     for (path, (count, owner)) in &objects {
-        if i.instances(path) < *count as usize {
+        if i.instances_of(path).len() < *count as usize {
             let req = AddObject {
                 object_name: path.clone(),
                 parameter_key: String::new(),
@@ -210,12 +218,22 @@ pub(crate) fn next_step(i: &Inputs<'_>, progress: &Progress) -> Step {
         }
     }
 
-    let values = merged(i.selected, |c| {
+    let rules: instances::Rules = merged(i.selected, |c| {
+        c.instances.iter().map(|r| (r.alias(), r.clone())).collect()
+    });
+    if let Some(step) = instances::next_step(i, progress, &rules) {
+        return step;
+    }
+
+    let mut values = merged(i.selected, |c| {
         c.parameters
             .iter()
             .map(|d| (d.path.clone(), d.clone()))
             .collect()
     });
+    for (path, entry) in instances::desired_values(i, progress, &rules) {
+        values.entry(path).or_insert(entry);
+    }
     let firmware = i
         .selected
         .iter()

@@ -10,15 +10,13 @@
 
 use std::collections::HashSet;
 
-use cwmp::http_auth::hex;
-use md5::{Digest as _, Md5};
 use rusqlite::Connection;
 
 use super::conn::{execute, query, query_opt, run};
 use super::rows::{self, json, json_text};
+use crate::store::codec::inform_digest as digest;
 use crate::store::{
-    DeviceId, InformOutcome, InformUpdate, ParamValue, Parameter, StoreError, StoreResult,
-    Timestamp,
+    DeviceId, InformOutcome, InformUpdate, Parameter, StoreError, StoreResult, Timestamp,
 };
 
 /// Inserts or updates a parameter of an Inform: a value, nothing else.
@@ -209,65 +207,5 @@ pub(crate) fn forget_digest(conn: &Connection, id: &str) -> StoreResult<()> {
             )?;
             Ok(())
         }
-    }
-}
-
-/// MD5 (hex) of a `ParameterList` in order: each path, type and value length-prefixed, so
-/// that no two lists share an encoding. A digest only spares writes: a CPE that made two of
-/// its lists collide would only keep its own second list from being stored, which it could
-/// as well not have sent; SHA-256 cost 24 k instructions per Inform without SHA extensions.
-fn digest(params: &[ParamValue]) -> String {
-    let mut h = Md5::new();
-    for p in params {
-        let (text, xsi_type) = (p.value.as_text(), p.value.xsi_type());
-        for f in [p.path.as_str(), xsi_type.unwrap_or(""), &text] {
-            h.update((f.len() as u64).to_le_bytes());
-            h.update(f.as_bytes());
-        }
-        h.update([u8::from(xsi_type.is_some())]);
-    }
-    hex(&h.finalize())
-}
-
-#[cfg(test)]
-mod tests {
-    use cwmp::Value;
-
-    use super::*;
-
-    fn pv(path: &str, value: Value) -> ParamValue {
-        ParamValue {
-            path: path.into(),
-            value,
-        }
-    }
-
-    #[test]
-    fn the_digest_tells_lists_apart_by_path_type_value_and_order() {
-        let a = pv("Device.A", Value::String("1".into()));
-        let b = pv("Device.B", Value::String("2".into()));
-        let base = digest(&[a.clone(), b.clone()]);
-        assert_eq!(base.len(), 32);
-        assert_eq!(base, digest(&[a.clone(), b.clone()]));
-        assert_ne!(base, digest(&[b.clone(), a.clone()]));
-        assert_ne!(base, digest(std::slice::from_ref(&a)));
-        assert_ne!(
-            base,
-            digest(&[a.clone(), pv("Device.B", Value::UnsignedInt(2))])
-        );
-        assert_ne!(
-            base,
-            digest(&[a.clone(), pv("Device.B", Value::Untyped("2".into()))])
-        );
-        assert_ne!(
-            base,
-            digest(&[a.clone(), pv("Device.B", Value::String("3".into()))])
-        );
-        // Moving bytes between fields changes the encoding.
-        assert_ne!(
-            digest(&[pv("Device.AB", Value::String("".into()))]),
-            digest(&[pv("Device.A", Value::String("B".into()))])
-        );
-        assert_ne!(digest(&[]), base);
     }
 }

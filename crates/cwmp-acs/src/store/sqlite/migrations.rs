@@ -57,13 +57,18 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         11,
-        "task_interrupted",
-        include_str!("../../../migrations/0011_task_interrupted.sql"),
+        "preset_objects",
+        include_str!("../../../migrations/0011_preset_objects.sql"),
     ),
     (
         12,
+        "task_interrupted",
+        include_str!("../../../migrations/0012_task_interrupted.sql"),
+    ),
+    (
+        13,
         "parameters_path_value",
-        include_str!("../../../migrations/0012_parameters_path_value.sql"),
+        include_str!("../../../migrations/0013_parameters_path_value.sql"),
     ),
 ];
 

@@ -12,7 +12,6 @@ mod conn;
 mod inform;
 mod migrations;
 mod preset_state;
-mod query_sql;
 mod readers;
 mod reads;
 mod rows;

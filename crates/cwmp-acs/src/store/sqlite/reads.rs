@@ -5,11 +5,11 @@ use std::sync::LazyLock;
 use rusqlite::{Connection, ToSql};
 
 use super::conn::{query, query_opt};
-use super::query_sql::SqlBuf;
 use super::rows::{self, DEVICE_COLS, TASK_COLS};
+use crate::store::query_sql::{Arg, Dialect, SqlBuf, device_where};
 use crate::store::{
-    Device, DeviceFilter, DeviceId, DeviceQuery, FaultRecord, SessionRecord, StoreResult, Task,
-    TaskFilter, Timestamp,
+    Device, DeviceId, DeviceQuery, FaultRecord, SessionRecord, StoreResult, Task, TaskFilter,
+    Timestamp,
 };
 
 /// Attaches tags to devices (one query for all of them).
@@ -43,48 +43,20 @@ pub(crate) fn get_device(conn: &Connection, id: &DeviceId) -> StoreResult<Option
     }
 }
 
-/// `WHERE` clause of a device query, its arguments collected in `buf`.
-fn where_clause(q: &DeviceQuery, buf: &mut SqlBuf) -> String {
-    let mut sql = String::from(" WHERE 1 = 1");
-    let next = |v: &str, buf: &mut SqlBuf| buf.text(v);
-    for f in &q.filters {
-        match f {
-            DeviceFilter::Id(id) => {
-                let m = next(id.as_str(), buf);
-                sql.push_str(&format!(" AND d.id = {m}"));
-            }
-            DeviceFilter::Tag(t) | DeviceFilter::NotTag(t) => {
-                let m = next(t, buf);
-                let not = if matches!(f, DeviceFilter::NotTag(_)) {
-                    "NOT "
-                } else {
-                    ""
-                };
-                sql.push_str(&format!(
-                    " AND {not}EXISTS (SELECT 1 FROM device_tags t \
-                     WHERE t.device_id = d.id AND t.tag = {m})"
-                ));
-            }
-            DeviceFilter::Matches(query) => {
-                let c = buf.condition(query);
-                sql.push_str(&format!(" AND ({c})"));
-            }
-            DeviceFilter::ParamEquals { path, value } => {
-                let p = next(path, buf);
-                let v = next(value, buf);
-                sql.push_str(&format!(
-                    " AND d.id IN (SELECT p.device_id FROM parameters p \
-                     WHERE p.path = {p} AND p.value = {v})"
-                ));
-            }
-        }
-    }
-    sql
+/// The arguments of `buf`, for [`query`].
+fn arg_refs(buf: &SqlBuf) -> Vec<&dyn ToSql> {
+    buf.args
+        .iter()
+        .map(|a| match a {
+            Arg::Text(t) => t as &dyn ToSql,
+            Arg::Real(r) => r as &dyn ToSql,
+        })
+        .collect()
 }
 
 pub(crate) fn find_devices(conn: &Connection, q: &DeviceQuery) -> StoreResult<Vec<Device>> {
-    let mut buf = SqlBuf::default();
-    let clause = where_clause(q, &mut buf);
+    let mut buf = SqlBuf::new(Dialect::Sqlite);
+    let clause = device_where(q, &mut buf);
     let order = buf.order_by(&q.sort);
     let limit = q
         .limit
@@ -96,7 +68,7 @@ pub(crate) fn find_devices(conn: &Connection, q: &DeviceQuery) -> StoreResult<Ve
         n + 1,
         n + 2
     );
-    let mut args = buf.arg_refs();
+    let mut args = arg_refs(&buf);
     args.push(&limit);
     args.push(&skip);
     let devices = query(conn, &sql, &args, rows::device)?;
@@ -104,10 +76,10 @@ pub(crate) fn find_devices(conn: &Connection, q: &DeviceQuery) -> StoreResult<Ve
 }
 
 pub(crate) fn count_devices(conn: &Connection, q: &DeviceQuery) -> StoreResult<u64> {
-    let mut buf = SqlBuf::default();
-    let clause = where_clause(q, &mut buf);
+    let mut buf = SqlBuf::new(Dialect::Sqlite);
+    let clause = device_where(q, &mut buf);
     let sql = format!("SELECT COUNT(*) FROM devices d{clause}");
-    let n = query_opt(conn, &sql, &buf.arg_refs(), |r| Ok(r.get::<_, i64>(0)?))?;
+    let n = query_opt(conn, &sql, &arg_refs(&buf), |r| Ok(r.get::<_, i64>(0)?))?;
     Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
@@ -205,13 +177,13 @@ mod tests {
             limit: Some(10),
             ..DeviceQuery::default()
         };
-        let mut buf = SqlBuf::default();
-        let clause = where_clause(&q, &mut buf);
+        let mut buf = SqlBuf::new(Dialect::Sqlite);
+        let clause = device_where(&q, &mut buf);
         let order = buf.order_by(&q.sort);
         let sql = format!(
             "EXPLAIN QUERY PLAN SELECT {DEVICE_COLS} FROM devices d{clause} ORDER BY {order} LIMIT 10"
         );
-        query(&conn, &sql, &buf.arg_refs(), |r| Ok(r.get::<_, String>(3)?))
+        query(&conn, &sql, &arg_refs(&buf), |r| Ok(r.get::<_, String>(3)?))
             .expect("plan")
             .join("\n")
     }

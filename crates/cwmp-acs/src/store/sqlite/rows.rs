@@ -5,8 +5,8 @@ use rusqlite::Row;
 
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceIdentity, FaultInfo,
-    FaultRecord, FileMeta, FirmwareOutcome, FirmwareStatus, Parameter, Preset, SessionRecord,
-    StoreError, StoreResult, Task, TaskStatus, Timestamp,
+    FaultRecord, FileMeta, FirmwareOutcome, FirmwareStatus, Parameter, Preset, PresetObject,
+    SessionRecord, StoreResult, Task, TaskStatus, Timestamp,
 };
 
 /// Columns of `devices` selected by [`device`] (tags are added separately).
@@ -19,24 +19,8 @@ pub(crate) const DEVICE_COLS: &str = "d.id, d.manufacturer, d.oui, d.product_cla
 pub(crate) const TASK_COLS: &str = "id, device_id, name, payload, status, result, fault_code, \
     fault_message, fault_detail, attempts, next_attempt_ms, expiry_ms, created_ms, interrupted";
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {e}"))
-}
-
-pub(crate) fn json_text<T: serde::Serialize>(v: &T) -> StoreResult<String> {
-    serde_json::to_string(v).map_err(|e| corrupt("json encode", e))
-}
-
-pub(crate) fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| corrupt(what, e))
-}
-
-fn opt_json<T: serde::de::DeserializeOwned>(
-    what: &str,
-    text: Option<String>,
-) -> StoreResult<Option<T>> {
-    text.map(|t| json(what, &t)).transpose()
-}
+use crate::store::codec::{corrupt, opt_json};
+pub(crate) use crate::store::codec::{json, json_text, value_cols};
 
 fn ts(ms: Option<i64>) -> Option<Timestamp> {
     ms.map(Timestamp)
@@ -82,17 +66,6 @@ pub(crate) fn device(r: &Row<'_>) -> StoreResult<Device> {
         firmware,
         tags: Vec::new(),
     })
-}
-
-/// `(value, value_type)` columns for a value.
-pub(crate) fn value_cols(v: Option<&Value>) -> (Option<String>, Option<String>) {
-    match v {
-        None => (None, None),
-        Some(v) => (
-            Some(v.as_text().into_owned()),
-            v.xsi_type().map(str::to_owned),
-        ),
-    }
 }
 
 pub(crate) fn parameter(r: &Row<'_>) -> StoreResult<Parameter> {
@@ -162,6 +135,12 @@ pub(crate) fn preset(r: &Row<'_>) -> StoreResult<Preset> {
         channel: r.get(5)?,
         schedule: r.get(6)?,
     })
+}
+
+pub(crate) fn preset_object(r: &Row<'_>) -> StoreResult<PresetObject> {
+    let name: String = r.get(0)?;
+    let doc: serde_json::Value = json("document", &r.get::<_, String>(1)?)?;
+    PresetObject::from_document(&name, &doc).map_err(|e| corrupt("preset object", e))
 }
 
 pub(crate) fn file(r: &Row<'_>) -> StoreResult<FileMeta> {

@@ -13,8 +13,8 @@ use super::{SqliteStore, inform, preset_state, reads, rows, sessions, writes};
 use crate::store::{
     ConnectionRequestResult, Device, DeviceCredentials, DeviceId, DeviceQuery, FaultInfo,
     FaultRecord, FileMeta, FirmwareOutcome, InformOutcome, InformUpdate, NewFault, NewTask,
-    ParamBatch, Parameter, Preset, PresetState, RetryPolicy, SessionBegun, SessionRecord,
-    SessionStart, Store, StoreResult, Task, TaskFilter, Timestamp,
+    ParamBatch, Parameter, Preset, PresetObject, PresetState, RetryPolicy, SessionBegun,
+    SessionRecord, SessionStart, Store, StoreResult, Task, TaskFilter, Timestamp,
 };
 
 fn text(s: &str) -> Value {
@@ -304,6 +304,44 @@ impl Store for SqliteStore {
 
     fn presets_generation(&self) -> u64 {
         self.presets_generation.load(Ordering::Acquire)
+    }
+
+    async fn put_preset_object(&self, object: PresetObject) -> StoreResult<()> {
+        let document = object.to_document().to_string();
+        let put = self
+            .changed(
+                "INSERT INTO preset_objects (name, document, updated_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET document = excluded.document, \
+                 updated_ms = excluded.updated_ms",
+                vec![
+                    text(&object.name),
+                    Value::Text(document),
+                    Value::Integer(Timestamp::now().as_millis()),
+                ],
+            )
+            .await;
+        self.presets_generation.fetch_add(1, Ordering::Release);
+        put.map(|_| ())
+    }
+
+    async fn list_preset_objects(&self) -> StoreResult<Vec<PresetObject>> {
+        self.rows(
+            "SELECT name, document FROM preset_objects ORDER BY name",
+            Vec::new(),
+            rows::preset_object,
+        )
+        .await
+    }
+
+    async fn delete_preset_object(&self, name: &str) -> StoreResult<bool> {
+        let deleted = self
+            .changed(
+                "DELETE FROM preset_objects WHERE name = $1",
+                vec![text(name)],
+            )
+            .await;
+        self.presets_generation.fetch_add(1, Ordering::Release);
+        deleted
     }
 
     async fn preset_states(&self, device: &DeviceId) -> StoreResult<Vec<PresetState>> {

@@ -117,6 +117,19 @@ impl Session {
                 .progress
                 .changed
                 .extend(out.presets.iter().cloned()),
+            Purpose::AddInstance(alias) => {
+                // The new instance's row was written by `interpret`: the only update.
+                if let Some(instance) = batch.updates.first() {
+                    self.presets
+                        .progress
+                        .created
+                        .insert(alias.clone(), instance.path.clone());
+                }
+                self.presets
+                    .progress
+                    .changed
+                    .extend(out.presets.iter().cloned());
+            }
             Purpose::Download(key) => {
                 for name in &out.presets {
                     self.state(name).download = Some(key.clone());

@@ -1,17 +1,30 @@
-//! [`Query`] → SQL `WHERE` conditions and `ORDER BY` keys over `devices d`.
+//! [`Query`] → SQL `WHERE` conditions and `ORDER BY` keys over `devices d`, for both
+//! backends ([`Dialect`]).
 //!
-//! Portable to PostgreSQL but for one operator: `$regex` is written `REGEXP` (SQLite, with
-//! the `regexp` function of [`conn`](super::conn)); PostgreSQL spells it `~`. Text ordering is bytewise on SQLite
-//! (`BINARY` collation); PostgreSQL needs `COLLATE "C"` for the same answers. Every
-//! condition is written so that it is never NULL, so `NOT` means what the in-memory
-//! evaluator means.
+//! The dialects differ in three places: `$regex` is `REGEXP` on SQLite (the `regexp`
+//! function of the SQLite store's connections) and `~` on PostgreSQL; PostgreSQL's
+//! placeholders carry their type (`$1::text`, `$2::float8`), since it infers none from
+//! `$1 IS NULL` or a BIGINT column compared with a real; and PostgreSQL casts a number
+//! only when its text is one (SQLite's `CAST` never fails, PostgreSQL's aborts the query).
+//! Text ordering is bytewise on both: SQLite's `BINARY` collation, PostgreSQL's columns
+//! are `COLLATE "C"`. Every condition is written so that it is never NULL, so `NOT` means
+//! what the in-memory evaluator means.
 //!
 //! Expression comparisons ([`Cond::Compare`]) see each field as two columns, its number
 //! and its string (each NULL unless the value is of that class), and follow GenieACS's
 //! ordering: a number is less than any string. `NOW()` is the time the buffer was made.
 
 use crate::query::{CmpOp, Cond, Field, IdentityField, Query, Scalar, SortKey, Typed};
-use crate::store::Timestamp;
+use crate::store::{DeviceFilter, DeviceQuery, Timestamp};
+
+/// The SQL spoken by a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// The embedded store.
+    Sqlite,
+    /// The cluster store.
+    Postgres,
+}
 
 /// A bound argument.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,12 +42,8 @@ pub(crate) struct SqlBuf {
     pub(crate) args: Vec<Arg>,
     /// `NOW()` of expression queries (Unix ms).
     now: i64,
-}
-
-impl Default for SqlBuf {
-    fn default() -> SqlBuf {
-        SqlBuf::at(Timestamp::now())
-    }
+    /// The SQL written.
+    dialect: Dialect,
 }
 
 /// A field as expression comparisons see it: SQL for its number and its string, each NULL
@@ -44,10 +53,12 @@ struct Typed2 {
     text: String,
 }
 
-/// The number of a parameter row: the integer types, and booleans as 0/1.
-const PARAM_NUM: &str = "(CASE WHEN p.value_type IN ('int', 'unsignedInt', 'long', \
-    'unsignedLong') THEN CAST(p.value AS DOUBLE PRECISION) WHEN p.value_type = 'boolean' \
-    THEN (CASE p.value WHEN 'true' THEN 1.0 WHEN 'false' THEN 0.0 END) END)";
+/// Characters of a parameter value in PostgreSQL's `parameters_path_value` index
+/// (migrations/postgres/0001_init.sql).
+const VALUE_PREFIX: u32 = 200;
+
+/// Text that PostgreSQL casts to a number without failing (`int`s as a CPE writes them).
+const PG_NUMBER: &str = "'^[ ]*[-+]?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?[ ]*$'";
 
 /// The string of a parameter row: every other type, and a `boolean` whose text is not one
 /// (kept verbatim by the store, a string in memory too).
@@ -59,33 +70,60 @@ const PARAM_TEXT: &str = "(CASE WHEN p.value_type IS NULL OR p.value_type NOT IN
 const NUMERIC_TYPES: &str = "('int', 'unsignedInt', 'long', 'unsignedLong')";
 
 impl SqlBuf {
-    /// A buffer whose `NOW()` is `now`.
-    pub(crate) fn at(now: Timestamp) -> SqlBuf {
+    /// A buffer of `dialect` whose `NOW()` is the current time.
+    pub(crate) fn new(dialect: Dialect) -> SqlBuf {
+        SqlBuf::at(dialect, Timestamp::now())
+    }
+
+    /// A buffer of `dialect` whose `NOW()` is `now`.
+    pub(crate) fn at(dialect: Dialect, now: Timestamp) -> SqlBuf {
         SqlBuf {
             args: Vec::new(),
             now: now.as_millis(),
+            dialect,
         }
     }
 
     fn bind(&mut self, a: Arg) -> String {
+        let cast = match (self.dialect, &a) {
+            (Dialect::Sqlite, _) => "",
+            (Dialect::Postgres, Arg::Text(_)) => "::text",
+            (Dialect::Postgres, Arg::Real(_)) => "::float8",
+        };
         self.args.push(a);
-        format!("${}", self.args.len())
+        format!("${}{cast}", self.args.len())
+    }
+
+    /// `text` matches the regular expression `re`.
+    fn regex(&self, text: &str, re: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("{text} REGEXP {re}"),
+            Dialect::Postgres => format!("{text} ~ {re}"),
+        }
+    }
+
+    /// The number of an integer-typed parameter text `col`, NULL if it is none.
+    fn cast_number(&self, col: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("CAST({col} AS DOUBLE PRECISION)"),
+            Dialect::Postgres => {
+                format!("(CASE WHEN {col} ~ {PG_NUMBER} THEN CAST({col} AS DOUBLE PRECISION) END)")
+            }
+        }
+    }
+
+    /// The number of a parameter row: the integer types, and booleans as 0/1.
+    fn param_num(&self) -> String {
+        format!(
+            "(CASE WHEN p.value_type IN {NUMERIC_TYPES} THEN {} WHEN p.value_type = 'boolean' \
+             THEN (CASE p.value WHEN 'true' THEN 1.0 WHEN 'false' THEN 0.0 END) END)",
+            self.cast_number("p.value")
+        )
     }
 
     /// Binds a text argument; returns its placeholder.
     pub(crate) fn text(&mut self, t: &str) -> String {
         self.bind(Arg::Text(t.to_owned()))
-    }
-
-    /// The arguments, for [`conn::query`](super::conn::query).
-    pub(crate) fn arg_refs(&self) -> Vec<&dyn rusqlite::ToSql> {
-        self.args
-            .iter()
-            .map(|a| match a {
-                Arg::Text(t) => t as &dyn rusqlite::ToSql,
-                Arg::Real(r) => r as &dyn rusqlite::ToSql,
-            })
-            .collect()
     }
 
     /// The condition `q` holds for `d`.
@@ -130,9 +168,13 @@ impl SqlBuf {
                         let n = self.bind(Arg::Real(n.0));
                         format!(
                             "p.value IS NOT NULL AND (CASE WHEN p.value_type IN {NUMERIC_TYPES} \
-                             THEN CAST(p.value AS DOUBLE PRECISION) END) {} {n}",
+                             THEN {} END) {} {n}",
+                            self.cast_number("p.value"),
                             op.sql()
                         )
+                    }
+                    Cond::In(values) if self.dialect == Dialect::Postgres => {
+                        self.indexed_in(values)
                     }
                     other => self.text_cond("p.value", other),
                 };
@@ -168,7 +210,7 @@ impl SqlBuf {
             Field::Param(path) => {
                 let p = self.bind(Arg::Text(path.clone()));
                 let typed = Typed2 {
-                    num: PARAM_NUM.to_owned(),
+                    num: self.param_num(),
                     text: PARAM_TEXT.to_owned(),
                 };
                 let c = self.typed_cond(&typed, cond);
@@ -188,7 +230,7 @@ impl SqlBuf {
             Cond::Like { pattern, negated } => {
                 let re = self.bind(Arg::Text(pattern.source().into()));
                 let not = if *negated { "NOT " } else { "" };
-                format!("({text} IS NOT NULL AND {not}({text} REGEXP {re}))")
+                format!("({text} IS NOT NULL AND {not}({}))", self.regex(text, &re))
             }
             Cond::Compare(op, term) => {
                 let Some(value) = term.eval(Some(self.now)) else {
@@ -224,6 +266,28 @@ impl SqlBuf {
         }
     }
 
+    /// PostgreSQL: a parameter value among `values`, written so that the index on
+    /// `(path, left(value, VALUE_PREFIX))` finds the rows (values of any length may be
+    /// stored, a B-tree entry may not be).
+    fn indexed_in(&mut self, values: &[Scalar]) -> String {
+        let marks: Vec<String> = values
+            .iter()
+            .map(|v| self.bind(Arg::Text(v.text())))
+            .collect();
+        if marks.is_empty() {
+            return "1 = 0".into();
+        }
+        let prefixes: Vec<String> = marks
+            .iter()
+            .map(|m| format!("left({m}, {VALUE_PREFIX})"))
+            .collect();
+        format!(
+            "(p.value IS NOT NULL AND left(p.value, {VALUE_PREFIX}) IN ({}) AND p.value IN ({}))",
+            prefixes.join(", "),
+            marks.join(", ")
+        )
+    }
+
     /// A condition on a text column that may be NULL, never NULL itself.
     fn text_cond(&mut self, col: &str, cond: &Cond) -> String {
         let body = match cond {
@@ -239,7 +303,10 @@ impl SqlBuf {
                 format!("{col} IN ({})", marks.join(", "))
             }
             Cond::Text(op, s) => format!("{col} {} {}", op.sql(), self.bind(Arg::Text(s.clone()))),
-            Cond::Regex(p) => format!("{col} REGEXP {}", self.bind(Arg::Text(p.source().into()))),
+            Cond::Regex(p) => {
+                let re = self.bind(Arg::Text(p.source().into()));
+                self.regex(col, &re)
+            }
             // Numeric conditions name parameters or times only (the parser sees to it);
             // expression conditions are written by `typed_cond`.
             Cond::Num(..) | Cond::Compare(..) | Cond::Like { .. } | Cond::NotNull => {
@@ -289,6 +356,7 @@ impl SqlBuf {
                 Field::Tags => Vec::new(),
                 Field::Param(path) => {
                     let p = self.bind(Arg::Text(path.clone()));
+                    let number = self.cast_number("p.value");
                     let sub = |what: &str| {
                         format!(
                             "(SELECT {what} FROM parameters p WHERE p.device_id = d.id \
@@ -297,8 +365,7 @@ impl SqlBuf {
                     };
                     vec![
                         sub(&format!(
-                            "CASE WHEN p.value_type IN {NUMERIC_TYPES} \
-                             THEN CAST(p.value AS DOUBLE PRECISION) END"
+                            "CASE WHEN p.value_type IN {NUMERIC_TYPES} THEN {number} END"
                         )),
                         sub("p.value"),
                     ]
@@ -311,6 +378,47 @@ impl SqlBuf {
         terms.push("d.id ASC".into());
         terms.join(", ")
     }
+}
+
+/// `WHERE` clause of a device query over `devices d`, its arguments collected in `buf`.
+pub(crate) fn device_where(q: &DeviceQuery, buf: &mut SqlBuf) -> String {
+    let mut sql = String::from(" WHERE 1 = 1");
+    for f in &q.filters {
+        match f {
+            DeviceFilter::Id(id) => {
+                let m = buf.text(id.as_str());
+                sql.push_str(&format!(" AND d.id = {m}"));
+            }
+            DeviceFilter::Tag(t) | DeviceFilter::NotTag(t) => {
+                let m = buf.text(t);
+                let not = if matches!(f, DeviceFilter::NotTag(_)) {
+                    "NOT "
+                } else {
+                    ""
+                };
+                sql.push_str(&format!(
+                    " AND {not}EXISTS (SELECT 1 FROM device_tags t \
+                     WHERE t.device_id = d.id AND t.tag = {m})"
+                ));
+            }
+            DeviceFilter::Matches(query) => {
+                let c = buf.condition(query);
+                sql.push_str(&format!(" AND ({c})"));
+            }
+            DeviceFilter::ParamEquals { path, value } => {
+                let p = buf.text(path);
+                let v = match buf.dialect {
+                    Dialect::Postgres => buf.indexed_in(&[Scalar::Text(value.clone())]),
+                    Dialect::Sqlite => format!("p.value = {}", buf.text(value)),
+                };
+                sql.push_str(&format!(
+                    " AND d.id IN (SELECT p.device_id FROM parameters p \
+                     WHERE p.path = {p} AND {v})"
+                ));
+            }
+        }
+    }
+    sql
 }
 
 fn identity_column(i: IdentityField) -> &'static str {
