@@ -166,6 +166,7 @@ pub(crate) fn list_faults(
 mod tests {
     use super::*;
     use crate::query::Limits;
+    use crate::store::DeviceFilter;
 
     /// The plan of the device listing for the GenieACS query `json`.
     fn plan(json: &str) -> String {
