@@ -84,9 +84,10 @@ impl SessionLog {
         match self.lines {
             SessionLines::Off => false,
             SessionLines::All => true,
-            SessionLines::Sample(n) => {
-                self.seen.fetch_add(1, Ordering::Relaxed) % u64::from(n) == 0
-            }
+            SessionLines::Sample(n) => self
+                .seen
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(u64::from(n)),
         }
     }
 }
