@@ -163,6 +163,15 @@ async fn full_session_runs_tasks_in_order_and_stores_answers() {
         }],
     };
     let req = reply(s.handle(answer(&req, resp), T0).await.expect("gpv"));
+    // Device.Y's type is unknown to the ACS: read first, then set in the device's type.
+    assert!(matches!(&req.body, Body::GetParameterValues(g) if g.parameter_names == ["Device.Y"]));
+    let resp = GetParameterValuesResponse {
+        parameter_list: vec![ParameterValueStruct {
+            name: "Device.Y".into(),
+            value: Value::string("old"),
+        }],
+    };
+    let req = reply(s.handle(answer(&req, resp), T0).await.expect("type read"));
     assert!(matches!(&req.body, Body::SetParameterValues(_)));
     assert_ne!(req.header.id.as_deref(), Some("acs-1"));
     let resp = SetParameterValuesResponse {
@@ -229,7 +238,7 @@ async fn full_session_runs_tasks_in_order_and_stores_answers() {
     let sessions = store.list_sessions(&device(), 10).await.expect("sessions");
     assert_eq!(sessions.len(), 2);
     assert_eq!(sessions[0].outcome, "ok");
-    assert_eq!(sessions[0].rpc_count, 4);
+    assert_eq!(sessions[0].rpc_count, 5);
     // The lease is free again.
     let mut s = session(&store, "n1/3");
     assert_eq!(open_session(&mut s).await, Outcome::End);

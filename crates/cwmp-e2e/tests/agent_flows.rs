@@ -89,7 +89,11 @@ async fn a_bootstrap_preset_sets_the_inform_interval_once() {
         "{sent:?}"
     );
     let device = acs.wait_device(DEVICE_ID).await;
-    assert_eq!(param_value(&device, INTERVAL), Some("1800"), "{device}");
+    assert_eq!(
+        param_value(&device, INTERVAL).as_deref(),
+        Some("1800"),
+        "{device}"
+    );
 
     // The agent applied it and rescheduled its periodic Inform.
     assert_eq!(agent.get(INTERVAL).await, "1800");
@@ -187,7 +191,10 @@ async fn a_connection_request_returns_the_live_value() {
         answer.body
     );
     let device = acs.wait_device(DEVICE_ID).await;
-    assert_eq!(param_value(&device, NTP), Some("ntp.live.example"));
+    assert_eq!(
+        param_value(&device, NTP).as_deref(),
+        Some("ntp.live.example")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -273,7 +280,7 @@ async fn an_active_notification_reaches_the_acs_within_a_second() {
     );
     let device = eventually("the new value in the device record", GUARD, async || {
         let d = acs.api.device(DEVICE_ID).await?;
-        (param_value(&d, NTP) == Some("ntp.active.example")).then_some(d)
+        (param_value(&d, NTP).as_deref() == Some("ntp.active.example")).then_some(d)
     })
     .await;
     assert_eq!(device["_id"], DEVICE_ID);

@@ -54,7 +54,7 @@ async fn an_ipping_requested_by_a_task_is_answered_with_its_results() {
     // The results are on the device, and the read-back task is gone.
     let doc = acs.api.device(DEVICE).await.expect("device");
     assert_eq!(
-        param_value(&doc, &format!("{ping}DiagnosticsState")),
+        param_value(&doc, &format!("{ping}DiagnosticsState")).as_deref(),
         Some("Complete")
     );
     assert_eq!(acs.api.get("/tasks").await, json!([]));

@@ -211,7 +211,11 @@ async fn a_firmware_preset_upgrades_the_agent_once() {
 
     // Its Inform carried the new version; the agent has it; no fault on the preset.
     let device = acs.wait_device(DEVICE_ID).await;
-    assert_eq!(param_value(&device, VERSION), Some("2.0"), "{device}");
+    assert_eq!(
+        param_value(&device, VERSION).as_deref(),
+        Some("2.0"),
+        "{device}"
+    );
     assert_eq!(device["_firmware"]["target"], "2.0", "{device}");
     assert_eq!(device["_firmware"]["status"], "upgraded", "{device}");
     assert_eq!(agent.get(VERSION).await, "2.0");
@@ -296,7 +300,11 @@ async fn a_broken_image_is_rolled_back_and_reported_9010() {
         "{open:?}"
     );
     let device = acs.wait_device(DEVICE_ID).await;
-    assert_eq!(param_value(&device, VERSION), Some("1.5"), "{device}");
+    assert_eq!(
+        param_value(&device, VERSION).as_deref(),
+        Some("1.5"),
+        "{device}"
+    );
     assert_eq!(device["_firmware"]["target"], "2.0", "{device}");
     assert_eq!(device["_firmware"]["status"], "failed", "{device}");
     let requests = acs.requests_sent(DEVICE_ID, 0, report.index);

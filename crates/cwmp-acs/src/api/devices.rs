@@ -2,11 +2,11 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue, json};
 
-use super::{ApiError, ApiResult, ApiState, QueryString};
+use super::{ApiError, ApiResult, ApiState, QueryString, total_headers};
 use crate::query::{self, Limits};
 use crate::store::{Device, DeviceFilter, DeviceId, DeviceQuery, Parameter};
 
@@ -112,6 +112,20 @@ fn ms(t: crate::store::Timestamp) -> JsonValue {
     json!(t.as_millis())
 }
 
+/// A value in the JSON type of its xsd type, as GenieACS stores it: booleans and integers
+/// as JSON booleans and numbers, everything else as text.
+fn value_json(v: &cwmp::Value) -> JsonValue {
+    use cwmp::Value as V;
+    match v {
+        V::Boolean(b) => json!(b),
+        V::Int(n) => json!(n),
+        V::UnsignedInt(n) => json!(n),
+        V::Long(n) => json!(n),
+        V::UnsignedLong(n) => json!(n),
+        other => json!(other.as_text()),
+    }
+}
+
 /// A time as GenieACS's documents show it (a JSON-serialised date: ISO 8601, UTC).
 fn date(t: crate::store::Timestamp) -> JsonValue {
     json!(super::files::iso(t))
@@ -119,7 +133,8 @@ fn date(t: crate::store::Timestamp) -> JsonValue {
 
 /// A device as GenieACS shows it: identity fields with `_`, `_registered` and `_lastInform`
 /// as ISO 8601 dates, and the parameter tree nested by path segments: leaves with
-/// `{"_value", "_type" (xsd:…), "_writable", "_timestamp"}`, objects with `_object: true`.
+/// `{"_object": false, "_value" (typed), "_type" (xsd:…), "_writable", "_timestamp"}`, objects
+/// with `_object: true`.
 fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
     let mut root = Map::new();
     root.insert("_id".into(), json!(d.id.as_str()));
@@ -168,11 +183,9 @@ fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
             };
             node = next;
         }
-        if p.path.ends_with('.') {
-            node.insert("_object".into(), json!(true));
-        }
+        node.insert("_object".into(), json!(p.path.ends_with('.')));
         if let Some(v) = &p.value {
-            node.insert("_value".into(), json!(v.as_text()));
+            node.insert("_value".into(), value_json(v));
             if let Some(t) = v.xsi_type() {
                 node.insert("_type".into(), json!(format!("xsd:{t}")));
             }
@@ -185,8 +198,8 @@ fn device_json(d: &Device, params: &[Parameter]) -> JsonValue {
     JsonValue::Object(root)
 }
 
-/// `GET /devices`: matching devices as GenieACS documents, `X-Total-Count` telling how
-/// many match in all.
+/// `GET /devices`: matching devices as GenieACS documents, `total` (and `X-Total-Count`)
+/// telling how many match in all.
 pub(crate) async fn list(
     State(state): State<ApiState>,
     QueryString(params): QueryString<ListParams>,
@@ -225,9 +238,7 @@ pub(crate) async fn list(
         projection.trim(&mut doc);
         out.push(doc);
     }
-    let mut headers = HeaderMap::new();
-    headers.insert("x-total-count", HeaderValue::from(total));
-    Ok((headers, Json(JsonValue::Array(out))))
+    Ok((total_headers(total), Json(JsonValue::Array(out))))
 }
 
 /// `DELETE /devices/{id}`.
@@ -235,15 +246,12 @@ pub(crate) async fn remove(
     State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if state
+    // Idempotent, as GenieACS: a device already gone is not an error.
+    state
         .store
         .delete_device(&DeviceId::from_escaped(id))
-        .await?
-    {
-        Ok(StatusCode::OK)
-    } else {
-        Err(ApiError::not_found("no such device"))
-    }
+        .await?;
+    Ok(StatusCode::OK)
 }
 
 /// `POST /devices/{id}/tags/{tag}`.

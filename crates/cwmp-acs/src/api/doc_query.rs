@@ -3,10 +3,11 @@
 //! (`{"metadata.fileType": "1 Firmware Upgrade Image"}`). Operators are refused with 400 rather
 //! than ignored.
 
+use axum::http::HeaderMap;
 use serde_json::{Map, Value as Json};
 
 use super::devices::parse_query;
-use super::{ApiError, ApiResult};
+use super::{ApiError, ApiResult, total_headers};
 
 /// `?query=` of a small collection.
 #[derive(Debug, serde::Deserialize)]
@@ -58,6 +59,16 @@ impl DocQuery {
             .iter()
             .all(|(k, want)| Self::field(doc, k) == Some(want))
     }
+}
+
+/// The documents of a small collection that match `query`, with their count in the headers.
+pub(crate) fn listing(
+    docs: impl Iterator<Item = Json>,
+    query: &DocQuery,
+) -> (HeaderMap, axum::Json<Json>) {
+    let shown: Vec<Json> = docs.filter(|d| query.matches(d)).collect();
+    let headers = total_headers(u64::try_from(shown.len()).unwrap_or(u64::MAX));
+    (headers, axum::Json(Json::Array(shown)))
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value as JsonValue, json};
 
-use super::doc_query::{DocQuery, QueryParam};
+use super::doc_query::{DocQuery, QueryParam, listing};
 use super::files::iso;
 use super::{ApiError, ApiResult, ApiState, QueryString};
 use crate::store::{DeviceId, FaultRecord};
@@ -27,16 +27,10 @@ fn fault_json(f: &FaultRecord) -> JsonValue {
 pub(crate) async fn list(
     State(state): State<ApiState>,
     QueryString(params): QueryString<QueryParam>,
-) -> ApiResult<Json<JsonValue>> {
+) -> ApiResult<(HeaderMap, Json<JsonValue>)> {
     let query = DocQuery::parse(params.query.as_deref())?;
     let faults = state.store.list_faults(None).await?;
-    Ok(Json(JsonValue::Array(
-        faults
-            .iter()
-            .map(fault_json)
-            .filter(|f| query.matches(f))
-            .collect(),
-    )))
+    Ok(listing(faults.iter().map(fault_json), &query))
 }
 
 /// `DELETE /faults/{device}:{channel}`. Device ids never contain `:` unescaped, so the
@@ -48,13 +42,10 @@ pub(crate) async fn remove(
     let (device, channel) = id
         .split_once(':')
         .ok_or_else(|| ApiError::bad_request("a fault id is <device>:<channel>"))?;
-    if state
+    // Idempotent, as GenieACS: a fault already gone is not an error.
+    state
         .store
         .delete_fault(&DeviceId::from_escaped(device), channel)
-        .await?
-    {
-        Ok(StatusCode::OK)
-    } else {
-        Err(ApiError::not_found("no such fault"))
-    }
+        .await?;
+    Ok(StatusCode::OK)
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use cwmp::DateTime;
 use serde_json::{Value as JsonValue, json};
 
-use super::doc_query::{DocQuery, QueryParam};
+use super::doc_query::{DocQuery, QueryParam, listing};
 use super::{ApiError, ApiExtras, ApiResult, QueryString};
 use crate::files::blobs::{self, WriteError};
 use crate::files::{FileError, FileInfo, FileService};
@@ -48,9 +48,13 @@ impl From<FileError> for ApiError {
 
 /// ISO 8601 text of `t`.
 pub(crate) fn iso(t: Timestamp) -> String {
+    // JavaScript's `toISOString`, as GenieACS prints dates: always three fraction digits.
     let ms = t.as_millis();
-    let nanos = u32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0);
-    DateTime::from_unix(ms.div_euclid(1000), nanos).map_or_else(String::new, |d| d.to_string())
+    DateTime::from_unix(ms.div_euclid(1000), 0).map_or_else(String::new, |d| {
+        let whole = d.to_string();
+        let whole = whole.strip_suffix('Z').unwrap_or(&whole);
+        format!("{whole}.{:03}Z", ms.rem_euclid(1000))
+    })
 }
 
 /// A file as GenieACS lists it.
@@ -108,12 +112,7 @@ pub(crate) async fn list(
     let query = DocQuery::parse(params.query.as_deref())?;
     let files = service(&extras)?;
     let all = files.store().list_files().await?;
-    let shown: Vec<JsonValue> = all
-        .iter()
-        .map(file_json)
-        .filter(|f| query.matches(f))
-        .collect();
-    Ok(Json(shown).into_response())
+    Ok(listing(all.iter().map(file_json), &query).into_response())
 }
 
 /// `GET /files/{name}`: the content (with `Range`).

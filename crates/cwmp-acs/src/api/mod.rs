@@ -30,7 +30,7 @@ use std::time::Duration;
 use axum::Extension;
 use axum::Json;
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -109,6 +109,14 @@ impl IntoResponse for ApiError {
 
 /// Result of a handler.
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// `total` (GenieACS's header) and `X-Total-Count`: how many documents match in all.
+pub(crate) fn total_headers(total: u64) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("total", HeaderValue::from(total));
+    headers.insert("x-total-count", HeaderValue::from(total));
+    headers
+}
 
 /// The API router with authentication on every route, its own event bus and metrics.
 pub fn router(state: ApiState, tokens: ApiTokens) -> Router {

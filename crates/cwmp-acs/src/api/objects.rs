@@ -4,10 +4,10 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value as JsonValue;
 
-use super::doc_query::{DocQuery, QueryParam};
+use super::doc_query::{DocQuery, QueryParam, listing};
 use super::{ApiError, ApiResult, ApiState, JsonBody, QueryString};
 use crate::store::PresetObject;
 
@@ -36,25 +36,20 @@ pub(crate) async fn remove(
     State(state): State<ApiState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if state.store.delete_preset_object(&name).await? {
-        Ok(StatusCode::OK)
-    } else {
-        Err(ApiError::not_found("no such object"))
-    }
+    // Idempotent, as GenieACS: an object already gone is not an error.
+    state.store.delete_preset_object(&name).await?;
+    Ok(StatusCode::OK)
 }
 
 /// `GET /objects`: every object by name, `?query=` by field equality.
 pub(crate) async fn list(
     State(state): State<ApiState>,
     QueryString(params): QueryString<QueryParam>,
-) -> ApiResult<Json<JsonValue>> {
+) -> ApiResult<(HeaderMap, Json<JsonValue>)> {
     let query = DocQuery::parse(params.query.as_deref())?;
     let objects = state.store.list_preset_objects().await?;
-    Ok(Json(JsonValue::Array(
-        objects
-            .iter()
-            .map(PresetObject::to_document)
-            .filter(|d| query.matches(d))
-            .collect(),
-    )))
+    Ok(listing(
+        objects.iter().map(PresetObject::to_document),
+        &query,
+    ))
 }

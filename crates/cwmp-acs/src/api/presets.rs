@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value as JsonValue, json};
 
-use super::{ApiError, ApiResult, ApiState, JsonBody};
+use super::doc_query::{DocQuery, QueryParam, listing};
+use super::{ApiError, ApiResult, ApiState, JsonBody, QueryString};
 use crate::session::{PresetConfig, PresetSchedule};
 use crate::store::Preset;
 
@@ -157,19 +158,19 @@ pub(crate) async fn delete_preset(
     State(state): State<ApiState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if state.store.delete_preset(&name).await? {
-        Ok(StatusCode::OK)
-    } else {
-        Err(ApiError::not_found("no such preset"))
-    }
+    // Idempotent, as GenieACS: a preset already gone is not an error.
+    state.store.delete_preset(&name).await?;
+    Ok(StatusCode::OK)
 }
 
 /// `GET /presets`: every preset, by weight then name.
-pub(crate) async fn list(State(state): State<ApiState>) -> ApiResult<Json<JsonValue>> {
+pub(crate) async fn list(
+    State(state): State<ApiState>,
+    QueryString(params): QueryString<QueryParam>,
+) -> ApiResult<(HeaderMap, Json<JsonValue>)> {
+    let query = DocQuery::parse(params.query.as_deref())?;
     let presets = state.store.list_presets().await?;
-    Ok(Json(JsonValue::Array(
-        presets.iter().map(preset_json).collect(),
-    )))
+    Ok(listing(presets.iter().map(preset_json), &query))
 }
 
 #[cfg(test)]

@@ -108,8 +108,10 @@ pub(crate) fn interpret(request: &Body, response: &Body, time: Timestamp) -> (Pa
             json!({})
         }
         (Body::AddObject(req), Body::AddObjectResponse(r)) => {
+            // An instance the ACS could add is one it can delete: writable, as GenieACS shows it.
             batch.updates = vec![ParamUpdate {
                 path: format!("{}{}.", req.object_name, r.instance_number),
+                writable: Some(true),
                 ..ParamUpdate::default()
             }];
             json!({ "instanceNumber": r.instance_number, "status": r.status.value() })
@@ -148,8 +150,34 @@ pub(crate) fn fault_info(fault: &Fault) -> FaultInfo {
     FaultInfo {
         code,
         message,
-        detail: serde_json::to_value(fault).ok(),
+        detail: Some(fault_detail(fault)),
     }
+}
+
+/// A CPE fault as GenieACS records it in `detail`: `faultCode` and `faultString` as text, and
+/// `setParameterValuesFault` with one entry per parameter.
+fn fault_detail(fault: &Fault) -> Json {
+    let Some(d) = &fault.detail else {
+        return json!({ "faultCode": fault.kind.to_string(), "faultString": fault.fault_string });
+    };
+    let mut out = json!({
+        "faultCode": d.code.value().to_string(),
+        "faultString": d.string.clone().unwrap_or_default(),
+    });
+    if !d.set_parameter_values_faults.is_empty() {
+        out["setParameterValuesFault"] = d
+            .set_parameter_values_faults
+            .iter()
+            .map(|p| {
+                json!({
+                    "parameterName": p.parameter_name,
+                    "faultCode": p.fault_code.value().to_string(),
+                    "faultString": p.fault_string.clone().unwrap_or_default(),
+                })
+            })
+            .collect();
+    }
+    out
 }
 
 /// A fault of the engine itself (not sent by the CPE), e.g. `invalid_task`.
@@ -161,10 +189,20 @@ pub(crate) fn engine_fault(code: &str, message: impl Into<String>) -> FaultInfo 
     }
 }
 
-/// Merges the result of one step of a multi-step task into the task's result.
+/// Merges the result of one step of a multi-step task into the task's result: lists (the
+/// values of each batch of a refresh) are appended, other fields replaced by the later step.
 pub(crate) fn merge(into: &mut Json, step: Json) {
     match (into, step) {
-        (Json::Object(a), Json::Object(b)) => a.extend(b),
+        (Json::Object(a), Json::Object(b)) => {
+            for (k, v) in b {
+                match (a.get_mut(&k), v) {
+                    (Some(Json::Array(have)), Json::Array(more)) => have.extend(more),
+                    (_, v) => {
+                        a.insert(k, v);
+                    }
+                }
+            }
+        }
         (slot, step) => *slot = step,
     }
 }

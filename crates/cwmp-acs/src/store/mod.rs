@@ -147,8 +147,8 @@ pub trait Store: Send + Sync {
     async fn record_fault(&self, fault: NewFault) -> StoreResult<FaultRecord>;
     /// Faults, all or of one device, ordered by device and channel.
     async fn list_faults(&self, device: Option<&DeviceId>) -> StoreResult<Vec<FaultRecord>>;
-    /// Deletes a fault; `false` if unknown. Deleting a task's fault (`task_<id>`) makes
-    /// the task pending again.
+    /// Deletes a fault; `false` if unknown. Deleting a task's fault (`task_<id>`) deletes
+    /// the task too, as GenieACS does (retrying it is [`Store::retry_task`]).
     async fn delete_fault(&self, device: &DeviceId, channel: &str) -> StoreResult<bool>;
 
     // ---- presets ----

@@ -5,8 +5,9 @@
 //! - `refreshObject` reads names first (GetParameterNames of the subtree), then the values of
 //!   the leaves in batches of [`GPV_BATCH`], as GenieACS does: never a GetParameterValues of
 //!   an object path, which many CPEs (and genieacs-sim) cannot answer.
-//! - `setParameterValues` sends each value with its declared type, else the device's own
-//!   type; parameters whose type the ACS does not know yet are read first.
+//! - `setParameterValues` sends each value in the device's own type, as GenieACS does (a
+//!   type given with the value only stands in when the CPE reports none): parameters whose
+//!   type the ACS does not know yet are read first.
 //! - `addObject` with `parameterValues` adds the instance, then sets its values the same way.
 
 use std::collections::{HashMap, VecDeque};
@@ -62,6 +63,10 @@ impl Facts {
         !path.ends_with('.') && self.types.contains_key(path)
     }
 
+    fn is_object(&self, path: &str) -> bool {
+        self.types.contains_key(&format!("{path}."))
+    }
+
     /// The type of `rel` in any instance of `object` (e.g. `Device.NAT.PortMapping.1.` +
     /// `ExternalPort`), for the values of a new instance.
     fn sibling_type(&self, object: &str, rel: &str) -> Option<XsdType> {
@@ -97,29 +102,46 @@ enum Plan {
 #[derive(Debug)]
 struct Reading {
     first: Option<Body>,
+    /// A path without its trailing dot that the stored tree does not know: its parent is
+    /// listed first to learn whether it is a parameter or an object (GenieACS's paths have
+    /// no dot, and a CPE faults 9005 on a leaf name with one added).
+    probe: Option<String>,
     leaves: VecDeque<String>,
+}
+
+fn names_of(path: String) -> Body {
+    GetParameterNames {
+        parameter_path: path,
+        next_level: false,
+    }
+    .into()
 }
 
 impl Reading {
     fn new(path: &str, facts: &Facts) -> Reading {
+        let mut probe = None;
         let first: Body = if facts.is_leaf(path) {
             GetParameterValues {
                 parameter_names: vec![path.to_owned()],
             }
             .into()
-        } else {
-            let mut parameter_path = path.to_owned();
-            if !parameter_path.is_empty() && !parameter_path.ends_with('.') {
-                parameter_path.push('.');
-            }
+        } else if path.is_empty() || path.ends_with('.') {
+            names_of(path.to_owned())
+        } else if facts.is_object(path) {
+            names_of(format!("{path}."))
+        } else if let Some((parent, _)) = path.rsplit_once('.') {
+            probe = Some(path.to_owned());
             GetParameterNames {
-                parameter_path,
-                next_level: false,
+                parameter_path: format!("{parent}."),
+                next_level: true,
             }
             .into()
+        } else {
+            names_of(format!("{path}."))
         };
         Reading {
             first: Some(first),
+            probe,
             leaves: VecDeque::new(),
         }
     }
@@ -127,6 +149,17 @@ impl Reading {
     fn next(&mut self, answer: Option<&Body>) -> Result<Next, InvalidTask> {
         if let Some(first) = self.first.take() {
             return Ok(Next::Send(first));
+        }
+        if let (Some(path), Some(Body::GetParameterNamesResponse(r))) = (self.probe.take(), answer)
+        {
+            let object = format!("{path}.");
+            if r.parameter_list.iter().any(|p| p.name == object) {
+                return Ok(Next::Send(names_of(object)));
+            }
+            if r.parameter_list.iter().any(|p| p.name == path) {
+                self.leaves.push_back(path);
+            }
+            return self.next_batch();
         }
         if let Some(Body::GetParameterNamesResponse(r)) = answer {
             self.leaves = r
@@ -143,6 +176,10 @@ impl Reading {
                 )));
             }
         }
+        self.next_batch()
+    }
+
+    fn next_batch(&mut self) -> Result<Next, InvalidTask> {
         if self.leaves.is_empty() {
             return Ok(Next::Done);
         }
@@ -156,17 +193,26 @@ impl Reading {
     }
 }
 
+/// A value to set: the device's type once known, the caller's as a fallback.
+#[derive(Debug)]
+struct ToSet {
+    path: String,
+    value: Scalar,
+    device_ty: Option<XsdType>,
+    declared: Option<XsdType>,
+}
+
 /// Values to set, with the types still to learn read first.
 #[derive(Debug)]
 struct Setting {
-    values: Vec<(String, Scalar, Option<XsdType>)>,
+    values: Vec<ToSet>,
     key: String,
     read: bool,
     sent: bool,
 }
 
 impl Setting {
-    fn new(values: Vec<(String, Scalar, Option<XsdType>)>, key: String) -> Setting {
+    fn new(values: Vec<ToSet>, key: String) -> Setting {
         Setting {
             values,
             key,
@@ -178,8 +224,8 @@ impl Setting {
     fn next(&mut self, answer: Option<&Body>) -> Result<Next, InvalidTask> {
         if let Some(Body::GetParameterValuesResponse(r)) = answer {
             for p in &r.parameter_list {
-                if let Some(v) = self.values.iter_mut().find(|v| v.0 == p.name) {
-                    v.2 = v.2.or(p.value.xsd_type());
+                if let Some(v) = self.values.iter_mut().find(|v| v.path == p.name) {
+                    v.device_ty = v.device_ty.or(p.value.xsd_type());
                 }
             }
         }
@@ -189,8 +235,8 @@ impl Setting {
         let unknown: Vec<String> = self
             .values
             .iter()
-            .filter(|v| v.2.is_none())
-            .map(|v| v.0.clone())
+            .filter(|v| v.device_ty.is_none())
+            .map(|v| v.path.clone())
             .collect();
         if !self.read && !unknown.is_empty() {
             self.read = true;
@@ -204,11 +250,11 @@ impl Setting {
         let parameter_list = self
             .values
             .iter()
-            .map(|(name, value, ty)| {
-                let value =
-                    typed(value, *ty).map_err(|e| InvalidTask(format!("{name}: {}", e.0)))?;
+            .map(|v| {
+                let value = typed(&v.value, v.device_ty.or(v.declared))
+                    .map_err(|e| InvalidTask(format!("{}: {}", v.path, e.0)))?;
                 Ok(ParameterValueStruct {
-                    name: name.clone(),
+                    name: v.path.clone(),
                     value,
                 })
             })
@@ -233,12 +279,9 @@ impl TaskRun {
     /// (none: no read at all; past [`MAX_FACT_READS`] paths, `""`: the whole tree once).
     pub fn fact_prefixes(spec: &TaskSpec) -> Vec<String> {
         let prefixes: Vec<String> = match spec {
-            TaskSpec::SetParameterValues(s) => s
-                .parameter_values
-                .iter()
-                .filter(|v| v.ty.is_none())
-                .map(|v| v.path.clone())
-                .collect(),
+            TaskSpec::SetParameterValues(s) => {
+                s.parameter_values.iter().map(|v| v.path.clone()).collect()
+            }
             TaskSpec::RefreshObject(r)
                 if !r.object_name.is_empty() && !r.object_name.ends_with('.') =>
             {
@@ -265,9 +308,11 @@ impl TaskRun {
             }) => {
                 let values = parameter_values
                     .iter()
-                    .map(|v| {
-                        let ty = declared(v.ty.as_deref()).or_else(|| facts.ty(&v.path));
-                        (v.path.clone(), v.value.clone(), ty)
+                    .map(|v| ToSet {
+                        path: v.path.clone(),
+                        value: v.value.clone(),
+                        device_ty: facts.ty(&v.path),
+                        declared: declared(v.ty.as_deref()),
                     })
                     .collect();
                 Plan::Set(Setting::new(
@@ -334,10 +379,11 @@ impl TaskRun {
                         let instance = format!("{object}{}.", r.instance_number);
                         let list = values
                             .iter()
-                            .map(|v| {
-                                let ty = declared(v.ty.as_deref())
-                                    .or_else(|| facts.sibling_type(object, &v.path));
-                                (format!("{instance}{}", v.path), v.value.clone(), ty)
+                            .map(|v| ToSet {
+                                path: format!("{instance}{}", v.path),
+                                value: v.value.clone(),
+                                device_ty: facts.sibling_type(object, &v.path),
+                                declared: declared(v.ty.as_deref()),
                             })
                             .collect();
                         set.insert(Setting::new(list, key.clone())).next(None)

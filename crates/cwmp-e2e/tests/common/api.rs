@@ -143,9 +143,15 @@ impl Api {
 }
 
 /// The value of parameter `path` in a device document (`{"Device": {"X": {"_value": …}}}`).
-pub fn param_value<'a>(device: &'a Json, path: &str) -> Option<&'a str> {
-    path.split('.')
+pub fn param_value(device: &Json, path: &str) -> Option<String> {
+    let value = path
+        .split('.')
         .try_fold(device, |node, seg| node.get(seg))
-        .and_then(|leaf| leaf.get("_value"))
-        .and_then(Json::as_str)
+        .and_then(|leaf| leaf.get("_value"))?;
+    // Typed as GenieACS stores it: text, or a JSON number or boolean.
+    match value {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(_) | Json::Bool(_) => Some(value.to_string()),
+        _ => None,
+    }
 }

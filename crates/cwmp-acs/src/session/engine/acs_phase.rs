@@ -83,7 +83,15 @@ impl Session {
         let Some(mut running) = self.running.take() else {
             return Err(SessionError::Protocol("no ACS request outstanding".into()));
         };
-        merge(&mut running.result, result);
+        // The values a set reads first to learn their types are not what it set.
+        let type_read = matches!(running.request, Body::GetParameterValues(_))
+            && matches!(
+                running.task.name.as_str(),
+                "setParameterValues" | "addObject"
+            );
+        if !type_read {
+            merge(&mut running.result, result);
+        }
         match running.run.answered(&env.body) {
             Ok(Next::Send(next)) => return self.send_step(running, next, now).await,
             Ok(Next::Done) => {}

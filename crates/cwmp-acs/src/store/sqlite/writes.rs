@@ -196,9 +196,7 @@ pub(crate) fn delete_fault(
     if let Some(task) = channel.strip_prefix(TASK_CHANNEL_PREFIX) {
         execute(
             conn,
-            "UPDATE tasks SET status = 'pending', attempts = 0, interrupted = 0, next_attempt_ms = NULL, \
-             fault_code = NULL, fault_message = NULL, fault_detail = NULL \
-             WHERE id = $1 AND device_id = $2 AND status = 'fault'",
+            "DELETE FROM tasks WHERE id = $1 AND device_id = $2",
             &[&task, &device.as_str()],
         )?;
     }

@@ -39,7 +39,22 @@ fn refresh_reads_names_then_leaf_values_in_batches() {
         Facts::default(),
     )
     .expect("plan");
-    let Body::GetParameterNames(gpn) = sent(run.start()) else {
+    // Unknown to the store and written without its dot: the parent's listing tells.
+    let Body::GetParameterNames(probe) = sent(run.start()) else {
+        panic!("not GPN")
+    };
+    assert_eq!(
+        (probe.parameter_path.as_str(), probe.next_level),
+        ("Device.", true)
+    );
+    let parent: Body = GetParameterNamesResponse {
+        parameter_list: vec![ParameterInfoStruct {
+            name: "Device.X.".into(),
+            writable: false,
+        }],
+    }
+    .into();
+    let Body::GetParameterNames(gpn) = sent(run.answered(&parent)) else {
         panic!("not GPN")
     };
     assert_eq!(gpn.parameter_path, "Device.X.");
@@ -82,6 +97,38 @@ fn refresh_reads_names_then_leaf_values_in_batches() {
 }
 
 #[test]
+fn refresh_of_an_unknown_leaf_or_an_absent_path() {
+    let leaf = |listed: &str| -> Body {
+        GetParameterNamesResponse {
+            parameter_list: vec![ParameterInfoStruct {
+                name: listed.into(),
+                writable: false,
+            }],
+        }
+        .into()
+    };
+    let task = spec(json!({"name": "refreshObject", "objectName": "Device.DeviceInfo.UpTime"}));
+    let mut run = TaskRun::new(&task, "t", Facts::default()).expect("plan");
+    let Body::GetParameterNames(probe) = sent(run.start()) else {
+        panic!("not GPN")
+    };
+    assert_eq!(probe.parameter_path, "Device.DeviceInfo.");
+    let Body::GetParameterValues(gpv) = sent(run.answered(&leaf("Device.DeviceInfo.UpTime")))
+    else {
+        panic!("not GPV")
+    };
+    assert_eq!(gpv.parameter_names, ["Device.DeviceInfo.UpTime"]);
+    assert_eq!(run.answered(&gpv_answer(&[])), Ok(Next::Done));
+
+    let mut absent = TaskRun::new(&task, "t", Facts::default()).expect("plan");
+    sent(absent.start());
+    assert_eq!(
+        absent.answered(&leaf("Device.DeviceInfo.Other")),
+        Ok(Next::Done)
+    );
+}
+
+#[test]
 fn refresh_of_everything_and_of_a_known_leaf() {
     let mut all = TaskRun::new(
         &spec(json!({"name": "refreshObject", "objectName": ""})),
@@ -117,22 +164,24 @@ fn refresh_of_everything_and_of_a_known_leaf() {
 }
 
 #[test]
-fn set_uses_the_device_type_and_reads_unknown_types_first() {
+fn set_uses_the_device_type_over_the_given_one_and_reads_unknown_types_first() {
     let facts = Facts::new([(
         "Device.ManagementServer.PeriodicInformInterval".to_owned(),
         Some(XsdType::UnsignedInt),
     )]);
     let task = spec(json!({"name": "setParameterValues", "parameterValues": [
-        ["Device.ManagementServer.PeriodicInformInterval", 300],
+        ["Device.ManagementServer.PeriodicInformInterval", "300", "xsd:string"],
         ["Device.ManagementServer.UpgradesManaged", false],
         ["Device.X.Name", 7, "xsd:string"]]}));
     let mut run = TaskRun::new(&task, "t", facts).expect("plan");
     let Body::GetParameterValues(gpv) = sent(run.start()) else {
         panic!("not GPV")
     };
+    // GenieACS's way: the device's type wins; a type given with the value only stands in
+    // when the CPE reports none (Device.X.Name is not in the answer).
     assert_eq!(
         gpv.parameter_names,
-        ["Device.ManagementServer.UpgradesManaged"]
+        ["Device.ManagementServer.UpgradesManaged", "Device.X.Name"]
     );
     let read = gpv_answer(&[(
         "Device.ManagementServer.UpgradesManaged",
@@ -269,7 +318,7 @@ fn a_refresh_of_too_many_parameters_faults_instead_of_cutting() {
 fn planning_reads_only_the_subtrees_it_needs() {
     let set = spec(json!({"name": "setParameterValues", "parameterValues": [
         ["Device.A", 1], ["Device.B", "x", "xsd:string"]]}));
-    assert_eq!(TaskRun::fact_prefixes(&set), ["Device.A"]);
+    assert_eq!(TaskRun::fact_prefixes(&set), ["Device.A", "Device.B"]);
     let many: Vec<_> = (0..20)
         .map(|i| json!([format!("Device.P{i}"), 1]))
         .collect();
