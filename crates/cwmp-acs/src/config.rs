@@ -51,6 +51,15 @@ pub struct Config {
     pub overload_retry_after_secs: u64,
     /// `Retry-After` (seconds) sent to a second concurrent session of one device.
     pub busy_retry_after_secs: u64,
+    /// A session whose connection closes ends after this long (milliseconds) unless its
+    /// CPE continues it, cookie in hand, on a new connection; 0 (the default): at once, so
+    /// that a CPE that rebooted or lost its connection is served as soon as it comes back.
+    pub session_reconnect_grace_ms: u64,
+    /// The per-session `session finished` INFO line: `"off"` (the default), `"all"`, or
+    /// `"sample:N"` (one session in N).
+    pub session_log: crate::session_log::SessionLines,
+    /// Seconds between the summary lines of session counts (none while idle; 0: never).
+    pub log_summary_secs: u64,
     /// Longest request body, before and after decompression (bytes).
     pub max_body_bytes: usize,
     /// Time a client has to send the request headers (seconds).
@@ -118,6 +127,9 @@ impl Default for Config {
             max_sessions: 10_000,
             overload_retry_after_secs: 30,
             busy_retry_after_secs: 10,
+            session_reconnect_grace_ms: 0,
+            session_log: crate::session_log::SessionLines::Off,
+            log_summary_secs: 10,
             max_body_bytes: limits.max_bytes,
             header_read_timeout_secs: 30,
             max_xml_depth: limits.max_depth,

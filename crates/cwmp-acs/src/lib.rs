@@ -22,5 +22,6 @@ pub mod metrics;
 pub mod query;
 pub mod script;
 pub mod session;
+pub mod session_log;
 pub mod store;
 pub mod task;

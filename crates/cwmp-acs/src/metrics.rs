@@ -25,16 +25,22 @@ pub enum SessionEnd {
     Error,
     /// The server shut down.
     Shutdown,
-    /// Anything else (connection closed, …).
+    /// The connection carrying the session closed before the session ended.
+    ConnectionClosed,
+    /// The device opened a new session, which took this one's place.
+    Superseded,
+    /// Anything else.
     Other,
 }
 
 impl SessionEnd {
-    const ALL: [SessionEnd; 5] = [
+    const ALL: [SessionEnd; 7] = [
         SessionEnd::Ok,
         SessionEnd::Timeout,
         SessionEnd::Error,
         SessionEnd::Shutdown,
+        SessionEnd::ConnectionClosed,
+        SessionEnd::Superseded,
         SessionEnd::Other,
     ];
 
@@ -44,6 +50,8 @@ impl SessionEnd {
             "ok" => SessionEnd::Ok,
             "timeout" => SessionEnd::Timeout,
             "shutdown" => SessionEnd::Shutdown,
+            "connection closed" => SessionEnd::ConnectionClosed,
+            o if o.starts_with("superseded") => SessionEnd::Superseded,
             o if o.starts_with("error") => SessionEnd::Error,
             _ => SessionEnd::Other,
         }
@@ -55,6 +63,8 @@ impl SessionEnd {
             SessionEnd::Timeout => "timeout",
             SessionEnd::Error => "error",
             SessionEnd::Shutdown => "shutdown",
+            SessionEnd::ConnectionClosed => "connection_closed",
+            SessionEnd::Superseded => "superseded",
             SessionEnd::Other => "other",
         }
     }
@@ -155,7 +165,7 @@ const STORE_BOUNDS: &[f64] = &[
 pub struct Metrics {
     active_sessions: Arc<AtomicUsize>,
     sessions_started: AtomicU64,
-    sessions_ended: [AtomicU64; 5],
+    sessions_ended: [AtomicU64; 7],
     busy_refusals: AtomicU64,
     overload_refusals: AtomicU64,
     http_requests: [[AtomicU64; 5]; 2],
@@ -190,6 +200,10 @@ fn inc(a: &AtomicU64) {
     a.fetch_add(1, Ordering::Relaxed);
 }
 
+fn load(a: &AtomicU64) -> u64 {
+    a.load(Ordering::Relaxed)
+}
+
 /// Escapes a label value (`\`, `"`, newline).
 fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
@@ -197,7 +211,36 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// The session counts since start, for the periodic summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionCounts {
+    /// Sessions started.
+    pub started: u64,
+    /// Sessions ended, by outcome label (`ok`, `timeout`, `error`, …).
+    pub ended: Vec<(&'static str, u64)>,
+    /// New sessions refused: device already in a session.
+    pub busy: u64,
+    /// New sessions refused: overload.
+    pub overload: u64,
+    /// Sessions in progress now.
+    pub active: u64,
+}
+
 impl Metrics {
+    /// The session counts so far.
+    pub fn session_counts(&self) -> SessionCounts {
+        SessionCounts {
+            started: load(&self.sessions_started),
+            ended: SessionEnd::ALL
+                .iter()
+                .map(|e| (e.label(), load(&self.sessions_ended[*e as usize])))
+                .collect(),
+            busy: load(&self.busy_refusals),
+            overload: load(&self.overload_refusals),
+            active: u64::try_from(self.active_sessions.load(Ordering::Relaxed)).unwrap_or(0),
+        }
+    }
+
     /// The count of sessions in progress; the endpoint keeps it as its session slots.
     pub fn active_sessions(&self) -> Arc<AtomicUsize> {
         Arc::clone(&self.active_sessions)
@@ -268,7 +311,6 @@ impl Metrics {
     /// The metrics in the Prometheus text format 0.0.4.
     pub fn render(&self) -> String {
         let mut o = String::with_capacity(8192);
-        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let head = |o: &mut String, name: &str, kind: &str, help: &str| {
             let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}");
         };

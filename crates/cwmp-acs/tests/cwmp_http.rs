@@ -372,20 +372,48 @@ async fn oversized_and_compressed_bodies() {
 }
 
 #[tokio::test]
-async fn second_concurrent_session_of_a_device_is_503() {
-    let server = start(|c| c.busy_retry_after_secs = 7).await;
+async fn a_new_inform_takes_over_the_idle_session_of_its_device() {
+    let server = start(|_| {}).await;
     let mut first = Cpe::connect(server.addr).await;
     assert!(matches!(
         first.post(Some(&inform("S5"))).await.envelope().body,
         Body::InformResponse(_)
     ));
+    // The CPE started over (rebooted, lost its connection): served at once, not refused.
     let mut second = Cpe::connect(server.addr).await;
-    let r = second.post(Some(&inform("S5"))).await;
+    assert!(matches!(
+        second.post(Some(&inform("S5"))).await.envelope().body,
+        Body::InformResponse(_)
+    ));
+    assert_eq!(second.post(None).await.status, StatusCode::NO_CONTENT);
+    // The old session is over: its cookie names nothing, and an empty POST opens nothing.
+    assert_eq!(first.post(None).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_device_in_session_on_another_node_is_503() {
+    let server = start(|c| c.busy_retry_after_secs = 7).await;
+    let mut first = Cpe::connect(server.addr).await;
+    assert_eq!(open(&mut first, "S6").await.status, StatusCode::NO_CONTENT);
+    let device = cwmp_acs::store::DeviceId::from_identity("00259E", "HG8245", "S6");
+    assert!(
+        server
+            .store
+            .try_acquire_lease(&device, "other-node/1", Duration::from_secs(60))
+            .await
+            .expect("lease")
+    );
+    let mut second = Cpe::connect(server.addr).await;
+    let r = second.post(Some(&inform("S6"))).await;
     assert_eq!(r.retry_after(), 7);
-    // The first session goes on and ends normally; then the device may come back.
-    assert_eq!(first.post(None).await.status, StatusCode::NO_CONTENT);
+    // Once the other node lets go, the device comes in.
+    server
+        .store
+        .release_lease(&device, "other-node/1")
+        .await
+        .expect("release");
     let mut third = Cpe::connect(server.addr).await;
-    assert_eq!(open(&mut third, "S5").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(open(&mut third, "S6").await.status, StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]

@@ -474,10 +474,11 @@ async fn concurrent_session_is_busy_and_close_requeues() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = store(&dir).await;
     known_device(&store).await;
-    let t = task(&store, "factoryReset", json!({})).await;
+    // A reboot: the BOOTSTRAP of these Informs would prove a factory reset done.
+    let t = task(&store, "reboot", json!({})).await;
     let mut s1 = session(&store, "n1/1");
     let req = reply(open_session(&mut s1).await);
-    assert!(matches!(req.body, Body::FactoryReset(_)));
+    assert!(matches!(req.body, Body::Reboot(_)));
     let mut s2 = session(&store, "n2/1");
     assert!(matches!(
         s2.handle(Some(inform(CwmpVersion::V1_2)), T0)
@@ -490,11 +491,12 @@ async fn concurrent_session_is_busy_and_close_requeues() {
     s1.close("timeout", T0).await.expect("close");
     let t = store.get_task(&t.id).await.expect("get").expect("t");
     assert_eq!(t.status, TaskStatus::Pending);
+    assert_eq!(t.interrupted, 1, "the interruption is counted");
     let sessions = store.list_sessions(&device(), 1).await.expect("sessions");
     assert_eq!(sessions[0].outcome, "timeout");
     let mut s3 = session(&store, "n2/2");
     let req = reply(open_session(&mut s3).await);
-    assert!(matches!(req.body, Body::FactoryReset(_)));
+    assert!(matches!(req.body, Body::Reboot(_)));
 }
 
 #[tokio::test]

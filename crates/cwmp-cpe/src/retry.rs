@@ -81,6 +81,8 @@ pub struct Retry {
     policy: RetryPolicy,
     count: u32,
     due: Option<Duration>,
+    /// No attempt before this (the ACS's `Retry-After`), even for a new event.
+    not_before: Option<Duration>,
 }
 
 impl Retry {
@@ -90,6 +92,7 @@ impl Retry {
             policy,
             count: 0,
             due: None,
+            not_before: None,
         }
     }
 
@@ -115,9 +118,25 @@ impl Retry {
 
     /// A session failed at monotonic time `now`: counts it and arms the retry; returns the wait.
     pub fn session_failed(&mut self, now: Duration, rng: &mut impl Rng) -> Duration {
+        self.session_refused(now, rng, None)
+    }
+
+    /// A session failed at `now` and the ACS asked, with `Retry-After`, to wait
+    /// `retry_after`: the wait is the back-off or that, whichever is longer, and no event
+    /// brings the retry before it (an overloaded ACS is not hit sooner than it asked).
+    pub fn session_refused(
+        &mut self,
+        now: Duration,
+        rng: &mut impl Rng,
+        retry_after: Option<Duration>,
+    ) -> Duration {
         self.count = self.count.saturating_add(1);
-        let wait = self.policy.wait(self.count, rng);
+        let wait = self
+            .policy
+            .wait(self.count, rng)
+            .max(retry_after.unwrap_or(Duration::ZERO));
         self.due = Some(now + wait);
+        self.not_before = retry_after.map(|after| now + after);
         wait
     }
 
@@ -125,13 +144,16 @@ impl Retry {
     pub fn session_succeeded(&mut self) {
         self.count = 0;
         self.due = None;
+        self.not_before = None;
     }
 
     /// A new event was raised: an armed retry happens at once (the count is kept, so the
     /// Inform still reports it and a further failure backs off further).
     pub fn event_raised(&mut self, now: Duration) {
         if let Some(due) = &mut self.due {
-            *due = (*due).min(now);
+            *due = (*due)
+                .min(now)
+                .max(self.not_before.unwrap_or(Duration::ZERO));
         }
     }
 
@@ -149,6 +171,21 @@ mod tests {
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_that_events_do_not_break() {
+        let mut r = Retry::new(RetryPolicy::default());
+        let mut rng = StdRng::seed_from_u64(1);
+        let wait = r.session_refused(secs(100), &mut rng, Some(secs(60)));
+        assert!(wait >= secs(60), "{wait:?}");
+        r.event_raised(secs(101));
+        assert_eq!(r.due(), Some(secs(160)), "not before the ACS asked");
+        r.session_succeeded();
+        let wait = r.session_refused(secs(200), &mut rng, Some(secs(1)));
+        assert!(wait >= secs(5), "the back-off still applies: {wait:?}");
+        r.event_raised(secs(201));
+        assert_eq!(r.due(), Some(secs(201)));
     }
 
     #[test]

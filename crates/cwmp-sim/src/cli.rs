@@ -133,6 +133,11 @@ pub struct RunArgs {
     /// session is a `2 PERIODIC` Inform instead of `0 BOOTSTRAP` + `1 BOOT`.
     #[arg(long)]
     pub known: bool,
+    /// Outage storm: the devices, known to the ACS, all power up within this many seconds
+    /// (uniformly), each with `1 BOOT`; the run ends once every device has completed a
+    /// session, and the report gives the time that took (`all_booted_s`).
+    #[arg(long, conflicts_with_all = ["known", "boot_spread"])]
+    pub storm: Option<f64>,
 }
 
 fn seconds(name: &str, v: f64) -> Result<Duration, String> {
@@ -198,6 +203,18 @@ impl RunArgs {
         }
         c.seed = self.seed;
         c.known = self.known;
+        if let Some(storm) = self.storm {
+            c.storm = true;
+            c.boot_spread = seconds("storm", storm)?;
+            // Sessions start when due (the boot times), at most --concurrency at once.
+            if self.rate.is_none() && self.ramp.is_none() {
+                c.pacing = Pacing::Periodic;
+            }
+            // Ends when all booted; an hour past the storm at most.
+            if self.duration.is_none() && self.sessions.is_none() {
+                c.duration = Some(c.boot_spread + Duration::from_secs(3600));
+            }
+        }
         c.version = CwmpVersion::ALL
             .iter()
             .copied()

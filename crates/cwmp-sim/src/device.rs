@@ -19,6 +19,24 @@ pub struct Device {
     pub requests: PendingRequests,
     /// Failed sessions in a row (the retry count of the next Inform).
     pub failures: u32,
+    /// The state-changing requests received so far (`method:key`), to count those the ACS
+    /// sends twice; none allocated until the first.
+    pub changes: Option<Box<std::collections::HashSet<String>>>,
+}
+
+impl Device {
+    /// Records the state-changing requests of a session; returns how many repeat one
+    /// received before (the same method with the same key).
+    pub fn record_changes(&mut self, changes: Vec<String>) -> u32 {
+        let mut repeated = 0;
+        for change in changes {
+            let seen = self.changes.get_or_insert_with(Box::default);
+            if !seen.insert(change) {
+                repeated += 1;
+            }
+        }
+        repeated
+    }
 }
 
 /// A device that could not be given its identity.
@@ -50,6 +68,7 @@ impl Device {
             queue,
             requests: PendingRequests::new(),
             failures: 0,
+            changes: None,
         })
     }
 }

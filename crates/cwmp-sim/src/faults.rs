@@ -153,6 +153,7 @@ pub struct FaultTap {
     slow_delay: Duration,
     injected: bool,
     rpcs: Vec<&'static str>,
+    state_changes: Vec<String>,
 }
 
 impl FaultTap {
@@ -163,6 +164,7 @@ impl FaultTap {
             slow_delay,
             injected: false,
             rpcs: Vec::new(),
+            state_changes: Vec::new(),
         }
     }
 
@@ -175,6 +177,28 @@ impl FaultTap {
     pub fn take_rpcs(&mut self) -> Vec<&'static str> {
         std::mem::take(&mut self.rpcs)
     }
+
+    /// The state-changing requests received, as `method:key` ([`state_change`]), in order.
+    pub fn take_state_changes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.state_changes)
+    }
+}
+
+/// A request that changes the device's state, named by its method and the ParameterKey or
+/// CommandKey it carries (`SetParameterValues:<key>`); `None` for reads and for a request
+/// without a key (it cannot be told from another one).
+pub fn state_change(body: &Body) -> Option<String> {
+    let (method, key) = match body {
+        Body::SetParameterValues(r) => ("SetParameterValues", &r.parameter_key),
+        Body::AddObject(r) => ("AddObject", &r.parameter_key),
+        Body::DeleteObject(r) => ("DeleteObject", &r.parameter_key),
+        Body::Reboot(r) => ("Reboot", &r.command_key),
+        Body::Download(r) => ("Download", &r.command_key),
+        Body::Upload(r) => ("Upload", &r.command_key),
+        Body::ScheduleDownload(r) => ("ScheduleDownload", &r.command_key),
+        _ => return None,
+    };
+    (!key.is_empty()).then(|| format!("{method}:{key}"))
 }
 
 /// True for an answer of the CPE to an ACS request (a response or a fault).
@@ -246,6 +270,9 @@ impl Tap for FaultTap {
     fn incoming(&mut self, reply: Option<&Envelope>) {
         if let Some(r) = reply.filter(|r| r.body.is_request()) {
             self.rpcs.push(r.body.name());
+            if let Some(change) = state_change(&r.body) {
+                self.state_changes.push(change);
+            }
         }
     }
 }

@@ -47,6 +47,11 @@ pub struct Report {
     pub http_requests_per_s: f64,
     /// ACS requests answered, by method.
     pub rpcs: BTreeMap<String, u64>,
+    /// State-changing requests received (SetParameterValues, AddObject, DeleteObject,
+    /// Reboot, Download, Upload, ScheduleDownload carrying a key).
+    pub state_changes: u64,
+    /// Those a device had already received (same method and key): the ACS repeated them.
+    pub repeated_state_changes: u64,
     /// Inform events sent, by code.
     pub events: BTreeMap<String, u64>,
     /// Faults injected, by kind.
@@ -65,6 +70,9 @@ pub struct Report {
     pub peak_rss_bytes: u64,
     /// Resident memory the fleet took when built, per device.
     pub fleet_bytes_per_device: u64,
+    /// Storm mode: seconds from the start until every device had completed its BOOT session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_booted_s: Option<f64>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -102,6 +110,8 @@ impl Report {
             http_requests: stats.http_requests,
             http_requests_per_s: per_s(stats.http_requests, elapsed),
             rpcs: stats.rpcs.clone(),
+            state_changes: stats.state_changes,
+            repeated_state_changes: stats.repeated_changes,
             events: stats.events.clone(),
             faults_injected: stats
                 .faults
@@ -120,6 +130,7 @@ impl Report {
             rss_bytes: me.rss_bytes,
             peak_rss_bytes: me.peak_rss_bytes,
             fleet_bytes_per_device,
+            all_booted_s: None,
         }
     }
 
@@ -150,6 +161,10 @@ impl Report {
         for (k, v) in &self.rpcs {
             row(&format!("  rpc: {k}"), v.to_string());
         }
+        row(
+            "state changes (repeated)",
+            format!("{} ({})", self.state_changes, self.repeated_state_changes),
+        );
         for (k, v) in &self.events {
             row(&format!("  event: {k}"), v.to_string());
         }
@@ -172,6 +187,9 @@ impl Report {
                 self.peak_rss_bytes as f64 / 1048576.0
             ),
         );
+        if let Some(s) = self.all_booted_s {
+            row("all devices booted after", format!("{s:.1} s"));
+        }
         row(
             "fleet memory per device",
             format!("{} bytes", self.fleet_bytes_per_device),

@@ -95,6 +95,9 @@ pub struct SimConfig {
     pub version: CwmpVersion,
     /// The devices were bootstrapped before: none starts with `0 BOOTSTRAP` + `1 BOOT`.
     pub known: bool,
+    /// Outage storm: every device starts with `1 BOOT` only (known to the ACS), and the run
+    /// ends once each has completed a session.
+    pub storm: bool,
 }
 
 impl SimConfig {
@@ -129,6 +132,7 @@ impl SimConfig {
             seed: None,
             version: CwmpVersion::V1_2,
             known: false,
+            storm: false,
         }
     }
 }
@@ -240,9 +244,16 @@ impl Simulator {
             cr.as_ref().map(CrListener::url_base),
         )?;
         let after = ProcSelf::read().rss_bytes;
-        if config.known {
+        if config.known || config.storm {
             for i in 0..fleet.len() {
-                fleet.with_idle(i, |d| d.queue = EventQueue::in_memory());
+                fleet.with_idle(i, |d| {
+                    d.queue = EventQueue::in_memory();
+                    if config.storm
+                        && let Err(e) = d.queue.raise(cwmp::EventCode::Boot, "")
+                    {
+                        tracing::warn!("queueing 1 BOOT: {e}");
+                    }
+                });
             }
         }
         Ok(Simulator {
@@ -357,20 +368,30 @@ impl Simulator {
         progress.finish();
         let elapsed = start.elapsed();
         drop(cr);
+        let all_booted = s.all_booted_at();
         let Scheduler { workers, stats, .. } = s;
         workers.shutdown();
-        Ok(Report::new(
+        let mut report = Report::new(
             config.devices,
             mode_name(&config),
             &stats,
             elapsed,
             ProcSelf::read(),
             fleet_bytes_per_device,
-        ))
+        );
+        report.all_booted_s = all_booted.map(|d| (d.as_secs_f64() * 1000.0).round() / 1000.0);
+        Ok(report)
     }
 }
 
 fn mode_name(c: &SimConfig) -> String {
+    if c.storm {
+        return format!(
+            "storm: every device boots within {} s, concurrency {}",
+            c.boot_spread.as_secs_f64(),
+            c.concurrency
+        );
+    }
     match c.pacing {
         Pacing::Periodic => format!("periodic, concurrency {}", c.concurrency),
         Pacing::FlatOut => format!("as fast as possible, concurrency {}", c.concurrency),

@@ -39,6 +39,15 @@ pub(crate) struct Scheduler {
     value_param: String,
     value_budget: f64,
     value_last: Duration,
+    /// Storm mode: which devices completed a session, how many, and when the last did.
+    storm: Option<Booting>,
+}
+
+/// The devices of an outage storm that completed their BOOT session.
+struct Booting {
+    done: Vec<bool>,
+    count: u32,
+    all_at: Option<Duration>,
 }
 
 impl Scheduler {
@@ -82,12 +91,23 @@ impl Scheduler {
             value_param,
             value_budget: 0.0,
             value_last: Duration::ZERO,
+            storm: c.storm.then(|| Booting {
+                done: vec![false; n as usize],
+                count: 0,
+                all_at: None,
+            }),
             fleet,
         }
     }
 
+    /// In storm mode, when the last device completed its BOOT session.
+    pub(crate) fn all_booted_at(&self) -> Option<Duration> {
+        self.storm.as_ref().and_then(|b| b.all_at)
+    }
+
     pub(crate) fn should_stop(&self, now: Duration) -> bool {
-        self.duration.is_some_and(|d| now >= d)
+        self.all_booted_at().is_some()
+            || self.duration.is_some_and(|d| now >= d)
             || self.max_sessions.is_some_and(|m| self.stats.started >= m)
     }
 
@@ -147,6 +167,17 @@ impl Scheduler {
             );
         }
         let i = f.index as usize;
+        if let Some(b) = &mut self.storm
+            && f.outcome.is_ok()
+            && let Some(done) = b.done.get_mut(i)
+            && !*done
+        {
+            *done = true;
+            b.count += 1;
+            if b.count == self.fleet.len() {
+                b.all_at = Some(now);
+            }
+        }
         self.busy[i] = false;
         if std::mem::take(&mut self.cr_pending[i]) {
             self.urgent.push_back((f.index, Reason::ConnectionRequest));

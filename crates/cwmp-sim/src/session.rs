@@ -90,6 +90,10 @@ pub struct Finished {
     pub http_requests: usize,
     /// The ACS's requests, by method name.
     pub rpcs: Vec<&'static str>,
+    /// State-changing requests received (with a key).
+    pub state_changes: u32,
+    /// Of those, the ones this device had received before (same method and key): sent twice.
+    pub repeated_changes: u32,
     /// The event codes of the Inform (empty if it never left: no connection).
     pub events: Vec<String>,
     /// The fault injected, if it was.
@@ -105,7 +109,9 @@ pub fn classify(e: &TransportError) -> String {
         TransportError::Connect { .. } => "connect".into(),
         TransportError::Tls { .. } => "tls".into(),
         TransportError::Http(_) => "http".into(),
-        TransportError::Status(code) => format!("http_{code}"),
+        TransportError::Status(code) | TransportError::RetryAfter { status: code, .. } => {
+            format!("http_{code}")
+        }
         TransportError::Auth(_) => "auth".into(),
         TransportError::Redirects => "redirects".into(),
         TransportError::TooLarge(_) => "too_large".into(),
@@ -164,6 +170,12 @@ pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<
     drop(session);
     let elapsed = started.elapsed();
     let rpcs = tap.take_rpcs();
+    let changes = tap.take_state_changes();
+    let state_changes = u32::try_from(changes.len()).unwrap_or(u32::MAX);
+    let repeated_changes = device.record_changes(changes);
+    if repeated_changes > 0 {
+        tracing::warn!(serial = %fleet.serial(job.index), repeated_changes, "the ACS sent a state change twice");
+    }
     let events = if matches!(result, Err(TransportError::Connect { .. })) {
         Vec::new()
     } else {
@@ -186,7 +198,16 @@ pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<
         }
         Err(e) => {
             device.failures = device.failures.saturating_add(1);
-            let wait = RetryPolicy::default().wait(device.failures, &mut rng);
+            let backoff = RetryPolicy::default().wait(device.failures, &mut rng);
+            // The ACS's Retry-After is a floor; spread over half as much again, so that a
+            // fleet refused at once does not come back at once.
+            let wait = match e.retry_after() {
+                Some(after) => {
+                    let spread = rng.random_range(0..=after.as_millis() / 2);
+                    backoff.max(after + Duration::from_millis(u64::try_from(spread).unwrap_or(0)))
+                }
+                None => backoff,
+            };
             let failure = Failure {
                 class: classify(&e),
                 detail: e.to_string(),
@@ -209,6 +230,8 @@ pub async fn run(fleet: &Fleet, settings: &SessionSettings, job: Job) -> Option<
         elapsed,
         http_requests,
         rpcs,
+        state_changes,
+        repeated_changes,
         events,
         fault: tap.injected(),
         next_in,

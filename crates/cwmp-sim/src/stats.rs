@@ -24,6 +24,10 @@ pub struct Stats {
     pub http_requests: u64,
     /// ACS requests answered, by method.
     pub rpcs: BTreeMap<String, u64>,
+    /// State-changing requests received (with a key).
+    pub state_changes: u64,
+    /// State-changing requests a device had received before (same method and key).
+    pub repeated_changes: u64,
     /// Inform event codes sent, by code.
     pub events: BTreeMap<String, u64>,
     /// Faults injected, by kind.
@@ -44,6 +48,8 @@ impl Stats {
             failed: BTreeMap::new(),
             http_requests: 0,
             rpcs: BTreeMap::new(),
+            state_changes: 0,
+            repeated_changes: 0,
             events: BTreeMap::new(),
             faults: BTreeMap::new(),
             connection_requests: 0,
@@ -62,6 +68,8 @@ impl Stats {
         for r in &f.rpcs {
             *self.rpcs.entry((*r).to_owned()).or_default() += 1;
         }
+        self.state_changes += u64::from(f.state_changes);
+        self.repeated_changes += u64::from(f.repeated_changes);
         for e in &f.events {
             *self.events.entry(e.clone()).or_default() += 1;
         }
@@ -113,6 +121,8 @@ mod tests {
             elapsed: Duration::from_millis(ms),
             http_requests: 3,
             rpcs: vec!["GetParameterValues"],
+            state_changes: 0,
+            repeated_changes: 0,
             events: vec!["2 PERIODIC".into()],
             fault: None,
             next_in: None,

@@ -272,37 +272,24 @@ fn without_trailing_slash<B>(mut req: axum::http::Request<B>) -> axum::http::Req
     req
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves (connections in progress are
-/// then dropped).
+/// Serves `router` on `listener` until `shutdown` resolves (connections in progress finish
+/// on their own).
 pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
-    let accept = async {
-        loop {
-            let (stream, peer) = match listener.accept().await {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "API accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let service = TowerToHyperService::new(
-                router
-                    .clone()
-                    .map_request(without_trailing_slash::<hyper::body::Incoming>),
-            );
-            tokio::spawn(async move {
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(10))
-                    .serve_connection(TokioIo::new(stream), service);
-                if let Err(e) = conn.await {
-                    tracing::debug!(%peer, error = %e, "API connection ended with an error");
-                }
-            });
+    crate::http::accept::serve_connections(listener, "api", shutdown, move |stream, peer| {
+        let service = TowerToHyperService::new(
+            router
+                .clone()
+                .map_request(without_trailing_slash::<hyper::body::Incoming>),
+        );
+        async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(10))
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "API connection ended with an error");
+            }
         }
-    };
-    tokio::select! {
-        () = accept => {}
-        () = shutdown => {}
-    }
+    })
+    .await;
 }

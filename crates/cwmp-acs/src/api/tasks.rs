@@ -193,6 +193,10 @@ async fn connection_request_only(
     Ok((status, Json(json!({ "connectionRequest": cr }))).into_response())
 }
 
+/// Most tasks one `GET /tasks` returns (also the default `limit`): a listing is bounded,
+/// whatever the size of the queue.
+pub const MAX_TASK_PAGE: u64 = 1000;
+
 /// `?query=&skip=&limit=` for tasks: equality on any field of the task documents
 /// (`{"name": "reboot"}`, `{"fault.code": "cwmp.9003"}`); `_id`, `device` and `status` are
 /// filtered in the store.
@@ -230,7 +234,13 @@ pub(crate) async fn list(
                 .ok_or_else(|| ApiError::bad_request(format!("status: unknown status {s}")))?,
         );
     }
-    let (skip, limit) = (params.skip.unwrap_or(0), params.limit);
+    let limit = params.limit.unwrap_or(MAX_TASK_PAGE);
+    if limit > MAX_TASK_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "limit is at most {MAX_TASK_PAGE}"
+        )));
+    }
+    let (skip, limit) = (params.skip.unwrap_or(0), Some(limit));
     let in_memory = !query.is_empty();
     if in_memory {
         filter.limit = Some(MAX_SCANNED);

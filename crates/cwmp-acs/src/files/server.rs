@@ -267,29 +267,28 @@ pub async fn serve(
     idle: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
-    tokio::pin!(shutdown);
-    while let Some((stream, peer)) =
-        crate::http::accept::next_connection(&listener, &mut shutdown, "file server").await
-    {
+    crate::http::accept::serve_connections(listener, "file server", shutdown, move |stream, peer| {
         let service = TowerToHyperService::new(router.clone());
         let tls = tls.clone();
-        tokio::spawn(async move {
+        async move {
             let io = IdleIo::new(stream, idle);
             let result = match tls {
-                Some(acceptor) => match acceptor.accept(io).await {
-                    Ok(tls) => serve_connection(TokioIo::new(tls), service, idle).await,
-                    Err(e) => {
-                        tracing::debug!(%peer, error = %e, "file server TLS handshake failed");
-                        return;
+                Some(acceptor) => {
+                    let handshake =
+                        crate::http::accept::tls_handshake(&acceptor, io, idle, peer, "file server");
+                    match handshake.await {
+                        Some(tls) => serve_connection(TokioIo::new(tls), service, idle).await,
+                        None => return,
                     }
-                },
+                }
                 None => serve_connection(TokioIo::new(io), service, idle).await,
             };
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "file server connection ended with an error");
             }
-        });
-    }
+        }
+    })
+    .await;
 }
 
 async fn serve_connection<I>(

@@ -1,12 +1,15 @@
-//! Binding the ACS's listeners and the accept step shared by its own accept loops (CWMP
-//! endpoint, file server).
+//! Binding the ACS's listeners, the one accept loop every listener runs (CWMP endpoint,
+//! northbound API, file server) and the bounded TLS handshake of a connection.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
 /// Length of the kernel's queue of connections not yet accepted (Linux clamps it to
 /// `net.core.somaxconn`). The 128 of a default `listen` overflows when a few hundred CPEs connect
@@ -49,6 +52,49 @@ where
                 tracing::warn!(server, error = %e, "accept failed");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
+        }
+    }
+}
+
+/// Accepts connections on `listener` until `shutdown` completes and runs `serve(stream, peer)`
+/// for each in a task of its own; connections already accepted are left to finish. `server`
+/// names the listener in logs.
+pub(crate) async fn serve_connections<S, Fut>(
+    listener: TcpListener,
+    server: &'static str,
+    shutdown: impl Future<Output = ()>,
+    serve: S,
+) where
+    S: Fn(TcpStream, SocketAddr) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::pin!(shutdown);
+    while let Some((stream, peer)) = next_connection(&listener, &mut shutdown, server).await {
+        tokio::spawn(serve(stream, peer));
+    }
+}
+
+/// The TLS handshake of a connection, bounded by `limit`; a handshake that fails or takes
+/// longer is logged with the peer address and `None` is returned (the connection is dropped).
+pub(crate) async fn tls_handshake<IO>(
+    acceptor: &TlsAcceptor,
+    io: IO,
+    limit: Duration,
+    peer: SocketAddr,
+    server: &'static str,
+) -> Option<TlsStream<IO>>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    match tokio::time::timeout(limit, acceptor.accept(io)).await {
+        Ok(Ok(stream)) => Some(stream),
+        Ok(Err(e)) => {
+            tracing::warn!(server, %peer, error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(server, %peer, ?limit, "TLS handshake timed out");
+            None
         }
     }
 }

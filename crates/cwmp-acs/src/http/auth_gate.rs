@@ -8,7 +8,7 @@ use hyper::StatusCode;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 
-use super::cwmp_endpoint::{Resp, empty, retry_after_resp};
+use super::response::{Resp, empty, retry_after};
 use crate::cpe_auth::{AuthFailure, AuthRequest, CpeAuth, CpeAuthMode, Principal};
 use crate::store::{DeviceId, Store};
 
@@ -42,7 +42,7 @@ impl AuthContext {
 pub(super) fn refuse_blocked(auth: &CpeAuth, peer: SocketAddr) -> Option<Resp> {
     let wait = auth.blocked(peer.ip())?;
     tracing::warn!(%peer, retry_after_s = wait.as_secs(), "CPE authentication throttled: 503");
-    Some(retry_after_resp(wait))
+    Some(retry_after(wait))
 }
 
 /// Authenticates the message that opens a session; `Err` is the answer to send.
@@ -98,7 +98,7 @@ pub(super) async fn check(
     }
     if let Some(wait) = blocked {
         tracing::warn!(%peer, device = device_name, block_s = wait.as_secs(), "too many failed CPE authentications: address blocked");
-        return Err(retry_after_resp(wait));
+        return Err(retry_after(wait));
     }
     Err(unauthorized(auth, failure.is_stale(), ctx.secure))
 }

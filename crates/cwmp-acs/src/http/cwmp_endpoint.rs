@@ -6,45 +6,46 @@
 //! a map with their last activity; a background task closes those that time out. A request
 //! without a known cookie must carry an Inform and opens a new session, unless the number
 //! of sessions in progress has reached the configured maximum: then it is refused with 503
-//! and `Retry-After`, while sessions in progress go on.
+//! and `Retry-After`, while sessions in progress go on. A session ends when the connection
+//! that carries it closes ([`connection`]), and a new Inform of a device whose session here
+//! is idle takes its place (the CPE started over).
 //!
 //! With [`CwmpEndpoint::serve_tls`] every connection is TLS: the handshake runs in the
 //! connection's own task, bounded by the header read timeout, and whether a request came
 //! over TLS (`secure`) is passed down to the session.
 
-use std::collections::HashMap;
-use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use bytes::Bytes;
-use cwmp::{Charset, Envelope, EnvelopeHead, Fault, Limits, ParseError, ParseErrorKind};
-use http_body_util::Full;
+use cwmp::{Body, Limits};
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderValue};
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use rand::RngCore;
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
+use tracing::{Instrument as _, Span};
 
+mod connection;
+mod exchange;
+
+use connection::{Conn, serve_connection};
+use exchange::Opening;
+
+use super::accept;
 use super::auth_gate::{self, AuthContext};
-use super::body::{self, BodyError};
+use super::request::{self, Message};
+use super::response::{self, Resp, retry_after};
+use super::session_table::{ConnId, Entry, SessionTable};
 use crate::config::Config;
 use crate::cpe_auth::CpeAuth;
 use crate::events::EventBus;
 use crate::files::FileService;
-use crate::metrics::{Metrics, Server};
+use crate::metrics::Metrics;
+use crate::session::SessionConfig;
 use crate::session::presets::PresetCache;
-use crate::session::{Outcome, Session, SessionConfig, SessionError};
-use crate::store::{Store, Timestamp};
-
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "session";
+use crate::session_log::{self, SessionLines, SessionLog};
+use crate::store::{DeviceId, Store, Timestamp};
 
 /// Settings of the endpoint.
 #[derive(Debug, Clone)]
@@ -65,6 +66,12 @@ pub struct EndpointConfig {
     pub header_read_timeout: Duration,
     /// How often expired sessions are looked for.
     pub reap_interval: Duration,
+    /// How long a session outlives the connection that carried it (0: it ends with it).
+    pub reconnect_grace: Duration,
+    /// Which sessions get their `session finished` line.
+    pub session_lines: SessionLines,
+    /// Time between summary lines of session counts (zero: none).
+    pub summary_every: Duration,
 }
 
 impl EndpointConfig {
@@ -89,6 +96,9 @@ impl EndpointConfig {
             max_sessions: config.max_sessions,
             overload_retry_after: Duration::from_secs(config.overload_retry_after_secs),
             header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
+            reconnect_grace: Duration::from_millis(config.session_reconnect_grace_ms),
+            session_lines: config.session_log,
+            summary_every: Duration::from_secs(config.log_summary_secs),
         }
     }
 }
@@ -102,13 +112,13 @@ pub struct CwmpEndpoint {
 struct Shared {
     store: Arc<dyn Store>,
     config: EndpointConfig,
-    sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>,
-    active: Arc<AtomicUsize>,
+    sessions: Arc<SessionTable>,
     auth: Arc<CpeAuth>,
     events: EventBus,
     metrics: Arc<Metrics>,
     files: Option<Arc<FileService>>,
     presets: Arc<PresetCache>,
+    session_log: SessionLog,
 }
 
 /// What an endpoint needs beside its store and config; the default is open CPE
@@ -134,28 +144,6 @@ impl Default for EndpointParts {
         }
     }
 }
-
-/// One session in progress.
-struct Entry {
-    session: Session,
-    peer: SocketAddr,
-    /// Opened over TLS.
-    secure: bool,
-    started: Instant,
-    /// Returns the session's slot when the entry is dropped.
-    _permit: Permit,
-}
-
-/// A slot among `max_sessions`.
-struct Permit(Arc<AtomicUsize>);
-
-impl Drop for Permit {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-pub(super) type Resp = Response<Full<Bytes>>;
 
 impl CwmpEndpoint {
     /// An endpoint over `store` with no CPE authentication (open mode).
@@ -203,13 +191,14 @@ impl CwmpEndpoint {
             files,
         }: EndpointParts,
     ) -> CwmpEndpoint {
+        let max_sessions = config.max_sessions;
         CwmpEndpoint {
             shared: Arc::new(Shared {
                 presets: Arc::new(PresetCache::new(config.session.presets.catalog_ttl)),
+                session_log: SessionLog::new(config.session_lines),
                 store,
                 config,
-                sessions: Mutex::new(HashMap::new()),
-                active: metrics.active_sessions(),
+                sessions: Arc::new(SessionTable::new(metrics.active_sessions(), max_sessions)),
                 auth,
                 events,
                 metrics,
@@ -225,7 +214,7 @@ impl CwmpEndpoint {
 
     /// Sessions in progress.
     pub fn session_count(&self) -> usize {
-        self.shared.active.load(Ordering::Acquire)
+        self.shared.sessions.active()
     }
 
     /// Accepts connections on `listener` until `shutdown` resolves, reaping expired sessions
@@ -251,37 +240,52 @@ impl CwmpEndpoint {
         tls: Option<TlsAcceptor>,
         shutdown: impl Future<Output = ()>,
     ) {
-        let reaper = tokio::spawn(reap_loop(Arc::clone(&self.shared)));
-        tokio::pin!(shutdown);
-        while let Some((stream, peer)) =
-            super::accept::next_connection(&listener, &mut shutdown, "cwmp").await
-        {
+        let reaper = {
             let shared = Arc::clone(&self.shared);
+            tokio::spawn(super::session_table::reap_every(
+                shared.config.reap_interval,
+                Arc::clone(&shared.sessions),
+                move |entry, now| {
+                    let shared = Arc::clone(&shared);
+                    async move {
+                        let mut entry = entry.lock().await;
+                        shared.finish(&mut entry, "timeout", now).await;
+                    }
+                },
+            ))
+        };
+        let every = self.shared.config.summary_every;
+        let summary = (!every.is_zero()).then(|| {
+            tokio::spawn(session_log::summarize(
+                Arc::clone(&self.shared.metrics),
+                every,
+            ))
+        });
+        let shared = Arc::clone(&self.shared);
+        accept::serve_connections(listener, "cwmp", shutdown, move |stream, peer| {
+            let shared = Arc::clone(&shared);
             let tls = tls.clone();
-            tokio::spawn(async move {
+            async move {
                 let Some(tls) = tls else {
                     return serve_connection(shared, TokioIo::new(stream), peer, false).await;
                 };
                 let limit = shared.config.header_read_timeout;
-                match tokio::time::timeout(limit, tls.accept(stream)).await {
-                    Ok(Ok(stream)) => {
-                        serve_connection(shared, TokioIo::new(stream), peer, true).await;
-                    }
-                    Ok(Err(e)) => tracing::warn!(%peer, error = %e, "TLS handshake failed"),
-                    Err(_) => tracing::warn!(%peer, ?limit, "TLS handshake timed out"),
+                if let Some(stream) = accept::tls_handshake(&tls, stream, limit, peer, "cwmp").await
+                {
+                    serve_connection(shared, TokioIo::new(stream), peer, true).await;
                 }
-            });
-        }
+            }
+        })
+        .await;
         reaper.abort();
+        if let Some(summary) = summary {
+            summary.abort();
+        }
     }
 
     /// Closes every session in progress (on shutdown).
     pub async fn close_all(&self, reason: &str) {
-        let entries: Vec<_> = {
-            let mut map = self.shared.lock_sessions();
-            map.drain().map(|(_, e)| e).collect()
-        };
-        for entry in entries {
+        for entry in self.shared.sessions.drain() {
             let mut entry = entry.lock().await;
             self.shared
                 .finish(&mut entry, reason, Timestamp::now())
@@ -290,67 +294,19 @@ impl CwmpEndpoint {
     }
 }
 
-/// Serves HTTP/1.1 on one accepted connection; `secure`: it is TLS.
-async fn serve_connection<I>(shared: Arc<Shared>, io: I, peer: SocketAddr, secure: bool)
-where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let header_timeout = shared.config.header_read_timeout;
-    let service = service_fn(move |req| {
-        let shared = Arc::clone(&shared);
-        async move {
-            let resp = shared.handle(req, peer, secure).await;
-            shared
-                .metrics
-                .http_request(Server::Cwmp, resp.status().as_u16());
-            Ok::<_, Infallible>(resp)
-        }
-    });
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .title_case_headers(true)
-        .keep_alive(true);
-    if let Err(e) = builder.serve_connection(io, service).await {
-        tracing::debug!(%peer, error = %e, "connection ended with an error");
-    }
-}
-
 impl Shared {
-    fn lock_sessions(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<Entry>>>> {
-        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn try_permit(&self) -> Option<Permit> {
-        let max = self.config.max_sessions;
-        self.active
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Permit(Arc::clone(&self.active)))
-    }
-
-    /// Answers one request; `secure` when it came over TLS.
-    async fn handle(
-        self: &Arc<Self>,
-        req: Request<Incoming>,
-        peer: SocketAddr,
-        secure: bool,
-    ) -> Resp {
+    /// Answers one request on `conn`; `span` gets the device once known.
+    async fn handle(self: &Arc<Self>, req: Request<Incoming>, conn: &Conn, span: &Span) -> Resp {
         if req.method() != Method::POST {
-            let mut r = empty(StatusCode::METHOD_NOT_ALLOWED);
-            r.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return r;
+            return response::method_not_allowed();
         }
-        let cookie = session_cookie(req.headers());
-        let entry = cookie
-            .as_deref()
-            .and_then(|id| self.lock_sessions().get(id).cloned());
+        let peer = conn.peer;
+        let cookie = request::session_cookie(req.headers());
+        let found = cookie.as_deref().and_then(|id| self.sessions.get(id));
+        if let Some(device) = found.as_ref().and_then(|f| f.device.as_ref()) {
+            span.record("device", device.as_str());
+        }
+        let entry = found.map(|f| f.entry);
         // A new session takes a slot before its body is even read, so that overload costs
         // little.
         if entry.is_none()
@@ -358,26 +314,26 @@ impl Shared {
         {
             return resp;
         }
-        let auth = AuthContext::of(&req, secure);
+        let auth = AuthContext::of(&req, conn.secure);
         // Where a new session's CPE reached us: its file URLs point at the same host.
         let reached = entry
             .is_none()
-            .then(|| req.headers().get(header::HOST)?.to_str().ok())
-            .flatten()
-            .filter(|h| h.len() <= 255)
-            .map(str::to_owned);
+            .then(|| request::reached_host(req.headers()))
+            .flatten();
         let permit = match entry {
             Some(_) => None,
-            None => match self.try_permit() {
+            None => match self.sessions.try_permit() {
                 Some(p) => Some(p),
                 None => {
-                    tracing::warn!(%peer, "overload: new session refused");
+                    tracing::warn!("overload: new session refused");
                     self.metrics.overload_refused();
-                    return retry_after_resp(self.config.overload_retry_after);
+                    return retry_after(self.config.overload_retry_after);
                 }
             },
         };
-        let message = match self.read_message(req).await {
+        let read =
+            request::read_message(req, self.config.max_body_bytes, &self.config.limits).await;
+        let message = match read {
             Ok(Message::NotUnderstood { head, error }) => {
                 return self
                     .not_understood(entry, cookie.as_deref(), peer, &head, &error)
@@ -391,278 +347,78 @@ impl Shared {
                     self.finish(&mut entry, "error: bad request", Timestamp::now())
                         .await;
                 } else {
-                    tracing::warn!(%peer, status = resp.status().as_u16(), "bad request opening a session");
+                    tracing::warn!(
+                        status = resp.status().as_u16(),
+                        "bad request opening a session"
+                    );
                 }
                 return resp;
             }
         };
         match (entry, cookie, permit) {
-            (Some(entry), Some(id), _) => self.continue_session(&id, entry, message).await,
+            (Some(entry), Some(id), _) => self.continue_session(&id, entry, message, conn).await,
             (_, _, Some(permit)) => {
-                self.open_session(peer, secure, permit, message, &auth, reached)
-                    .await
-            }
-            _ => retry_after_resp(self.config.overload_retry_after),
-        }
-    }
-
-    /// Reads and parses the body; an error is the response to send.
-    async fn read_message(&self, req: Request<Incoming>) -> Result<Message, Resp> {
-        let max = self.config.max_body_bytes;
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        if declared.is_some_and(|n| n > u64::try_from(max).unwrap_or(u64::MAX)) {
-            return Err(empty(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-        let hint = header_str(&req, header::CONTENT_TYPE).and_then(Charset::from_content_type);
-        let encoding = header_str(&req, header::CONTENT_ENCODING).map(str::to_owned);
-        let bytes = body::read(req.into_body(), max)
-            .await
-            .and_then(|b| body::decode(b, encoding.as_deref(), max))
-            .map_err(|e| {
-                let status = match e {
-                    BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                    BodyError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    BodyError::Read(_) | BodyError::Corrupt { .. } => StatusCode::BAD_REQUEST,
+                if let Message::Envelope(env) = &message
+                    && let Body::Inform(inform) = &env.body
+                {
+                    let d = &inform.device_id;
+                    let device =
+                        DeviceId::from_identity(&d.oui, &d.product_class, &d.serial_number);
+                    span.record("device", device.as_str());
+                }
+                let opening = Opening {
+                    conn,
+                    permit,
+                    auth: &auth,
+                    reached,
                 };
-                tracing::debug!(error = %e, "request body refused");
-                empty(status)
-            })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Message::Empty);
-        }
-        let limits = &self.config.limits;
-        match Envelope::parse_bytes(&bytes, hint, limits) {
-            Ok(env) => Ok(Message::Envelope(Box::new(env))),
-            Err(e) if e.is_unknown_method() => Ok(Message::Unknown {
-                name: unknown_name(&e),
-                id: Envelope::parse_head(&bytes, hint, limits)
-                    .ok()
-                    .and_then(|h| h.header.id),
-            }),
-            Err(e) if e.is_must_understand() => match Envelope::parse_head(&bytes, hint, limits) {
-                Ok(head) => Ok(Message::NotUnderstood {
-                    head: Box::new(head),
-                    error: e,
-                }),
-                Err(_) => {
-                    tracing::warn!(error = %e, "unparsable CWMP message");
-                    Err(empty(StatusCode::BAD_REQUEST))
-                }
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "unparsable CWMP message");
-                let status = match e.kind {
-                    ParseErrorKind::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                    _ => StatusCode::BAD_REQUEST,
-                };
-                Err(empty(status))
+                self.open_session(opening, message).await
             }
+            _ => retry_after(self.config.overload_retry_after),
         }
     }
 
-    /// A CPE message with a header marked `mustUnderstand="1"` that we do not process
-    /// (SOAP 1.1 §4.2.3): nothing of it is processed. A request (the Inform, or a request of
-    /// the CPE inside a session) is answered with the SOAP `MustUnderstand` fault carrying its
-    /// `cwmp:ID`, with HTTP 500 as SOAP 1.1 §6.2 requires of a response carrying a SOAP
-    /// fault; a response or fault of the CPE cannot be answered with a fault (TR-069 §3.5)
-    /// and gets 400. Either way the session in progress ends, as the CPE ends its own on a
-    /// status other than 200.
-    async fn not_understood(
-        &self,
-        entry: Option<Arc<tokio::sync::Mutex<Entry>>>,
-        cookie: Option<&str>,
-        peer: SocketAddr,
-        head: &EnvelopeHead,
-        error: &ParseError,
-    ) -> Resp {
-        let method = head.method.as_deref().unwrap_or("nothing");
-        let (name, namespace) = match &error.kind {
-            ParseErrorKind::MustUnderstand { name, namespace } => {
-                (name.as_str(), namespace.as_deref())
-            }
-            _ => ("unknown", None),
-        };
-        let device = match (entry, cookie) {
-            (Some(entry), Some(id)) => {
-                self.remove(id);
-                let mut entry = entry.lock().await;
-                let device = entry.session.device().map(ToString::to_string);
-                self.finish(&mut entry, "error: header not understood", Timestamp::now())
-                    .await;
-                device
-            }
-            _ => None,
-        };
-        tracing::warn!(
-            %peer,
-            device = device.as_deref().unwrap_or(""),
-            method,
-            header = name,
-            namespace = namespace.unwrap_or(""),
-            "CPE message with a mandatory header the ACS does not understand"
-        );
-        if !head.is_request() {
-            return empty(StatusCode::BAD_REQUEST);
+    /// The connection `conn` that carried session `id` is over: the session ends now, unless
+    /// it moved on to another connection meanwhile (or ended on its own).
+    async fn connection_closed(&self, id: &str, conn: ConnId) {
+        if !self.config.reconnect_grace.is_zero() {
+            tokio::time::sleep(self.config.reconnect_grace).await;
         }
-        let header = cwmp::Header {
-            id: head.header.id.clone(),
-            ..cwmp::Header::default()
+        let Some(found) = self.sessions.get(id) else {
+            return;
         };
-        let fault = Envelope::new(
-            head.version,
-            header,
-            Fault::must_understand(name, namespace),
-        );
-        let mut resp = xml(&fault);
-        if resp.status() == StatusCode::OK {
-            *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        let mut entry = found.entry.lock().await;
+        if entry.conn != conn || !self.sessions.remove_if(id, &found.entry) {
+            return;
         }
-        resp
+        let device = found.device.as_ref().map_or("", DeviceId::as_str);
+        let span = tracing::info_span!("cwmp", device, peer = %entry.peer);
+        self.finish(&mut entry, "connection closed", Timestamp::now())
+            .instrument(span)
+            .await;
     }
 
-    async fn open_session(
-        self: &Arc<Self>,
-        peer: SocketAddr,
-        secure: bool,
-        permit: Permit,
-        message: Message,
-        auth: &AuthContext,
-        reached: Option<String>,
-    ) -> Resp {
-        let env = match message {
-            Message::Envelope(env) => env,
-            Message::Empty => return not_inform(peer, "an empty message"),
-            Message::Unknown { name, .. } => return not_inform(peer, &name),
-            Message::NotUnderstood { .. } => return empty(StatusCode::BAD_REQUEST),
+    /// A new Inform from `device` while a session of it is in progress here: a CPE has one
+    /// session at a time (TR-069 §3.7.1), so it has given the old one up (rebooted, lost its
+    /// connection). An old session waiting for the CPE is ended so that the new one is served
+    /// at once; one busy with a request is left alone (the new Inform then gets 503).
+    async fn take_over(&self, device: &DeviceId) {
+        let Some((id, entry)) = self.sessions.of_device(device) else {
+            return;
         };
-        if let Err(resp) = auth_gate::check(&self.auth, self.store.as_ref(), auth, &env, peer).await
-        {
-            return resp;
-        }
-        let id = new_session_id();
-        let mut config = self.config.session.clone();
-        config.holder = format!("{}/{id}", self.config.node);
-        let now = Timestamp::now();
-        let mut session = Session::new(
-            Arc::clone(&self.store),
-            config,
-            Some(peer.ip().to_string()),
-            now,
-        )
-        .with_observers(self.events.clone(), Arc::clone(&self.metrics))
-        .with_files(self.files.clone())
-        .with_reached_host(reached)
-        .with_preset_cache(Arc::clone(&self.presets));
-        let outcome = session.handle(Some(*env), now).await;
-        let mut entry = Entry {
-            session,
-            peer,
-            secure,
-            started: Instant::now(),
-            _permit: permit,
+        let Ok(mut guard) = entry.try_lock() else {
+            return;
         };
-        match outcome {
-            Ok(Outcome::Reply(env)) => {
-                let mut resp = xml(&env);
-                if resp.status() == StatusCode::OK {
-                    self.metrics.session_started();
-                    let cookie = format!("{SESSION_COOKIE}={id}; Path=/");
-                    if let Ok(v) = HeaderValue::from_str(&cookie) {
-                        resp.headers_mut().insert(header::SET_COOKIE, v);
-                    }
-                    self.lock_sessions()
-                        .insert(id, Arc::new(tokio::sync::Mutex::new(entry)));
-                } else {
-                    self.finish(&mut entry, "error: cannot write reply", now)
-                        .await;
-                }
-                resp
-            }
-            Ok(Outcome::Busy { retry_after }) => {
-                tracing::info!(%peer, device = ?entry.session.device(), "device already in a session: 503");
-                self.metrics.busy_refused();
-                retry_after_resp(retry_after)
-            }
-            Ok(Outcome::End) => {
-                self.log_finished(&entry, "ok");
-                empty(StatusCode::NO_CONTENT)
-            }
-            Err(e) => self.error_response(&mut entry, e).await,
+        if !self.sessions.remove_if(&id, &entry) {
+            return;
         }
-    }
-
-    async fn continue_session(
-        self: &Arc<Self>,
-        id: &str,
-        entry: Arc<tokio::sync::Mutex<Entry>>,
-        message: Message,
-    ) -> Resp {
-        let mut entry = entry.lock().await;
-        let now = Timestamp::now();
-        if entry.session.is_done() {
-            // Closed by the reaper while this request waited.
-            return empty(StatusCode::BAD_REQUEST);
-        }
-        let outcome = match message {
-            Message::Empty => entry.session.handle(None, now).await,
-            Message::Envelope(env) => entry.session.handle(Some(*env), now).await,
-            Message::Unknown { name, id } => {
-                entry.session.handle_unknown_method(&name, id, now).await
-            }
-            // Answered before the session is looked at (`not_understood`).
-            Message::NotUnderstood { .. } => return empty(StatusCode::BAD_REQUEST),
-        };
-        match outcome {
-            Ok(Outcome::Reply(env)) => {
-                let resp = xml(&env);
-                if resp.status() != StatusCode::OK {
-                    self.remove(id);
-                    self.finish(&mut entry, "error: cannot write reply", now)
-                        .await;
-                }
-                resp
-            }
-            Ok(Outcome::End) => {
-                if entry.session.is_done() {
-                    self.remove(id);
-                    self.log_finished(&entry, "ok");
-                }
-                empty(StatusCode::NO_CONTENT)
-            }
-            Ok(Outcome::Busy { retry_after }) => {
-                self.remove(id);
-                retry_after_resp(retry_after)
-            }
-            Err(e) => {
-                self.remove(id);
-                self.error_response(&mut entry, e).await
-            }
-        }
-    }
-
-    /// The answer to a session error; the engine has already ended the session.
-    /// A store failure is the server's, not the CPE's: 503 with `Retry-After`, so that the
-    /// CPE comes back (a CPE never gets a 500).
-    async fn error_response(&self, entry: &mut Entry, e: SessionError) -> Resp {
-        let store = matches!(e, SessionError::Store(_));
-        let status = if store { 503 } else { 400 };
-        tracing::warn!(peer = %entry.peer, device = ?entry.session.device(), error = %e, "session error: {status}");
-        if entry.session.device().is_some() {
-            self.log_finished(entry, "error");
-        }
-        if store {
-            retry_after_resp(self.config.overload_retry_after)
-        } else {
-            empty(StatusCode::BAD_REQUEST)
-        }
+        tracing::info!("the device started a new session: its previous one ends");
+        self.finish(&mut guard, "superseded by a new Inform", Timestamp::now())
+            .await;
     }
 
     fn remove(&self, id: &str) {
-        self.lock_sessions().remove(id);
+        self.sessions.remove(id);
     }
 
     /// Ends a session that did not end by itself, and logs it.
@@ -678,8 +434,12 @@ impl Shared {
         }
     }
 
+    /// Counts a finished session, and writes its line when the session log says so.
     fn log_finished(&self, entry: &Entry, outcome: &str) {
         self.metrics.session_ended(outcome, entry.started.elapsed());
+        if !self.session_log.should_log() {
+            return;
+        }
         let events: Vec<_> = entry.session.events().iter().map(|e| e.as_str()).collect();
         let device = entry
             .session
@@ -695,118 +455,5 @@ impl Shared {
             outcome,
             "session finished"
         );
-    }
-
-    /// Closes sessions with no message for longer than the timeout.
-    async fn reap(&self) {
-        let now = Timestamp::now();
-        let expired: Vec<_> = {
-            let mut map = self.lock_sessions();
-            let ids: Vec<String> = map
-                .iter()
-                .filter(|(_, e)| {
-                    // A session busy with a request is not idle.
-                    e.try_lock().is_ok_and(|e| e.session.is_expired(now))
-                })
-                .map(|(id, _)| id.clone())
-                .collect();
-            ids.iter().filter_map(|id| map.remove(id)).collect()
-        };
-        for entry in expired {
-            let mut entry = entry.lock().await;
-            self.finish(&mut entry, "timeout", now).await;
-        }
-    }
-}
-
-async fn reap_loop(shared: Arc<Shared>) {
-    let mut tick = tokio::time::interval(shared.config.reap_interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        shared.reap().await;
-    }
-}
-
-/// A parsed request body.
-enum Message {
-    Empty,
-    Envelope(Box<Envelope>),
-    Unknown {
-        name: String,
-        id: Option<String>,
-    },
-    /// A header marked `mustUnderstand="1"` that we do not process.
-    NotUnderstood {
-        head: Box<EnvelopeHead>,
-        error: ParseError,
-    },
-}
-
-fn not_inform(peer: SocketAddr, got: &str) -> Resp {
-    tracing::warn!(%peer, got, "session must start with an Inform: 400");
-    empty(StatusCode::BAD_REQUEST)
-}
-
-fn unknown_name(e: &ParseError) -> String {
-    match &e.kind {
-        ParseErrorKind::UnknownMethod { name, .. } => name.clone(),
-        _ => "unknown".to_owned(),
-    }
-}
-
-fn session_cookie(headers: &hyper::HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| k.trim() == SESSION_COOKIE)
-        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-}
-
-fn header_str(req: &Request<Incoming>, name: header::HeaderName) -> Option<&str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-/// 128 bits from the thread's CSPRNG (ChaCha, seeded and reseeded from the OS): no system
-/// call per session.
-fn new_session_id() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    cwmp::http_auth::hex(&bytes)
-}
-
-pub(super) fn empty(status: StatusCode) -> Resp {
-    let mut r = Response::new(Full::new(Bytes::new()));
-    *r.status_mut() = status;
-    r
-}
-
-pub(super) fn retry_after_resp(after: Duration) -> Resp {
-    let mut r = empty(StatusCode::SERVICE_UNAVAILABLE);
-    let secs = after.as_secs().max(1);
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    r
-}
-
-fn xml(env: &Envelope) -> Resp {
-    match env.to_xml() {
-        Ok(text) => {
-            let mut r = Response::new(Full::new(Bytes::from(text)));
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/xml; charset=\"utf-8\""),
-            );
-            r
-        }
-        Err(e) => {
-            // The session engine checks what it sends; this is a bug of ours, and the CPE
-            // is told to come back rather than given a 500.
-            tracing::error!(error = %e, "cannot write reply");
-            retry_after_resp(Duration::from_secs(60))
-        }
     }
 }

@@ -12,6 +12,7 @@ mod acs_phase;
 mod diagnostics;
 mod firmware_outcome;
 mod preset_phase;
+mod recovery;
 mod transfers;
 
 use super::cpe::{self, Note};
@@ -385,6 +386,7 @@ impl Session {
                 })
                 .collect(),
         };
+        let evidence = crate::task::keys::Evidence::of(&inform);
         let timer = std::time::Instant::now();
         let begun = self
             .store
@@ -411,10 +413,11 @@ impl Session {
         }
         self.device = Some(device.clone());
         self.phase = Phase::CpeRequests;
-        if begun.due.is_empty() {
+        let due = self.recover(&device, begun.due, &evidence, now).await?;
+        if due.is_empty() {
             self.none_due_at = Some(now);
         }
-        self.queue = begun.due.into();
+        self.queue = due.into();
         if self.events.contains(&EventCode::DiagnosticsComplete) {
             self.read_back_diagnostics(&device).await?;
         }

@@ -85,6 +85,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("next_attempt_ms", Int8),
             ("expiry_ms", Int8),
             ("created_ms", Int8),
+            ("interrupted", Int8),
         ],
     ),
     (

@@ -144,8 +144,8 @@ pub trait Store: Send + Sync {
     /// Makes a faulted task pending again at once and closes its fault (API retry);
     /// `false` if unknown or not faulted.
     async fn retry_task(&self, id: &str) -> StoreResult<bool>;
-    /// Puts the device's running tasks back to pending (after a crash or a lost session).
-    /// Returns how many.
+    /// Puts the device's running tasks back to pending (after a crash or a lost session),
+    /// counting the interruption on each ([`Task::interrupted`]). Returns how many.
     async fn requeue_running_tasks(&self, device: &DeviceId) -> StoreResult<u64>;
     /// Deletes a task and its open fault; `false` if unknown.
     async fn delete_task(&self, id: &str) -> StoreResult<bool>;
@@ -230,7 +230,8 @@ pub trait Store: Send + Sync {
     // ---- sessions ----
 
     /// Starts a session in one transaction: takes the device's lease (as
-    /// [`Store::try_acquire_lease`]), puts tasks left running back to pending, applies the
+    /// [`Store::try_acquire_lease`]), puts tasks left running back to pending (counting the
+    /// interruption, as [`Store::requeue_running_tasks`]), applies the
     /// Inform, and reads the due tasks, preset states and faults the session starts from.
     /// `None` when another session holds the lease (nothing is written then).
     async fn begin_session(&self, start: SessionStart) -> StoreResult<Option<SessionBegun>>;

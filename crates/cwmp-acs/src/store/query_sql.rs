@@ -178,10 +178,9 @@ impl SqlBuf {
                     }
                     other => self.text_cond("p.value", other),
                 };
-                format!(
-                    "EXISTS (SELECT 1 FROM parameters p WHERE p.device_id = d.id \
-                     AND p.path = {p} AND {c})"
-                )
+                // Driven by the (path, value) index: the devices come from the parameters
+                // that match, not from a probe of every device.
+                format!("d.id IN (SELECT p.device_id FROM parameters p WHERE p.path = {p} AND {c})")
             }
         }
     }
@@ -413,8 +412,8 @@ pub(crate) fn device_where(q: &DeviceQuery, buf: &mut SqlBuf) -> String {
                     Dialect::Sqlite => format!("p.value = {}", buf.text(value)),
                 };
                 sql.push_str(&format!(
-                    " AND EXISTS (SELECT 1 FROM parameters p WHERE p.device_id = d.id \
-                     AND p.path = {p} AND {v})"
+                    " AND d.id IN (SELECT p.device_id FROM parameters p \
+                     WHERE p.path = {p} AND {v})"
                 ));
             }
         }

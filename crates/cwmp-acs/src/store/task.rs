@@ -81,6 +81,9 @@ pub struct Task {
     pub expiry: Option<Timestamp>,
     /// Creation time.
     pub created: Timestamp,
+    /// Sessions that ended while it was running, its request sent and its outcome unknown
+    /// (reset by an operator's retry).
+    pub interrupted: u32,
 }
 
 impl Task {

@@ -2,6 +2,7 @@
 //! task shapes, parsed once when POSTed) and how a session carries one out ([`TaskRun`]: the
 //! CWMP requests it takes, chosen from the CPE's answers).
 
+pub mod keys;
 mod run;
 mod spec;
 

@@ -19,7 +19,7 @@ use super::spec::{
     AddInstance, AttributeSpec, DeleteInstance, InvalidTask, Names, NamesOf, Scalar, SetAttributes,
     SetValues, TaskSpec, TransferSpec, ValueSpec,
 };
-use super::{typed, xsd_type};
+use super::{keys, typed, xsd_type};
 
 /// Most parameters read by one GetParameterValues of a refresh (GenieACS's
 /// `cwmp.gpvBatchSize` default).
@@ -317,7 +317,7 @@ impl TaskRun {
                     .collect();
                 Plan::Set(Setting::new(
                     values,
-                    parameter_key.clone().unwrap_or_default(),
+                    keys::task_key(parameter_key.as_ref(), task_id),
                 ))
             }
             TaskSpec::AddObject(AddInstance {
@@ -326,7 +326,7 @@ impl TaskRun {
                 parameter_key,
             }) => Plan::Add {
                 object: object_name.clone(),
-                key: parameter_key.clone().unwrap_or_default(),
+                key: keys::task_key(parameter_key.as_ref(), task_id),
                 values: parameter_values.clone(),
                 facts,
                 set: None,
@@ -365,7 +365,13 @@ impl TaskRun {
                     None => Ok(Next::Send(
                         AddObject {
                             object_name: object.clone(),
-                            parameter_key: key.clone(),
+                            // Values to set after it: the key says "added, not set yet" until
+                            // the SetParameterValues carries the task's own.
+                            parameter_key: if values.is_empty() {
+                                key.clone()
+                            } else {
+                                keys::add_step_key(key)
+                            },
                         }
                         .into(),
                     )),
@@ -390,7 +396,7 @@ impl TaskRun {
 }
 
 fn or_id(key: &Option<String>, task_id: &str) -> String {
-    key.clone().unwrap_or_else(|| task_id.to_owned())
+    keys::task_key(key.as_ref(), task_id)
 }
 
 /// What every transfer request carries: its key, what and where, and the credentials.
@@ -464,7 +470,7 @@ fn single(spec: &TaskSpec, task_id: &str) -> Result<Body, InvalidTask> {
             parameter_key,
         }) => DeleteObject {
             object_name: object_name.clone(),
-            parameter_key: parameter_key.clone().unwrap_or_default(),
+            parameter_key: keys::task_key(parameter_key.as_ref(), task_id),
         }
         .into(),
         TaskSpec::Reboot(c) => Reboot {

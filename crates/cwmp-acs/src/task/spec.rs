@@ -228,7 +228,7 @@ pub struct Names {
 pub struct SetValues {
     /// `[path, value, type?]`.
     pub parameter_values: Vec<ValueSpec>,
-    /// ParameterKey (default: empty).
+    /// ParameterKey (default: the task id, so that a crash cannot make it run twice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_key: Option<String>,
 }
@@ -270,7 +270,7 @@ pub struct AddInstance {
     /// Values set on the new instance, paths relative to it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parameter_values: Vec<ValueSpec>,
-    /// ParameterKey (default: empty).
+    /// ParameterKey (default: the task id, so that a crash cannot make it run twice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_key: Option<String>,
 }
@@ -281,7 +281,7 @@ pub struct AddInstance {
 pub struct DeleteInstance {
     /// The instance (stored with its trailing dot).
     pub object_name: String,
-    /// ParameterKey (default: empty).
+    /// ParameterKey (default: the task id, so that a crash cannot make it run twice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_key: Option<String>,
 }

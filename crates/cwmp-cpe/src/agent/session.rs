@@ -64,9 +64,11 @@ impl Agent {
                 Ok(())
             }
             Err(e) => {
-                let wait = self
-                    .retry
-                    .session_failed(self.clock.monotonic(), &mut self.rng);
+                let wait = self.retry.session_refused(
+                    self.clock.monotonic(),
+                    &mut self.rng,
+                    e.retry_after(),
+                );
                 tracing::warn!("session failed: {e}; retry in {wait:?}");
                 Err(describe(&e))
             }

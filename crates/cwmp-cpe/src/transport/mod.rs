@@ -81,6 +81,14 @@ pub enum TransportError {
     /// The ACS answered a status other than 2xx, 3xx (redirect) or 401.
     #[error("the ACS answered HTTP {0}")]
     Status(u16),
+    /// The ACS answered 503 (or 429) with `Retry-After`: come back no sooner than `after`.
+    #[error("the ACS answered HTTP {status}, retry after {after:?}")]
+    RetryAfter {
+        /// 503 or 429.
+        status: u16,
+        /// The delay it asked for (bounded by [`MAX_RETRY_AFTER`]).
+        after: Duration,
+    },
     /// The ACS refused the credentials, or asked for an unsupported scheme.
     #[error("authentication failed: {0}")]
     Auth(String),
@@ -105,6 +113,34 @@ pub enum TransportError {
     /// A [`Tap`] cut the session; its connection is closed.
     #[error("cut by the tap: {0}")]
     Aborted(String),
+}
+
+impl TransportError {
+    /// The wait the ACS asked for with `Retry-After`, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            TransportError::RetryAfter { after, .. } => Some(*after),
+            _ => None,
+        }
+    }
+}
+
+/// Longest `Retry-After` honoured: a larger one (or a broken one) is taken as this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// The delay of a `Retry-After` header in delta-seconds (RFC 9110 §10.2.3); an HTTP-date is
+/// not used by ACSs and is ignored (`None`), as is a missing or unreadable header.
+fn retry_after(headers: &hyper::HeaderMap) -> Option<Duration> {
+    let text = headers
+        .get(hyper::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs = text.parse::<u64>().unwrap_or(u64::MAX);
+    Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
 }
 
 /// How a successful session went.
@@ -407,7 +443,17 @@ impl<C: Connector> Client<'_, C> {
                 continue;
             }
             if !status.is_success() {
-                return Err(TransportError::Status(status.as_u16()));
+                let asked = (status == StatusCode::SERVICE_UNAVAILABLE
+                    || status == StatusCode::TOO_MANY_REQUESTS)
+                    .then(|| retry_after(&reply.headers))
+                    .flatten();
+                return Err(match asked {
+                    Some(after) => TransportError::RetryAfter {
+                        status: status.as_u16(),
+                        after,
+                    },
+                    None => TransportError::Status(status.as_u16()),
+                });
             }
             if status == StatusCode::NO_CONTENT || reply.body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(Incoming::Parsed(None));

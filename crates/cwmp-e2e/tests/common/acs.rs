@@ -117,6 +117,8 @@ impl Acs {
             .env("CWMP_ACS_FILE_LISTEN", "127.0.0.1:0")
             .env("CWMP_ACS_SESSION_TIMEOUT_SECS", "10")
             .env("CWMP_ACS_BUSY_RETRY_AFTER_SECS", "1")
+            // The tests read the session history from the per-session lines (off by default).
+            .env("CWMP_ACS_SESSION_LOG", "all")
             .env("RUST_LOG", LOG_FILTER);
         for (k, v) in env {
             cmd.env(k, v);

@@ -1,4 +1,4 @@
-//! The console's records in PostgreSQL (migration 3): users, their API tokens, the audit
+//! The console's records in PostgreSQL (migration 4): users, their API tokens, the audit
 //! log, campaigns with their devices, and fleet figures. Same statements as the SQLite
 //! store's (`store/sqlite/{users,campaigns,fleet}.rs`) but for the column types.
 

@@ -31,6 +31,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "console",
         include_str!("../../../migrations/postgres/0004_console.sql"),
     ),
+    (
+        5,
+        "task_interrupted",
+        include_str!("../../../migrations/postgres/0005_task_interrupted.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by all nodes).

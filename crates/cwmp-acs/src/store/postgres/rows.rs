@@ -20,7 +20,7 @@ pub(crate) const DEVICE_COLS: &str = "d.id, d.manufacturer, d.oui, d.product_cla
 
 /// Columns of `tasks` selected by [`task`].
 pub(crate) const TASK_COLS: &str = "id, device_id, name, payload, status, result, fault_code, \
-    fault_message, fault_detail, attempts, next_attempt_ms, expiry_ms, created_ms";
+    fault_message, fault_detail, attempts, next_attempt_ms, expiry_ms, created_ms, interrupted";
 
 /// Columns of `faults` selected by [`fault`].
 pub(crate) const FAULT_COLS: &str =
@@ -128,6 +128,7 @@ pub(crate) fn task(r: &Row) -> StoreResult<Task> {
         next_attempt: ts(get(r, 10)?),
         expiry: ts(get(r, 11)?),
         created: Timestamp(get(r, 12)?),
+        interrupted: count("interrupted", get(r, 13)?)?,
     })
 }
 

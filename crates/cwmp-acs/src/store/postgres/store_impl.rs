@@ -209,7 +209,8 @@ impl Store for PgStore {
     async fn requeue_running_tasks(&self, device: &DeviceId) -> StoreResult<u64> {
         on_conn!(self, |db| db
             .execute(
-                "UPDATE tasks SET status = 'pending' WHERE device_id = $1 AND status = 'running'",
+                "UPDATE tasks SET status = 'pending', interrupted = interrupted + 1 \
+                 WHERE device_id = $1 AND status = 'running'",
                 &[&device.as_str()],
             )
             .await)
@@ -468,7 +469,8 @@ impl Store for PgStore {
         }
         let requeued = db
             .execute(
-                "UPDATE tasks SET status = 'pending' WHERE device_id = $1 AND status = 'running'",
+                "UPDATE tasks SET status = 'pending', interrupted = interrupted + 1 \
+                 WHERE device_id = $1 AND status = 'running'",
                 &[&device.as_str()],
             )
             .await?;

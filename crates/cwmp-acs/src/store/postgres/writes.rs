@@ -216,7 +216,7 @@ pub(crate) async fn delete_task(db: Db<'_, '_>, id: &str) -> StoreResult<bool> {
 pub(crate) async fn retry_task(db: Db<'_, '_>, id: &str) -> StoreResult<bool> {
     let Some(row) = db
         .query_opt(
-            "UPDATE tasks SET status = 'pending', attempts = 0, next_attempt_ms = NULL, \
+            "UPDATE tasks SET status = 'pending', attempts = 0, interrupted = 0, next_attempt_ms = NULL, \
              fault_code = NULL, fault_message = NULL, fault_detail = NULL \
              WHERE id = $1 AND status = 'fault' RETURNING device_id",
             &[&id],

@@ -1,4 +1,4 @@
-//! Campaigns and their devices in SQLite (migration 13).
+//! Campaigns and their devices in SQLite (migration 14).
 
 use rusqlite::{Connection, Row};
 

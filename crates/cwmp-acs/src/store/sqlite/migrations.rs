@@ -80,6 +80,16 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fleet_samples",
         include_str!("../../../migrations/0015_fleet_samples.sql"),
     ),
+    (
+        16,
+        "task_interrupted",
+        include_str!("../../../migrations/0016_task_interrupted.sql"),
+    ),
+    (
+        17,
+        "parameters_path_value",
+        include_str!("../../../migrations/0017_parameters_path_value.sql"),
+    ),
 ];
 
 /// The table of applied versions. Data directories made by earlier builds kept them in

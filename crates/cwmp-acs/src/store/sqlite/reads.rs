@@ -161,3 +161,40 @@ pub(crate) fn list_faults(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::Limits;
+    use crate::store::DeviceFilter;
+
+    /// The plan of the device listing for the GenieACS query `json`.
+    fn plan(json: &str) -> String {
+        let mut conn = Connection::open_in_memory().expect("db");
+        super::super::migrations::run(&mut conn).expect("migrate");
+        let parsed = crate::query::parse_text(json, &Limits::default()).expect("query");
+        let q = DeviceQuery {
+            filters: vec![DeviceFilter::Matches(parsed)],
+            limit: Some(10),
+            ..DeviceQuery::default()
+        };
+        let mut buf = SqlBuf::new(Dialect::Sqlite);
+        let clause = device_where(&q, &mut buf);
+        let order = buf.order_by(&q.sort);
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT {DEVICE_COLS} FROM devices d{clause} ORDER BY {order} LIMIT 10"
+        );
+        query(&conn, &sql, &arg_refs(&buf), |r| Ok(r.get::<_, String>(3)?))
+            .expect("plan")
+            .join("\n")
+    }
+
+    #[test]
+    fn a_query_on_a_parameter_value_uses_the_path_value_index() {
+        let p = plan(r#"{"Device.DeviceInfo.SoftwareVersion": "1.0"}"#);
+        assert!(p.contains("parameters_path_value"), "{p}");
+        assert!(!p.contains("SCAN d"), "no scan of every device: {p}");
+        let p = plan(r#"{"Device.DeviceInfo.SoftwareVersion": {"$in": ["1.0", "2.0"]}}"#);
+        assert!(p.contains("parameters_path_value"), "{p}");
+    }
+}

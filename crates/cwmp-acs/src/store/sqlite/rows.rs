@@ -17,7 +17,7 @@ pub(crate) const DEVICE_COLS: &str = "d.id, d.manufacturer, d.oui, d.product_cla
 
 /// Columns of `tasks` selected by [`task`].
 pub(crate) const TASK_COLS: &str = "id, device_id, name, payload, status, result, fault_code, \
-    fault_message, fault_detail, attempts, next_attempt_ms, expiry_ms, created_ms";
+    fault_message, fault_detail, attempts, next_attempt_ms, expiry_ms, created_ms, interrupted";
 
 use crate::store::codec::{corrupt, opt_json};
 pub(crate) use crate::store::codec::{json, json_text, value_cols};
@@ -107,6 +107,7 @@ pub(crate) fn task(r: &Row<'_>) -> StoreResult<Task> {
         next_attempt: ts(r.get(10)?),
         expiry: ts(r.get(11)?),
         created: Timestamp(r.get(12)?),
+        interrupted: count("interrupted", r.get(13)?)?,
     })
 }
 

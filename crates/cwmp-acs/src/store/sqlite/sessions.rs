@@ -24,7 +24,8 @@ pub(crate) fn begin(conn: &Connection, start: SessionStart) -> StoreResult<Optio
     let requeued = match orphaned {
         Some(()) => execute(
             conn,
-            "UPDATE tasks SET status = 'pending' WHERE device_id = $1 AND status = 'running'",
+            "UPDATE tasks SET status = 'pending', interrupted = interrupted + 1 \
+             WHERE device_id = $1 AND status = 'running'",
             &[&device.as_str()],
         )?,
         None => 0,

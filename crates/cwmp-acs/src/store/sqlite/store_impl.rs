@@ -166,8 +166,8 @@ impl Store for SqliteStore {
     async fn get_task(&self, id: &str) -> StoreResult<Option<Task>> {
         self.row(
             "SELECT id, device_id, name, payload, status, result, fault_code, fault_message, \
-             fault_detail, attempts, next_attempt_ms, expiry_ms, created_ms FROM tasks \
-             WHERE id = $1",
+             fault_detail, attempts, next_attempt_ms, expiry_ms, created_ms, interrupted \
+             FROM tasks WHERE id = $1",
             vec![text(id)],
             rows::task,
         )
@@ -238,7 +238,7 @@ impl Store for SqliteStore {
             .write(move |c| {
                 execute(
                     c,
-                    "UPDATE tasks SET status = 'pending' \
+                    "UPDATE tasks SET status = 'pending', interrupted = interrupted + 1 \
                      WHERE device_id = $1 AND status = 'running'",
                     &[&device.as_str()],
                 )

@@ -1,4 +1,4 @@
-//! Users, their API tokens and the audit log in SQLite (migration 12).
+//! Users, their API tokens and the audit log in SQLite (migration 13).
 
 use rusqlite::{Connection, Row};
 

@@ -168,7 +168,7 @@ pub(crate) fn delete_task(conn: &Connection, id: &str) -> StoreResult<bool> {
 pub(crate) fn retry_task(conn: &Connection, id: &str) -> StoreResult<bool> {
     let n = execute(
         conn,
-        "UPDATE tasks SET status = 'pending', attempts = 0, next_attempt_ms = NULL, \
+        "UPDATE tasks SET status = 'pending', attempts = 0, interrupted = 0, next_attempt_ms = NULL, \
          fault_code = NULL, fault_message = NULL, fault_detail = NULL \
          WHERE id = $1 AND status = 'fault'",
         &[&id],
