@@ -46,6 +46,15 @@ impl Db<'_, '_> {
         })
     }
 
+    /// The rows of `sql` prepared for this call only: for statements built from a query,
+    /// which would otherwise fill the connection's cache (and the server's) without bound.
+    pub(crate) async fn query_once(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Vec<Row>> {
+        Ok(match self {
+            Db::Client(c) => c.query(sql, args).await?,
+            Db::Tx(t) => t.query(sql, args).await?,
+        })
+    }
+
     /// The first row of `sql` with `args`, if any.
     pub(crate) async fn query_opt(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Option<Row>> {
         Ok(self.query(sql, args).await?.into_iter().next())

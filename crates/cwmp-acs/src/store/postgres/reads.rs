@@ -73,7 +73,12 @@ pub(crate) async fn find_devices(db: Db<'_, '_>, q: &DeviceQuery) -> StoreResult
     let mut a = args(&buf);
     a.push(&limit);
     a.push(&skip);
-    let devices = db.rows(&sql, &a, rows::device).await?;
+    let devices = db
+        .query_once(&sql, &a)
+        .await?
+        .iter()
+        .map(rows::device)
+        .collect::<StoreResult<Vec<_>>>()?;
     with_tags(db, devices).await
 }
 
@@ -81,8 +86,8 @@ pub(crate) async fn count_devices(db: Db<'_, '_>, q: &DeviceQuery) -> StoreResul
     let mut buf = SqlBuf::new(Dialect::Postgres);
     let clause = query_sql::device_where(q, &mut buf);
     let sql = format!("SELECT COUNT(*) FROM devices d{clause}");
-    let n: i64 = match db.query_opt(&sql, &args(&buf)).await? {
-        Some(r) => get(&r, 0)?,
+    let n: i64 = match db.query_once(&sql, &args(&buf)).await?.first() {
+        Some(r) => get(r, 0)?,
         None => 0,
     };
     Ok(u64::try_from(n).unwrap_or(0))
