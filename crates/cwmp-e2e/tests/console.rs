@@ -221,8 +221,7 @@ async fn an_admin_runs_the_main_flows_in_the_browser() {
     );
     let doc = acs.wait_device(DEVICE).await;
     assert_eq!(
-        doc["InternetGatewayDevice"]["ManagementServer"]["PeriodicInformInterval"]["_value"],
-        "1234",
+        doc["InternetGatewayDevice"]["ManagementServer"]["PeriodicInformInterval"]["_value"], 1234,
         "{doc}"
     );
 

@@ -98,24 +98,29 @@ async fn resolve(r: &Runner, c: &mut Campaign, now: Timestamp) -> StoreResult<()
 }
 
 /// A task's fault in one line, with the CPE's per-parameter reasons of a
-/// SetParameterValues fault (`detail.detail.SetParameterValuesFault`).
+/// SetParameterValues fault (`detail.setParameterValuesFault`, GenieACS's shape; faults of
+/// earlier builds: `detail.detail.SetParameterValuesFault`).
 fn fault_text(f: &crate::store::FaultInfo) -> String {
     let mut text = format!("{}: {}", f.code, f.message);
     let params = f
         .detail
         .as_ref()
-        .and_then(|d| d.pointer("/detail/SetParameterValuesFault"))
+        .and_then(|d| {
+            d.pointer("/setParameterValuesFault")
+                .or_else(|| d.pointer("/detail/SetParameterValuesFault"))
+        })
         .and_then(serde_json::Value::as_array);
     for p in params.into_iter().flatten().take(8) {
-        let field = |k: &str| {
+        let field = |k: &str, old: &str| {
             p.get(k)
+                .or_else(|| p.get(old))
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
         };
         text.push_str(&format!(
             "; {} {} {}",
-            field("ParameterName").unwrap_or_default(),
-            field("FaultCode").unwrap_or_default(),
-            field("FaultString").unwrap_or_default()
+            field("parameterName", "ParameterName").unwrap_or_default(),
+            field("faultCode", "FaultCode").unwrap_or_default(),
+            field("faultString", "FaultString").unwrap_or_default()
         ));
     }
     text

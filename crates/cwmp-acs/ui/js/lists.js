@@ -27,11 +27,16 @@ export function taskTarget(t) {
 export function faultReason(f) {
   if (!f) return "";
   const lines = [`${f.code ?? ""} ${f.message ?? ""}`.trim()];
-  // A CPE's SOAP fault: {faultcode, faultstring, detail: {FaultCode, FaultString,
-  // SetParameterValuesFault: [{ParameterName, FaultCode, FaultString}]}}.
-  const spv = f.detail?.detail?.SetParameterValuesFault;
+  // A CPE's fault as GenieACS records it: {faultCode, faultString, setParameterValuesFault:
+  // [{parameterName, faultCode, faultString}]} (earlier builds kept the SOAP fault's shape).
+  const spv = f.detail?.setParameterValuesFault ?? f.detail?.detail?.SetParameterValuesFault;
   if (Array.isArray(spv)) {
-    for (const p of spv) lines.push(`${p.ParameterName ?? ""}: ${p.FaultCode ?? ""} ${p.FaultString ?? ""}`);
+    for (const p of spv) {
+      const name = p.parameterName ?? p.ParameterName ?? "";
+      const code = p.faultCode ?? p.FaultCode ?? "";
+      const text = p.faultString ?? p.FaultString ?? "";
+      lines.push(`${name}: ${code} ${text}`);
+    }
   }
   return h("span", { class: "reason" }, lines.map((l, i) => [i ? h("br") : "", l]));
 }
